@@ -1,0 +1,281 @@
+// Profile × arch → a plan: for every syscall number, what the filter does.
+// This is the compiler's printable intermediate form, between the profile and
+// the BPF program; emit.ts renders it, and the trap table falls out of it.
+//
+// For one syscall the decision is, in order:
+//   1. named in syscalls.kill / syscalls.deny of any profile in the chain -> kill / errno
+//   2. syscalls.rules naming it, in order; the first whose args all match decides
+//   3. otherwise: syscalls.log, syscalls.allow, then `default`. Syscalls the
+//      profile does not name and `default: deny` refuses get `default_errno`
+//      (ENOSYS unless set): "this kernel lacks it" is what libc and runtimes
+//      fall back from (glibc retries clone3 as clone, faccessat2 as faccessat,
+//      statx as fstatat only on ENOSYS), where EPERM breaks them. Unnamed
+//      PROTECTED syscalls are refused even when `default` allows everything.
+//   4. an allow or log outcome for a syscall that a present files / exec /
+//      network section governs, or that sends a signal, becomes TRACE(id): the
+//      supervisor checks its pointer arguments and decides.
+//   5. process.fork: false refuses fork and vfork, clone without CLONE_THREAD,
+//      and clone3 (ENOSYS, so libc retries with clone, whose flags BPF can see).
+//   6. mode: audit turns every refusal into TRACE(id) so it is reported, not enforced.
+import type { Arch } from '../arch/index.js';
+import { constantValue } from '../arch/constants.js';
+import { errnoNumber } from '../arch/errno.js';
+import type { Diagnostic, SourceLoc } from '../profile/diagnostic.js';
+import type { Action, ArgValue, CompareOp, Located, Profile } from '../profile/types.js';
+import { checksFor, PROTECTED, syscallsOf, type Check } from './governed.js';
+
+const ENOSYS = errnoNumber('ENOSYS')!;
+const CLONE_THREAD = 0x10000n;
+const PR_SET_SECCOMP = 22n;
+
+/** What the kernel does with a call; `trace` hands it to the supervisor. */
+export type Verdict =
+  | { readonly kind: 'allow' }
+  | { readonly kind: 'log' }
+  | { readonly kind: 'errno'; readonly errno: number }
+  | { readonly kind: 'kill' }
+  | { readonly kind: 'trace'; readonly id: number };
+
+/** Where a decision came from, for the trap table and for audit events. */
+export interface Origin {
+  /** e.g. "syscalls.allow", "syscalls.rules[2]", "default", "process.fork" */
+  readonly what: string;
+  readonly loc?: SourceLoc;
+}
+
+/** A scalar comparison of one 64-bit argument, values resolved for the arch. */
+export interface Condition {
+  readonly index: number;
+  readonly op: CompareOp;
+  readonly value: bigint;
+  readonly mask?: bigint;
+}
+
+export interface RuleStep {
+  readonly conditions: readonly Condition[];
+  readonly verdict: Verdict;
+  readonly origin: Origin;
+}
+
+export interface SyscallPlan {
+  readonly name: string;
+  readonly nr: number;
+  /** Tried in order; the first whose conditions all hold decides. */
+  readonly steps: readonly RuleStep[];
+  readonly fallback: Verdict;
+  readonly origin: Origin;
+}
+
+/** One entry of the trap table: what the supervisor does for TRACE(id). */
+export interface TrapEntry {
+  readonly id: number;
+  readonly syscall: string;
+  readonly nr: number;
+  /** What the supervisor must check before letting the call through. */
+  readonly checks: readonly Check[];
+  /** What happens when every check passes. */
+  readonly then: 'allow' | 'log';
+  /** In audit mode: what the filter would have done (the call is allowed and reported). */
+  readonly wouldBe?: Exclude<Verdict, { kind: 'trace' }>;
+  readonly origin: Origin;
+}
+
+export interface CompileOptions {
+  /**
+   * Whether a supervisor handles TRACE. Without one (BPF-only mode: ptrace is
+   * unavailable), every check falls back to the profile's violation action and
+   * `log` uses the kernel's SECCOMP_RET_LOG.
+   */
+  readonly supervised?: boolean;
+}
+
+export interface Plan {
+  readonly arch: Arch;
+  readonly syscalls: readonly SyscallPlan[];   // by number
+  /** For numbers the table does not know (newer kernels): the default, refused with ENOSYS. */
+  readonly unknown: Verdict;
+  readonly traps: readonly TrapEntry[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export function planProfile(profile: Profile, arch: Arch, opts: CompileOptions = {}): Plan {
+  return new Planner(profile, arch, opts.supervised ?? true).plan();
+}
+
+class Planner {
+  private readonly traps: TrapEntry[] = [];
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly named = new Set<string>();
+  private readonly present;
+  private readonly violation: Verdict;
+  private readonly audit: boolean;
+
+  constructor(private readonly profile: Profile, private readonly arch: Arch, private readonly supervised: boolean) {
+    this.present = {
+      files: !!profile.files,
+      exec: !!profile.exec,
+      network: !!profile.network,
+      // The supervisor is never a valid target, so signals are always checked when it exists.
+      signal: supervised,
+    };
+    this.violation = profile.violation.value === 'kill' ? { kind: 'kill' } : { kind: 'errno', errno: profile.errno.value };
+    this.audit = profile.mode.value === 'audit';
+  }
+
+  plan(): Plan {
+    const sc = this.profile.syscalls;
+    for (const list of [sc.allow, sc.deny, sc.kill, sc.log]) for (const n of list) this.named.add(n.value);
+    for (const r of sc.rules) for (const n of r.syscalls) this.named.add(n.value);
+    this.checkArch();
+
+    const plans = syscallsOf(this.arch).map(({ s, nr }) => this.syscall(s.name, nr, checksFor(s, this.present)));
+    const unknown = this.finish('(unknown)', -1, [], this.defaultVerdict('(unknown)'), { what: 'default' });
+    return { arch: this.arch, syscalls: plans, unknown: unknown.fallback, traps: this.traps, diagnostics: this.diagnostics };
+  }
+
+  /** Names that exist on another arch but not on this one are errors only here. */
+  private checkArch(): void {
+    const sc = this.profile.syscalls;
+    const all = [...sc.allow, ...sc.deny, ...sc.kill, ...sc.log, ...sc.rules.flatMap((r) => r.syscalls)];
+    const have = new Set(syscallsOf(this.arch).map(({ s }) => s.name));
+    for (const n of all) {
+      if (!have.has(n.value)) {
+        this.error('E_SYSCALL_ARCH', `syscall "${n.value}" does not exist on ${this.arch} (it exists on another arch); use a rule or list only where it applies, or its ${this.arch} equivalent`, n.loc);
+      }
+    }
+  }
+
+  private error(code: Diagnostic['code'], message: string, loc?: SourceLoc): void {
+    this.diagnostics.push({ severity: 'error', code, message, loc });
+  }
+
+  private listed(list: readonly Located<string>[], name: string): Located<string> | undefined {
+    return list.find((n) => n.value === name);
+  }
+
+  private defaultVerdict(name: string): Verdict {
+    switch (this.profile.default.value) {
+      case 'kill': return { kind: 'kill' };
+      case 'allow': case 'log':
+        if (PROTECTED.has(name)) return { kind: 'errno', errno: this.profile.errno.value };
+        return { kind: this.profile.default.value };
+      case 'deny':
+        return { kind: 'errno', errno: this.profile.defaultErrno.value };
+    }
+  }
+
+  private actionVerdict(a: Action, errno?: number): Verdict {
+    switch (a) {
+      case 'allow': return { kind: 'allow' };
+      case 'log': return { kind: 'log' };
+      case 'kill': return { kind: 'kill' };
+      case 'deny': return { kind: 'errno', errno: errno ?? this.profile.errno.value };
+    }
+  }
+
+  private syscall(name: string, nr: number, checks: Check[]): SyscallPlan {
+    const sc = this.profile.syscalls;
+    const kill = this.listed(sc.kill, name);
+    if (kill) return this.finish(name, nr, [], { kind: 'kill' }, { what: 'syscalls.kill', loc: kill.loc });
+    const deny = this.listed(sc.deny, name);
+    if (deny) return this.finish(name, nr, [], { kind: 'errno', errno: this.profile.errno.value }, { what: 'syscalls.deny', loc: deny.loc });
+
+    const steps: RuleStep[] = [];
+    sc.rules.forEach((r, i) => {
+      if (!r.syscalls.some((n) => n.value === name)) return;
+      const conditions = r.args.map((c) => ({
+        index: c.index,
+        op: c.op,
+        value: this.resolve(c.value),
+        mask: c.mask ? this.resolve(c.mask) : undefined,
+      }));
+      steps.push({ conditions, verdict: this.actionVerdict(r.action, r.errno), origin: { what: `syscalls.rules[${i}]`, loc: r.loc } });
+    });
+
+    const log = this.listed(sc.log, name);
+    const allow = this.listed(sc.allow, name);
+    const [fallback, origin]: [Verdict, Origin] = log
+      ? [{ kind: 'log' }, { what: 'syscalls.log', loc: log.loc }]
+      : allow
+        ? [{ kind: 'allow' }, { what: 'syscalls.allow', loc: allow.loc }]
+        : [this.defaultVerdict(name), { what: 'default', loc: this.profile.default.loc }];
+
+    steps.push(...this.processSteps(name, fallback));
+    if ([fallback, ...steps.map((s) => s.verdict)].some(permits)) steps.unshift(...this.protectionSteps(name));
+    return this.finish(name, nr, steps, this.processFallback(name, fallback), origin, checks);
+  }
+
+  /** prctl(PR_SET_SECCOMP) is refused unless the profile allows seccomp by name. */
+  private protectionSteps(name: string): RuleStep[] {
+    if (name !== 'prctl' || this.listed(this.profile.syscalls.allow, 'seccomp')) return [];
+    return [{
+      conditions: [{ index: 0, op: 'eq', value: PR_SET_SECCOMP }],
+      verdict: { kind: 'errno', errno: this.profile.errno.value },
+      origin: { what: 'built-in: a tracee may not install seccomp filters' },
+    }];
+  }
+
+  private forkRefused(): boolean {
+    return this.profile.process?.fork.value === false;
+  }
+
+  /** With process.fork false, clone is allowed only for threads (CLONE_THREAD). */
+  private processSteps(name: string, fallback: Verdict): RuleStep[] {
+    if (!this.forkRefused() || name !== 'clone' || !permits(fallback)) return [];
+    return [{
+      conditions: [{ index: 0, op: 'masked_eq', value: 0n, mask: CLONE_THREAD }],
+      verdict: this.violation,
+      origin: { what: 'process.fork', loc: this.profile.process?.fork.loc },
+    }];
+  }
+
+  private processFallback(name: string, fallback: Verdict): Verdict {
+    if (!this.forkRefused() || !permits(fallback)) return fallback;
+    if (name === 'fork' || name === 'vfork') return this.violation;
+    if (name === 'clone3') return { kind: 'errno', errno: ENOSYS };
+    return fallback;
+  }
+
+  private resolve(v: Located<ArgValue>): bigint {
+    if ('int' in v.value) return v.value.int;
+    const n = constantValue(this.arch, v.value.name);
+    if (n === undefined) {
+      this.error('E_UNKNOWN_CONSTANT', `constant ${v.value.name} does not exist on ${this.arch}`, v.loc);
+      return 0n;
+    }
+    return BigInt.asUintN(64, n);
+  }
+
+  /** Apply supervision (TRACE for checked calls), audit mode and BPF-only fallbacks. */
+  private finish(name: string, nr: number, steps: RuleStep[], fallback: Verdict, origin: Origin, checks: Check[] = []): SyscallPlan {
+    const fix = (v: Verdict, o: Origin): Verdict => this.supervise(name, nr, v, o, checks);
+    return {
+      name, nr, origin,
+      steps: steps.map((s) => ({ ...s, verdict: fix(s.verdict, s.origin) })),
+      fallback: fix(fallback, origin),
+    };
+  }
+
+  private supervise(name: string, nr: number, v: Verdict, origin: Origin, checks: Check[]): Verdict {
+    if (v.kind === 'trace') return v;
+    if (permits(v) && checks.length > 0) {
+      if (this.supervised) return this.trap({ syscall: name, nr, checks, then: v.kind === 'log' ? 'log' : 'allow', origin });
+      return this.audit ? v : this.violation; // BPF-only: what would need a check is refused
+    }
+    if (!permits(v) && this.audit) {
+      if (this.supervised) return this.trap({ syscall: name, nr, checks: [], then: 'allow', wouldBe: v, origin });
+      return { kind: 'log' };
+    }
+    if (v.kind === 'log' && this.supervised) return this.trap({ syscall: name, nr, checks: [], then: 'log', origin });
+    return v;
+  }
+
+  private trap(entry: Omit<TrapEntry, 'id'>): Verdict {
+    const id = this.traps.length;
+    if (id > 0xffff) throw new Error('internal: more than 65536 trap entries');
+    this.traps.push({ id, ...entry });
+    return { kind: 'trace', id };
+  }
+}
+
+export const permits = (v: Verdict): boolean => v.kind === 'allow' || v.kind === 'log';

@@ -1,0 +1,134 @@
+// Network destinations of the network section.
+//
+//   address  := "unix:" PATH-GLOB | "unix:@" NAME-GLOB | HOST ":" PORT
+//   HOST     := "*" | IPV4 ["/" LEN] | "[" IPV6 ["/" LEN] "]" | "[" IPV6 "]/" LEN
+//   PORT     := "*" | N | N "-" N                       (0..65535)
+//
+// IPv4-mapped IPv6 hosts (::ffff:a.b.c.d) are the IPv4 host they carry: a
+// rule written either way matches both forms of the destination. Host names
+// are refused: a name resolves differently over time, an address does not.
+import { isIPv4, isIPv6 } from 'node:net';
+import { checkGlob, compileGlobs } from './glob.js';
+
+export type AddressRule =
+  | { readonly kind: 'ip'; readonly family: 4 | 6 | 'any'; readonly lo: bigint; readonly hi: bigint; readonly portLo: number; readonly portHi: number }
+  | { readonly kind: 'unix'; readonly abstract: boolean; readonly pattern: string; readonly match: RegExp };
+
+export interface AddressError { readonly message: string }
+
+export function parseAddress(text: string): AddressRule | AddressError {
+  if (text.startsWith('unix:')) return parseUnix(text.slice(5));
+  const colon = text.lastIndexOf(':');
+  if (colon < 0) return { message: `"${text}" has no port: write HOST:PORT (PORT may be *)` };
+  const host = text.slice(0, colon);
+  const port = parsePort(text.slice(colon + 1));
+  if ('message' in port) return port;
+  const range = parseHost(host);
+  if ('message' in range) return range;
+  return { kind: 'ip', ...range, portLo: port.lo, portHi: port.hi };
+}
+
+function parseUnix(path: string): AddressRule | AddressError {
+  if (path.startsWith('@')) {
+    if (path.length < 2) return { message: 'an abstract UNIX socket name is empty' };
+    // Abstract names are not paths: match them as one "segment" glob under a fake root.
+    const body = path.slice(1);
+    const bad = checkGlob('/' + body.replace(/\//g, '_'));
+    if (bad) return { message: `abstract socket name ${bad.message}` };
+    return { kind: 'unix', abstract: true, pattern: path, match: compileGlobs(['/' + body]) };
+  }
+  const bad = checkGlob(path);
+  if (bad) return { message: `UNIX socket path ${bad.message}` };
+  return { kind: 'unix', abstract: false, pattern: path, match: compileGlobs([path]) };
+}
+
+function parsePort(p: string): { lo: number; hi: number } | AddressError {
+  if (p === '*') return { lo: 0, hi: 65535 };
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(p);
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
+  if (!m || lo > 65535 || hi > 65535) return { message: `port "${p}" must be a number 0-65535, a range a-b, or *` };
+  if (lo > hi) return { message: `port range "${p}" runs backwards` };
+  return { lo, hi };
+}
+
+type HostRange = { family: 4 | 6 | 'any'; lo: bigint; hi: bigint };
+
+function parseHost(host: string): HostRange | AddressError {
+  if (host === '*') return { family: 'any', lo: 0n, hi: (1n << 128n) - 1n };
+  let addr = host;
+  let len: string | undefined;
+  const bracket = /^\[([^\]]*)\](?:\/(\d+))?$/.exec(host);
+  if (bracket) {
+    addr = bracket[1]!;
+    len = bracket[2];
+    const inner = /^(.*)\/(\d+)$/.exec(addr);
+    if (inner) {
+      if (len !== undefined) return { message: `"${host}" gives a prefix length twice` };
+      addr = inner[1]!;
+      len = inner[2];
+    }
+    if (!isIPv6(addr)) return { message: `"${addr}" is not an IPv6 address` };
+    return prefixRange(6, ipv6ToBigInt(addr), len, host);
+  }
+  const cidr = /^(.*)\/(\d+)$/.exec(host);
+  if (cidr) {
+    addr = cidr[1]!;
+    len = cidr[2];
+  }
+  if (isIPv4(addr)) return prefixRange(4, ipv4ToBigInt(addr), len, host);
+  if (isIPv6(addr)) return { message: `an IPv6 host must be in brackets: "[${addr}]:PORT"` };
+  if (/^[A-Za-z0-9.-]+$/.test(addr) && /[A-Za-z]/.test(addr)) {
+    return { message: `"${addr}" is a host name; use an IP address or CIDR (names resolve differently over time)` };
+  }
+  return { message: `"${host}" is not an IPv4 address, [IPv6] address, CIDR or *` };
+}
+
+const MAPPED_PREFIX = 0xffffn << 32n; // ::ffff:0:0/96
+
+function prefixRange(family: 4 | 6, base: bigint, lenText: string | undefined, host: string): HostRange | AddressError {
+  const bits = family === 4 ? 32 : 128;
+  const len = lenText === undefined ? bits : Number(lenText);
+  if (!Number.isInteger(len) || len < 0 || len > bits) return { message: `prefix length in "${host}" must be 0-${bits}` };
+  const hostBits = BigInt(bits - len);
+  const mask = (1n << hostBits) - 1n;
+  if ((base & mask) !== 0n) return { message: `"${host}" has host bits set below its /${len} prefix` };
+  const range = { family, lo: base, hi: base | mask } as HostRange;
+  // An IPv4-mapped IPv6 range is an IPv4 range.
+  if (family === 6 && len >= 96 && (base >> 32n) === 0xffffn) {
+    return { family: 4, lo: range.lo - MAPPED_PREFIX, hi: range.hi - MAPPED_PREFIX };
+  }
+  return range;
+}
+
+export function ipv4ToBigInt(a: string): bigint {
+  return a.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
+}
+
+export function ipv6ToBigInt(a: string): bigint {
+  let text = a;
+  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hex groups.
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const n = ipv4ToBigInt(v4[1]!);
+    text = text.slice(0, v4.index) + `${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') as [string, string] : [text, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+}
+
+/** Does an IP destination match? IPv4-mapped IPv6 destinations are compared as IPv4. */
+export function ipMatches(rule: AddressRule, family: 4 | 6, addr: bigint, port: number): boolean {
+  if (rule.kind !== 'ip' || port < rule.portLo || port > rule.portHi) return false;
+  if (rule.family === 'any') return true;
+  let fam = family;
+  let a = addr;
+  if (family === 6 && (addr >> 32n) === 0xffffn) {
+    fam = 4;
+    a = addr - MAPPED_PREFIX;
+  }
+  return fam === rule.family && a >= rule.lo && a <= rule.hi;
+}

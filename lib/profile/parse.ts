@@ -1,0 +1,233 @@
+// One profile file → a partial profile (what this file itself says) plus the
+// profiles it extends. Validation happens in three passes, each positioned:
+// YAML syntax, the JSON Schema (structure, names), then what a schema cannot
+// say (globs, addresses, rule shapes). The merge of `extends` is load.ts's job.
+import { isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { errnoNumber } from '../arch/errno.js';
+import { parseAddress } from './address.js';
+import type { Diagnostic, SourceLoc } from './diagnostic.js';
+import { checkGlob } from './glob.js';
+import { validateAgainstSchema } from './schema.js';
+import { Source } from './source.js';
+import type {
+  Action, Address, ArgCondition, ArgValue, CompareOp, Located, Mode, SyscallRule, Violation,
+} from './types.js';
+
+/** What one file says, before merging with what it extends. */
+export interface PartialProfile {
+  readonly file: string;
+  readonly name?: string;
+  readonly extends: readonly Located<string>[];
+  readonly command?: Located<readonly string[]>;
+  readonly mode?: Located<Mode>;
+  readonly default?: Located<Action>;
+  readonly errno?: Located<number>;
+  readonly defaultErrno?: Located<number>;
+  readonly violation?: Located<Violation>;
+  readonly syscalls: {
+    allow: Located<string>[]; deny: Located<string>[]; kill: Located<string>[]; log: Located<string>[]; rules: SyscallRule[];
+  };
+  readonly files?: { read: Located<string>[]; write: Located<string>[]; deny: Located<string>[]; loc?: SourceLoc };
+  readonly exec?: { allow: Located<string>[]; loc?: SourceLoc };
+  readonly network?: { connect: Located<Address>[]; bind: Located<Address>[]; loc?: SourceLoc };
+  readonly process?: { fork?: Located<boolean>; signal?: Located<'tree' | 'any'>; loc?: SourceLoc };
+}
+
+export interface ParseResult {
+  readonly profile?: PartialProfile;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export function parseProfile(file: string, text: string): ParseResult {
+  const src = new Source(file, text);
+  const diags: Diagnostic[] = [];
+
+  if (src.doc.errors.length > 0) {
+    for (const e of src.doc.errors) {
+      const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      diags.push(src.diag('E_YAML_SYNTAX', `YAML syntax: ${msg}`, e.pos[0]));
+    }
+    return { diagnostics: diags };
+  }
+  const root = src.doc.contents;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) {
+    return { diagnostics: [src.diag('E_EMPTY', 'the profile is empty; it needs at least "version: 1"', 0)] };
+  }
+  if (!isMap(root)) {
+    return { diagnostics: [src.diag('E_NOT_MAPPING', 'a profile must be a mapping of keys (version, syscalls, files, ...)', root)] };
+  }
+
+  diags.push(...validateAgainstSchema(src));
+  if (diags.length > 0) return { diagnostics: diags };
+
+  const p = new Reader(src, diags).profile(root);
+  return { profile: diags.some((d) => d.severity === 'error') ? undefined : p, diagnostics: diags };
+}
+
+/** Walks a schema-valid document into typed, located values. */
+class Reader {
+  constructor(private readonly src: Source, private readonly diags: Diagnostic[]) {}
+
+  private get(map: unknown, key: string): Node | undefined {
+    if (!isMap(map)) return undefined;
+    const pair = (map as YAMLMap).items.find((it) => isScalar(it.key) && it.key.value === key);
+    return (pair?.value ?? undefined) as Node | undefined;
+  }
+
+  private loc(node: unknown) {
+    return this.src.locOf(node);
+  }
+
+  private scalar<T>(map: unknown, key: string, convert: (v: unknown) => T = (v) => v as T): Located<T> | undefined {
+    const node = this.get(map, key);
+    if (!isScalar(node)) return undefined;
+    return { value: convert(node.value), loc: this.loc(node) };
+  }
+
+  private strings(map: unknown, key: string): Located<string>[] {
+    const node = this.get(map, key);
+    if (isScalar(node)) return [{ value: String(node.value), loc: this.loc(node) }];
+    if (!isSeq(node)) return [];
+    return node.items.map((item) => ({ value: String((item as Scalar).value), loc: this.loc(item) }));
+  }
+
+  /** Error inside a string scalar, at the character `offset` of its value. */
+  private errAt(node: unknown, offset: number, code: 'E_BAD_GLOB' | 'E_BAD_ADDRESS', message: string): void {
+    const n = node as Scalar;
+    const quoted = n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE';
+    const start = (n.range?.[0] ?? 0) + (quoted ? 1 : 0) + offset;
+    const d = this.src.diag(code, message, start);
+    this.diags.push({ ...d, loc: { ...d.loc!, length: Math.max(1, String(n.value).length - offset) } });
+  }
+
+  private globs(map: unknown, key: string): Located<string>[] {
+    const node = this.get(map, key);
+    if (!isSeq(node)) return [];
+    const out: Located<string>[] = [];
+    for (const item of node.items) {
+      const glob = String((item as Scalar).value);
+      const bad = checkGlob(glob);
+      if (bad) this.errAt(item, bad.offset, 'E_BAD_GLOB', `bad glob "${glob}": ${bad.message}`);
+      else out.push({ value: glob, loc: this.loc(item) });
+    }
+    return out;
+  }
+
+  private addresses(map: unknown, key: string): Located<Address>[] {
+    const node = this.get(map, key);
+    if (!isSeq(node)) return [];
+    const out: Located<Address>[] = [];
+    for (const item of node.items) {
+      const text = String((item as Scalar).value);
+      const parsed = parseAddress(text);
+      if ('message' in parsed) this.errAt(item, 0, 'E_BAD_ADDRESS', `bad address "${text}": ${parsed.message}`);
+      else out.push({ value: { ...parsed, text }, loc: this.loc(item) });
+    }
+    return out;
+  }
+
+  private errno(node: Node | undefined): number | undefined {
+    if (!isScalar(node)) return undefined;
+    return typeof node.value === 'string' ? errnoNumber(node.value) : Number(node.value);
+  }
+
+  profile(root: YAMLMap): PartialProfile {
+    const sys = this.get(root, 'syscalls');
+    const errnoNode = this.get(root, 'errno');
+    const errno = this.errno(errnoNode);
+    const defaultErrnoNode = this.get(root, 'default_errno');
+    const defaultErrno = this.errno(defaultErrnoNode);
+    const command = this.get(root, 'command');
+    const section = (key: string) => this.get(root, key);
+    const present = (key: string) => root.items.some((it) => isScalar(it.key) && it.key.value === key);
+
+    return {
+      file: this.src.file,
+      name: this.scalar<string>(root, 'name')?.value,
+      extends: this.strings(root, 'extends'),
+      command: isSeq(command) ? { value: command.items.map((i) => String((i as Scalar).value)), loc: this.loc(command) } : undefined,
+      mode: this.scalar<Mode>(root, 'mode'),
+      default: this.scalar<Action>(root, 'default'),
+      errno: errno === undefined ? undefined : { value: errno, loc: this.loc(errnoNode) },
+      defaultErrno: defaultErrno === undefined ? undefined : { value: defaultErrno, loc: this.loc(defaultErrnoNode) },
+      violation: this.scalar<Violation>(root, 'violation'),
+      syscalls: {
+        allow: this.strings(sys, 'allow'),
+        deny: this.strings(sys, 'deny'),
+        kill: this.strings(sys, 'kill'),
+        log: this.strings(sys, 'log'),
+        rules: this.rules(this.get(sys, 'rules')),
+      },
+      files: present('files')
+        ? { read: this.globs(section('files'), 'read'), write: this.globs(section('files'), 'write'), deny: this.globs(section('files'), 'deny'), loc: this.loc(section('files')) }
+        : undefined,
+      exec: present('exec') ? { allow: this.globs(section('exec'), 'allow'), loc: this.loc(section('exec')) } : undefined,
+      network: present('network')
+        ? { connect: this.addresses(section('network'), 'connect'), bind: this.addresses(section('network'), 'bind'), loc: this.loc(section('network')) }
+        : undefined,
+      process: present('process')
+        ? {
+            fork: this.scalar<boolean>(section('process'), 'fork'),
+            signal: this.scalar<'tree' | 'any'>(section('process'), 'signal'),
+            loc: this.loc(section('process')),
+          }
+        : undefined,
+    };
+  }
+
+  private rules(node: Node | undefined): SyscallRule[] {
+    if (!isSeq(node)) return [];
+    const out: SyscallRule[] = [];
+    for (const item of node.items) {
+      const one = this.get(item, 'syscall');
+      const many = this.get(item, 'syscalls');
+      if ((one === undefined) === (many === undefined)) {
+        this.diags.push(this.src.diag('E_REQUIRED', 'a rule names its syscalls with exactly one of "syscall" or "syscalls"', item));
+        continue;
+      }
+      const action = this.scalar<Action>(item, 'action')!.value;
+      const errnoNode = this.get(item, 'errno');
+      if (errnoNode !== undefined && action !== 'deny') {
+        this.diags.push(this.src.diag('E_VALUE', `"errno" only applies to action deny, not ${action}`, errnoNode));
+      }
+      const args = this.get(item, 'args');
+      out.push({
+        syscalls: this.strings(item, one ? 'syscall' : 'syscalls'),
+        args: isSeq(args) ? args.items.map((a) => this.condition(a as Node)).filter((c): c is ArgCondition => !!c) : [],
+        action,
+        errno: this.errno(errnoNode),
+        loc: this.loc(item),
+      });
+    }
+    return out;
+  }
+
+  private condition(node: Node): ArgCondition | undefined {
+    const op = this.scalar<CompareOp>(node, 'op')!.value;
+    const value = this.argValue(this.get(node, 'value'));
+    const maskNode = this.get(node, 'mask');
+    const mask = maskNode === undefined ? undefined : this.argValue(maskNode);
+    if (op === 'masked_eq' && !mask) {
+      this.diags.push(this.src.diag('E_REQUIRED', 'op masked_eq needs a "mask"', node));
+      return undefined;
+    }
+    if (op !== 'masked_eq' && mask) {
+      this.diags.push(this.src.diag('E_VALUE', `"mask" only applies to op masked_eq, not ${op}`, maskNode));
+      return undefined;
+    }
+    if (!value || (maskNode !== undefined && !mask)) return undefined;
+    return { index: Number(this.scalar(node, 'index')!.value), op, value, mask, loc: this.loc(node) };
+  }
+
+  private argValue(node: Node | undefined): Located<ArgValue> | undefined {
+    if (!isScalar(node)) return undefined;
+    const v = node.value;
+    if (typeof v === 'string') return { value: { name: v }, loc: this.loc(node) };
+    const n = BigInt(v as bigint);
+    if (n < -(1n << 63n) || n >= 1n << 64n) {
+      this.diags.push(this.src.diag('E_VALUE', `${n} does not fit in a 64-bit argument`, node));
+      return undefined;
+    }
+    return { value: { int: BigInt.asUintN(64, n) }, loc: this.loc(node) };
+  }
+}
