@@ -1,0 +1,35 @@
+// Shared pieces of the command modules: the command shape, and options
+// several commands take.
+import type { Argv } from 'yargs';
+import { parseArch, type Arch } from '../arch/index.js';
+import { formatDiagnostic } from '../profile/diagnostic.js';
+import { loadProfile } from '../profile/load.js';
+import type { Profile } from '../profile/types.js';
+import { UsageError, type Io } from './io.js';
+
+/** A command: yargs wiring plus a function that does the work and returns the exit status. */
+export interface Command<A> {
+  readonly command: string;
+  readonly describe: string;
+  readonly builder: (y: Argv) => Argv<unknown>;
+  readonly run: (args: A, io: Io) => number | Promise<number>;
+}
+
+export const archOption = {
+  type: 'string',
+  coerce: (v: string | string[]) => {
+    const one = (s: string): Arch => {
+      const a = parseArch(s);
+      if (!a) throw new UsageError(`unknown arch "${s}" (expected x86_64 or aarch64)`);
+      return a;
+    };
+    return Array.isArray(v) ? v.map(one) : one(v);
+  },
+} as const;
+
+/** Load a profile for a command and print its warnings; a ProfileError goes up to main. */
+export function loadForCommand(path: string, io: Io): Profile {
+  const { profile, warnings } = loadProfile(path);
+  for (const w of warnings) io.err(formatDiagnostic(w) + '\n');
+  return profile;
+}

@@ -1,0 +1,30 @@
+// What a command may touch of the outside world, injected so tests can run
+// commands in-process and read what they printed.
+export interface Io {
+  readonly out: (text: string | Uint8Array) => void;
+  readonly err: (text: string) => void;
+  readonly outIsTty: boolean;
+}
+
+export const processIo: Io = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+  outIsTty: !!process.stdout.isTTY,
+};
+
+/** A user error: one clear line on stderr and this exit status, no stack trace. */
+export class UsageError extends Error {
+  constructor(message: string, readonly status = 2) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Exit statuses of syscage itself (a sandboxed command's own status passes through `run`). */
+export const EXIT = {
+  ok: 0,
+  /** Internal error: a bug in syscage. */
+  internal: 70,
+  /** Invalid profile or bad command line. */
+  invalid: 2,
+} as const;

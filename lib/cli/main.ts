@@ -1,0 +1,81 @@
+// The syscage command line: a thin yargs front over the library. Each command
+// module parses its flags and calls one library function; main() turns what
+// comes back (or what is thrown) into output and one exit status.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yargs, { type Argv } from 'yargs';
+import { packageRoot } from '../paths.js';
+import { ProfileError, formatDiagnostic } from '../profile/diagnostic.js';
+import { check } from './check.js';
+import type { Command } from './common.js';
+import { compile } from './compile.js';
+import { EXIT, UsageError, processIo, type Io } from './io.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const COMMANDS: readonly Command<any>[] = [check, compile];
+
+export function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The parser, exported so tests can parse flags without spawning. */
+export function buildYargs(argv: readonly string[], io: Io, done: (status: Promise<number> | number) => void): Argv {
+  let y = yargs([...argv])
+    .scriptName('syscage')
+    .usage('$0 <command> [options]\n\nRuntime sandbox for serverless functions: seccomp-bpf + ptrace, driven by a YAML profile.')
+    .version(version())
+    .help()
+    .alias('h', 'help')
+    .strict()
+    .demandCommand(1, 'name a command (see --help)')
+    .recommendCommands()
+    .exitProcess(false)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(`${msg.charAt(0).toLowerCase()}${msg.slice(1)} (see "syscage --help")`);
+    });
+  for (const c of COMMANDS) {
+    y = y.command(c.command, c.describe, c.builder, (args) => done(c.run(args, io)));
+  }
+  return y;
+}
+
+/** Run the CLI; resolves to the exit status. Never throws. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let pending: Promise<number> | number | undefined;
+  try {
+    let helpText: string | undefined;
+    await buildYargs(argv, io, (s) => { pending = s; }).parseAsync([...argv], {}, (_err, _argv, output) => {
+      helpText = output;
+    });
+    if (pending === undefined) {
+      // --help / --version: yargs produced the text.
+      if (helpText) io.out(helpText + '\n');
+      return EXIT.ok;
+    }
+    return await pending;
+  } catch (e) {
+    return report(e, io);
+  }
+}
+
+function report(e: unknown, io: Io): number {
+  if (e instanceof ProfileError) {
+    for (const d of e.diagnostics) io.err(formatDiagnostic(d) + '\n');
+    return EXIT.invalid;
+  }
+  if (e instanceof UsageError) {
+    io.err(`syscage: ${e.message}\n`);
+    return e.status;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code && err.syscall && err.path) {
+    // A filesystem error on something the user named (e.g. -o into a missing directory).
+    io.err(`syscage: ${err.path}: ${err.message.replace(/^[A-Z]+: /, '')}\n`);
+    return EXIT.invalid;
+  }
+  io.err(`syscage: internal error: ${err?.message ?? String(e)}\n`);
+  if (process.env.SYSCAGE_DEBUG) io.err(`${err?.stack}\n`);
+  else io.err('This is a bug in syscage; rerun with SYSCAGE_DEBUG=1 for details and please report it.\n');
+  return EXIT.internal;
+}
