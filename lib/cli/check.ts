@@ -6,19 +6,20 @@ import { formatDiagnostic } from '../profile/diagnostic.js';
 import { archOption, type Command } from './common.js';
 import { EXIT } from './io.js';
 
-interface Args { profiles: string[]; arch?: Arch[] }
+interface Args { profiles: string[]; arch?: Arch | Arch[] }
 
 export const check: Command<Args> = {
   command: 'check <profiles..>',
   describe: 'Validate profiles (exit 0 valid, 2 invalid)',
   builder: (y: Argv) =>
     y.positional('profiles', { type: 'string', array: true, demandOption: true, describe: 'profile files' })
-      .option('arch', { ...archOption, array: true, describe: 'also require that it compiles for this arch (x86_64, aarch64); default: both, arch-only syscalls are warnings' })
+      .option('arch', { ...archOption, describe: 'require that it compiles for this arch (x86_64, aarch64; repeat for both); default: both, with syscalls missing on one arch as warnings' })
       .example('$0 check syscage.yaml', 'validate for both arches'),
   run: (args, io) => {
     let status: number = EXIT.ok;
     for (const path of args.profiles) {
-      const { ok, diagnostics } = checkProfile(path, args.arch);
+      const arches = args.arch === undefined ? undefined : [args.arch].flat();
+      const { ok, diagnostics } = checkProfile(path, arches);
       for (const d of diagnostics) io.err(formatDiagnostic(d) + '\n');
       if (!ok) status = EXIT.invalid;
     }

@@ -47,7 +47,7 @@ function render(c: Compiled, format: Format): string | Buffer {
     case 'bpf':
       return c.bytes;
     case 'disasm':
-      return disassemble(c.insns, { syscallName: (nr) => syscallTable().name(c.arch, nr) }) + '\n';
+      return disassemble(c.insns, { syscallName: (nr) => syscallTable().name(c.arch, nr) });
     case 'json':
       return JSON.stringify({
         arch: c.arch,

@@ -2,7 +2,7 @@
 // runtimes switch between members (open → openat, stat → newfstatat/statx),
 // so allowing one and not another works today and breaks on an upgrade.
 import type { Diagnostic } from '../profile/diagnostic.js';
-import type { Profile } from '../profile/types.js';
+import { listsFor, type Profile } from '../profile/types.js';
 import { FAMILIES } from './governed.js';
 import { permits, type Plan, type SyscallPlan } from './plan.js';
 
@@ -28,7 +28,7 @@ function covered(p: SyscallPlan, byName: ReadonlyMap<string, SyscallPlan>): bool
 }
 
 export function familyWarnings(profile: Profile, plan: Plan): Diagnostic[] {
-  const sc = profile.syscalls;
+  const sc = listsFor(profile.syscalls, plan.arch);
   if (profile.default.value === 'allow' || profile.default.value === 'log') return [];
   const byName = new Map(plan.syscalls.map((p) => [p.name, p]));
   const refusedOnPurpose = new Set([...sc.deny, ...sc.kill].map((n) => n.value));

@@ -2,7 +2,7 @@
 import type { Arch } from '../arch/index.js';
 import { BPF_MAXINSNS, encode, type Insn } from '../bpf/index.js';
 import { ProfileError, withSourceLine, type Diagnostic } from '../profile/diagnostic.js';
-import type { Profile } from '../profile/types.js';
+import { listsFor, type Profile } from '../profile/types.js';
 import { emitProgram, type Dispatch } from './emit.js';
 import { familyWarnings } from './families.js';
 import { planProfile, type CompileOptions, type Plan, type TrapEntry } from './plan.js';
@@ -52,7 +52,7 @@ export function compileProfile(profile: Profile, arch: Arch, opts: CompileProfil
     };
     throw new ProfileError([withSourceLine(tooLarge)]);
   }
-  const names = profile.syscalls;
+  const names = listsFor(profile.syscalls, arch);
   const named = new Set([...names.allow, ...names.deny, ...names.kill, ...names.log, ...names.rules.flatMap((r) => r.syscalls)].map((n) => n.value));
   return {
     arch, insns, plan,

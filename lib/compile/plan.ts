@@ -21,7 +21,7 @@ import type { Arch } from '../arch/index.js';
 import { constantValue } from '../arch/constants.js';
 import { errnoNumber } from '../arch/errno.js';
 import type { Diagnostic, SourceLoc } from '../profile/diagnostic.js';
-import type { Action, ArgValue, CompareOp, Located, Profile } from '../profile/types.js';
+import { listsFor, type Action, type ArgValue, type CompareOp, type Located, type Profile } from '../profile/types.js';
 import { checksFor, PROTECTED, syscallsOf, type Check } from './governed.js';
 
 const ENOSYS = errnoNumber('ENOSYS')!;
@@ -109,8 +109,11 @@ class Planner {
   private readonly present;
   private readonly violation: Verdict;
   private readonly audit: boolean;
+  /** The syscall lists that apply on this arch. */
+  private readonly sc;
 
   constructor(private readonly profile: Profile, private readonly arch: Arch, private readonly supervised: boolean) {
+    this.sc = listsFor(profile.syscalls, arch);
     this.present = {
       files: !!profile.files,
       exec: !!profile.exec,
@@ -123,7 +126,7 @@ class Planner {
   }
 
   plan(): Plan {
-    const sc = this.profile.syscalls;
+    const sc = this.sc;
     for (const list of [sc.allow, sc.deny, sc.kill, sc.log]) for (const n of list) this.named.add(n.value);
     for (const r of sc.rules) for (const n of r.syscalls) this.named.add(n.value);
     this.checkArch();
@@ -135,12 +138,12 @@ class Planner {
 
   /** Names that exist on another arch but not on this one are errors only here. */
   private checkArch(): void {
-    const sc = this.profile.syscalls;
+    const sc = this.sc;
     const all = [...sc.allow, ...sc.deny, ...sc.kill, ...sc.log, ...sc.rules.flatMap((r) => r.syscalls)];
     const have = new Set(syscallsOf(this.arch).map(({ s }) => s.name));
     for (const n of all) {
       if (!have.has(n.value)) {
-        this.error('E_SYSCALL_ARCH', `syscall "${n.value}" does not exist on ${this.arch} (it exists on another arch); use a rule or list only where it applies, or its ${this.arch} equivalent`, n.loc);
+        this.error('E_SYSCALL_ARCH', `syscall "${n.value}" does not exist on ${this.arch}; list it under syscalls.${otherArch(this.arch)} if it is meant for that arch only`, n.loc);
       }
     }
   }
@@ -174,7 +177,7 @@ class Planner {
   }
 
   private syscall(name: string, nr: number, checks: Check[]): SyscallPlan {
-    const sc = this.profile.syscalls;
+    const sc = this.sc;
     const kill = this.listed(sc.kill, name);
     if (kill) return this.finish(name, nr, [], { kind: 'kill' }, { what: 'syscalls.kill', loc: kill.loc });
     const deny = this.listed(sc.deny, name);
@@ -207,7 +210,7 @@ class Planner {
 
   /** prctl(PR_SET_SECCOMP) is refused unless the profile allows seccomp by name. */
   private protectionSteps(name: string): RuleStep[] {
-    if (name !== 'prctl' || this.listed(this.profile.syscalls.allow, 'seccomp')) return [];
+    if (name !== 'prctl' || this.listed(this.sc.allow, 'seccomp')) return [];
     return [{
       conditions: [{ index: 0, op: 'eq', value: PR_SET_SECCOMP }],
       verdict: { kind: 'errno', errno: this.profile.errno.value },
@@ -277,5 +280,7 @@ class Planner {
     return { kind: 'trace', id };
   }
 }
+
+const otherArch = (a: Arch): Arch => (a === 'x86_64' ? 'aarch64' : 'x86_64');
 
 export const permits = (v: Verdict): boolean => v.kind === 'allow' || v.kind === 'log';

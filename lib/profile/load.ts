@@ -8,7 +8,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import { profilesDir } from '../paths.js';
 import { didYouMean, ProfileError, sourceLineOf, suggest, type Diagnostic, type SourceLoc } from './diagnostic.js';
 import { parseProfile, type PartialProfile } from './parse.js';
-import type { Located, Profile } from './types.js';
+import type { Located, Profile, SyscallLists } from './types.js';
 
 export interface LoadOptions {
   /** Read a file (injected by tests); defaults to the filesystem. */
@@ -142,6 +142,15 @@ function last<T>(chain: readonly PartialProfile[], pick: (p: PartialProfile) => 
   return { value: fallback };
 }
 
+function mergeLists(ls: readonly SyscallLists[]): SyscallLists {
+  return {
+    allow: union(ls.map((l) => l.allow)),
+    deny: union(ls.map((l) => l.deny)),
+    kill: union(ls.map((l) => l.kill)),
+    log: union(ls.map((l) => l.log)),
+  };
+}
+
 function merge(chain: readonly PartialProfile[]): Profile {
   const self = chain[chain.length - 1]!;
   const withSection = <K extends 'files' | 'exec' | 'network' | 'process'>(k: K) =>
@@ -169,11 +178,11 @@ function merge(chain: readonly PartialProfile[]): Profile {
     defaultErrno: last(chain, (p) => p.defaultErrno, 38 /* ENOSYS */),
     violation: last(chain, (p) => p.violation, 'deny'),
     syscalls: {
-      allow: union(chain.map((p) => p.syscalls.allow)),
-      deny: union(chain.map((p) => p.syscalls.deny)),
-      kill: union(chain.map((p) => p.syscalls.kill)),
-      log: union(chain.map((p) => p.syscalls.log)),
+      ...mergeLists(chain.map((p) => p.syscalls)),
       rules: chain.flatMap((p) => p.syscalls.rules),
+      arch: Object.fromEntries((['x86_64', 'aarch64'] as const)
+        .filter((a) => chain.some((p) => p.syscalls.arch[a]))
+        .map((a) => [a, mergeLists(chain.map((p) => p.syscalls.arch[a]).filter((l): l is SyscallLists => !!l))])),
     },
     files: files.length === 0 ? undefined : {
       read: union(files.map((s) => s.read)),

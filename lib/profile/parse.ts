@@ -10,7 +10,7 @@ import { checkGlob } from './glob.js';
 import { validateAgainstSchema } from './schema.js';
 import { Source } from './source.js';
 import type {
-  Action, Address, ArgCondition, ArgValue, CompareOp, Located, Mode, SyscallRule, Violation,
+  Action, Address, ArchName, ArgCondition, ArgValue, CompareOp, Located, Mode, SyscallLists, SyscallRule, SyscallSection, Violation,
 } from './types.js';
 
 /** What one file says, before merging with what it extends. */
@@ -24,9 +24,7 @@ export interface PartialProfile {
   readonly errno?: Located<number>;
   readonly defaultErrno?: Located<number>;
   readonly violation?: Located<Violation>;
-  readonly syscalls: {
-    allow: Located<string>[]; deny: Located<string>[]; kill: Located<string>[]; log: Located<string>[]; rules: SyscallRule[];
-  };
+  readonly syscalls: SyscallSection;
   readonly files?: { read: Located<string>[]; write: Located<string>[]; deny: Located<string>[]; loc?: SourceLoc };
   readonly exec?: { allow: Located<string>[]; loc?: SourceLoc };
   readonly network?: { connect: Located<Address>[]; bind: Located<Address>[]; loc?: SourceLoc };
@@ -152,11 +150,11 @@ class Reader {
       defaultErrno: defaultErrno === undefined ? undefined : { value: defaultErrno, loc: this.loc(defaultErrnoNode) },
       violation: this.scalar<Violation>(root, 'violation'),
       syscalls: {
-        allow: this.strings(sys, 'allow'),
-        deny: this.strings(sys, 'deny'),
-        kill: this.strings(sys, 'kill'),
-        log: this.strings(sys, 'log'),
+        ...this.lists(sys),
         rules: this.rules(this.get(sys, 'rules')),
+        arch: Object.fromEntries((['x86_64', 'aarch64'] as ArchName[])
+          .filter((a) => this.get(sys, a) !== undefined)
+          .map((a) => [a, this.lists(this.get(sys, a))])),
       },
       files: present('files')
         ? { read: this.globs(section('files'), 'read'), write: this.globs(section('files'), 'write'), deny: this.globs(section('files'), 'deny'), loc: this.loc(section('files')) }
@@ -173,6 +171,10 @@ class Reader {
           }
         : undefined,
     };
+  }
+
+  private lists(node: unknown): SyscallLists {
+    return { allow: this.strings(node, 'allow'), deny: this.strings(node, 'deny'), kill: this.strings(node, 'kill'), log: this.strings(node, 'log') };
   }
 
   private rules(node: Node | undefined): SyscallRule[] {

@@ -34,12 +34,26 @@ export interface SyscallRule {
   readonly loc?: SourceLoc;
 }
 
-export interface SyscallSection {
+export interface SyscallLists {
   readonly allow: readonly Located<string>[];
   readonly deny: readonly Located<string>[];
   readonly kill: readonly Located<string>[];
   readonly log: readonly Located<string>[];
+}
+
+export type ArchName = 'x86_64' | 'aarch64';
+
+export interface SyscallSection extends SyscallLists {
   readonly rules: readonly SyscallRule[];
+  /** Lists that apply on one arch only (syscalls.x86_64, syscalls.aarch64). */
+  readonly arch: Readonly<Partial<Record<ArchName, SyscallLists>>>;
+}
+
+/** The lists that apply on one arch: the common ones plus that arch's own. */
+export function listsFor(s: SyscallSection, arch: ArchName): SyscallLists & { readonly rules: readonly SyscallRule[] } {
+  const own = s.arch[arch];
+  if (!own) return s;
+  return { allow: [...s.allow, ...own.allow], deny: [...s.deny, ...own.deny], kill: [...s.kill, ...own.kill], log: [...s.log, ...own.log], rules: s.rules };
 }
 
 export interface FilesSection {
