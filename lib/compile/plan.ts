@@ -5,6 +5,8 @@
 // For one syscall the decision is, in order:
 //   1. named in syscalls.kill / syscalls.deny of any profile in the chain -> kill / errno
 //   2. syscalls.rules naming it, in order; the first whose args all match decides
+//      (before them, built in: prctl(PR_SET_SECCOMP) is refused unless the
+//      profile allows `seccomp` by name)
 //   3. otherwise: syscalls.log, syscalls.allow, then `default`. Syscalls the
 //      profile does not name and `default: deny` refuses get `default_errno`
 //      (ENOSYS unless set): "this kernel lacks it" is what libc and runtimes
@@ -204,7 +206,7 @@ class Planner {
         : [this.defaultVerdict(name), { what: 'default', loc: this.profile.default.loc }];
 
     steps.push(...this.processSteps(name, fallback));
-    if ([fallback, ...steps.map((s) => s.verdict)].some(permits)) steps.unshift(...this.protectionSteps(name));
+    steps.unshift(...this.protectionSteps(name));
     return this.finish(name, nr, steps, this.processFallback(name, fallback), origin, checks);
   }
 

@@ -1,0 +1,130 @@
+// The expected action of a compiled filter, derived from the profile by
+// reading PROFILE-v1.md and docs/profile.md directly — deliberately sharing
+// no code with lib/compile, so that the interpreter tests compare the compiler
+// against an independent statement of the rules.
+import { AUDIT_ARCH, syscallTable, type Arch } from '../../lib/arch/index.js';
+import { constantValue } from '../../lib/arch/constants.js';
+import type { Action, ArgCondition, Profile } from '../../lib/profile/types.js';
+
+export type Expected =
+  | { action: 'allow' | 'log' | 'kill' }
+  | { action: 'errno'; errno: number }
+  | { action: 'trace'; syscall: string; checks: string[]; then: 'allow' | 'log'; wouldBe?: string };
+
+export interface Input { nr: number; arch: number; args: bigint[] }
+
+const ENOSYS = 38;
+const PR_SET_SECCOMP = 22n;
+const CLONE_THREAD = 0x10000n;
+const SIGNALS = ['kill', 'tkill', 'tgkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo', 'pidfd_send_signal'];
+const NEVER_BY_DEFAULT = ['seccomp', 'io_uring_setup', 'io_uring_enter', 'io_uring_register'];
+
+const M64 = (1n << 64n) - 1n;
+
+function holds(c: ArgCondition, arch: Arch, args: readonly bigint[]): boolean {
+  const val = (v: ArgCondition['value']): bigint => ('int' in v.value ? v.value.int : constantValue(arch, v.value.name)!) & M64;
+  const x = (args[c.index] ?? 0n) & M64;
+  const v = val(c.value);
+  switch (c.op) {
+    case 'eq': return x === v;
+    case 'ne': return x !== v;
+    case 'lt': return x < v;
+    case 'le': return x <= v;
+    case 'gt': return x > v;
+    case 'ge': return x >= v;
+    case 'masked_eq': return (x & val(c.mask!)) === v;
+  }
+}
+
+const describe = (e: Expected): string => (e.action === 'errno' ? `errno(${e.errno})` : e.action);
+
+export function expectedAction(p: Profile, arch: Arch, input: Input, supervised = true): Expected {
+  if (input.arch >>> 0 !== AUDIT_ARCH[arch] >>> 0) return { action: 'kill' };
+  const nr = input.nr | 0;
+  if (nr === -1) return { action: 'allow' };
+  if (arch === 'x86_64' && nr >>> 0 >= 0x40000000) return { action: 'kill' };
+
+  const table = syscallTable();
+  const name = table.name(arch, nr >>> 0);
+  const own = p.syscalls.arch[arch];
+  const inList = (k: 'allow' | 'deny' | 'kill' | 'log') =>
+    !!name && [...p.syscalls[k], ...(own?.[k] ?? [])].some((n) => n.value === name);
+  const allowedByName = (s: string) => [...p.syscalls.allow, ...(own?.allow ?? [])].some((n) => n.value === s);
+  const refuse: Expected = p.violation.value === 'kill' ? { action: 'kill' } : { action: 'errno', errno: p.errno.value };
+  const ofAction = (a: Action, errno?: number): Expected =>
+    a === 'deny' ? { action: 'errno', errno: errno ?? p.errno.value } : { action: a };
+
+  // What the lists and rules say.
+  let out: Expected;
+  if (inList('kill')) out = { action: 'kill' };
+  else if (inList('deny')) out = { action: 'errno', errno: p.errno.value };
+  else if (name === 'prctl' && input.args[0] === PR_SET_SECCOMP && !allowedByName('seccomp')) {
+    // A tracee may not install seccomp filters through prctl either, unless seccomp is allowed by name.
+    out = { action: 'errno', errno: p.errno.value };
+  } else {
+    const rule = p.syscalls.rules.find((r) => r.syscalls.some((n) => n.value === name) && r.args.every((c) => holds(c, arch, input.args)));
+    if (rule) out = ofAction(rule.action, rule.errno);
+    else if (inList('log')) out = { action: 'log' };
+    else if (inList('allow')) out = { action: 'allow' };
+    else if (p.default.value === 'deny') out = { action: 'errno', errno: p.defaultErrno.value };
+    else if ((p.default.value === 'allow' || p.default.value === 'log') && name && NEVER_BY_DEFAULT.includes(name)) out = { action: 'errno', errno: p.errno.value };
+    else out = ofAction(p.default.value);
+
+    // process.fork: false — no new processes, threads still allowed.
+    if ((out.action === 'allow' || out.action === 'log') && p.process?.fork.value === false) {
+      if (name === 'fork' || name === 'vfork') out = refuse;
+      else if (name === 'clone3') out = { action: 'errno', errno: ENOSYS };
+      else if (name === 'clone' && ((input.args[0] ?? 0n) & CLONE_THREAD) === 0n) out = refuse;
+    }
+  }
+
+  // Supervision: allowed calls that a present section governs go to the supervisor.
+  const kinds = (name && table.byName(name)?.args) || [];
+  const checks: string[] = [];
+  if (p.files && (kinds.includes('path') || (kinds.includes('dirfd') && !kinds.includes('exec')))) checks.push('files');
+  if (p.exec && kinds.includes('exec')) checks.push('exec');
+  if (p.network && (kinds.includes('sockaddr') || kinds.includes('msghdr') || kinds.includes('mmsghdr'))) checks.push('network');
+  if (supervised && name && SIGNALS.includes(name)) checks.push('signal');
+
+  const permitted = out.action === 'allow' || out.action === 'log';
+  const audit = p.mode.value === 'audit';
+  const sys = name ?? '(unknown)';
+  if (permitted && checks.length > 0) {
+    if (supervised) return { action: 'trace', syscall: sys, checks, then: out.action as 'allow' | 'log' };
+    return audit ? out : refuse;
+  }
+  if (!permitted && audit) {
+    return supervised ? { action: 'trace', syscall: sys, checks: [], then: 'allow', wouldBe: describe(out) } : { action: 'log' };
+  }
+  if (out.action === 'log' && supervised) return { action: 'trace', syscall: sys, checks: [], then: 'log' };
+  return out;
+}
+
+/** Argument vectors that exercise every condition of the rules naming `name`: boundaries, masks, 32-bit halves. */
+export function interestingArgs(p: Profile, arch: Arch, name: string): bigint[][] {
+  const zero = (): bigint[] => [0n, 0n, 0n, 0n, 0n, 0n];
+  const out: bigint[][] = [zero()];
+  const conds = p.syscalls.rules.filter((r) => r.syscalls.some((n) => n.value === name)).flatMap((r) => r.args);
+  // Built-in conditions: prctl's PR_SET_SECCOMP and clone's CLONE_THREAD.
+  const extra: [number, bigint][] = name === 'prctl' ? [[0, PR_SET_SECCOMP]] : name === 'clone' ? [[0, CLONE_THREAD], [0, CLONE_THREAD | 0x11n]] : [];
+  const values: [number, bigint][] = [...extra];
+  for (const c of conds) {
+    const v = 'int' in c.value.value ? c.value.value.int : constantValue(arch, c.value.value.name)!;
+    const m = c.mask ? ('int' in c.mask.value ? c.mask.value.int : constantValue(arch, c.mask.value.name)!) : 0n;
+    for (const x of [v, v - 1n, v + 1n, v ^ (1n << 32n), v ^ 1n, (v >> 32n) | (v << 32n), v | m, v & ~m, m, ~m, M64, 0n, 1n << 32n, (1n << 32n) - 1n]) {
+      values.push([c.index, x & M64]);
+    }
+  }
+  for (const [i, x] of values) {
+    const a = zero();
+    a[i] = x;
+    out.push(a);
+  }
+  // Every condition of a rule satisfied at once (multi-argument rules).
+  for (const r of p.syscalls.rules.filter((r) => r.syscalls.some((n) => n.value === name))) {
+    const a = zero();
+    for (const c of r.args) a[c.index] = ('int' in c.value.value ? c.value.value.int : constantValue(arch, c.value.value.name)!) & M64;
+    out.push(a);
+  }
+  return out;
+}
