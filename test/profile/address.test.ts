@@ -1,0 +1,67 @@
+import t from 'tap';
+import { ipMatches, ipv4ToBigInt, ipv6ToBigInt, parseAddress, type AddressRule } from '../../lib/profile/address.js';
+
+const ok = (text: string): AddressRule => {
+  const r = parseAddress(text);
+  if ('message' in r) throw new Error(`${text}: ${r.message}`);
+  return r;
+};
+const v4 = (a: string) => ipv4ToBigInt(a);
+const v6 = (a: string) => ipv6ToBigInt(a);
+
+t.test('parses and matches', async (t) => {
+  const cases: [string, 4 | 6, bigint, number, boolean][] = [
+    ['127.0.0.1:9001', 4, v4('127.0.0.1'), 9001, true],
+    ['127.0.0.1:9001', 4, v4('127.0.0.1'), 9002, false],
+    ['127.0.0.1:9001', 6, v6('::ffff:127.0.0.1'), 9001, true],   // IPv4-mapped destination
+    ['10.0.0.0/8:443', 4, v4('10.255.1.2'), 443, true],
+    ['10.0.0.0/8:443', 4, v4('11.0.0.1'), 443, false],
+    ['10.0.0.0/8:443', 6, v6('::ffff:10.1.1.1'), 443, true],
+    ['[::1]:*', 6, v6('::1'), 1, true],
+    ['[::1]:*', 4, v4('127.0.0.1'), 1, false],
+    ['[2001:db8::/32]:80-90', 6, v6('2001:db8:ffff::1'), 85, true],
+    ['[2001:db8::]/32:80-90', 6, v6('2001:db8::1'), 91, false],
+    ['[::ffff:192.168.0.0/112]:53', 4, v4('192.168.3.4'), 53, true],  // an IPv4-mapped rule is an IPv4 rule
+    ['*:443', 4, v4('8.8.8.8'), 443, true],
+    ['*:443', 6, v6('2001:db8::1'), 443, true],
+    ['*:443', 6, v6('2001:db8::1'), 80, false],
+    ['0.0.0.0/0:*', 6, v6('2001:db8::1'), 80, false],               // IPv4 rules do not match IPv6
+  ];
+  for (const [text, fam, addr, port, want] of cases) {
+    t.equal(ipMatches(ok(text), fam, addr, port), want, `${text} ${want ? 'matches' : 'does not match'} ${fam === 4 ? 'v4' : 'v6'} ${addr.toString(16)}:${port}`);
+  }
+});
+
+t.test('unix sockets', async (t) => {
+  const r = ok('unix:/tmp/*.sock');
+  t.equal(r.kind, 'unix');
+  if (r.kind === 'unix') {
+    t.equal(r.match.test('/tmp/app.sock'), true);
+    t.equal(r.match.test('/tmp/a/app.sock'), false);
+    t.equal(r.abstract, false);
+  }
+  const a = ok('unix:@dbus-*');
+  t.equal(a.kind === 'unix' && a.abstract, true, 'abstract names');
+});
+
+t.test('refused', async (t) => {
+  const bad: [string, RegExp][] = [
+    ['127.0.0.1', /no port/],
+    ['127.0.0.256:80', /not an IPv4/],
+    ['10.0.0.0/33:80', /prefix length/],
+    ['10.0.0.1/8:80', /host bits/],
+    ['1.2.3.4:65536', /0-65535/],
+    ['1.2.3.4:90-80', /backwards/],
+    ['1.2.3.4:http', /port/],
+    ['example.com:443', /host name/],
+    ['::1:80', /brackets/],
+    ['[::1/129]:80', /prefix length/],
+    ['[zz::1]:80', /not an IPv6/],
+    ['unix:relative.sock', /absolute/],
+    ['unix:@', /empty/],
+  ];
+  for (const [text, msg] of bad) {
+    const r = parseAddress(text);
+    t.match('message' in r ? r.message : 'accepted', msg, `${text}: ${'message' in r ? r.message : 'accepted'}`);
+  }
+});
