@@ -154,8 +154,17 @@ class Planner {
     this.diagnostics.push({ severity: 'error', code, message, loc });
   }
 
+  private readonly index = new Map<readonly Located<string>[], Map<string, Located<string>>>();
+
+  /** The entry naming `name` in a list (the first, where a list repeats it). */
   private listed(list: readonly Located<string>[], name: string): Located<string> | undefined {
-    return list.find((n) => n.value === name);
+    let byName = this.index.get(list);
+    if (!byName) {
+      byName = new Map();
+      for (const n of list) if (!byName.has(n.value)) byName.set(n.value, n);
+      this.index.set(list, byName);
+    }
+    return byName.get(name);
   }
 
   private defaultVerdict(name: string): Verdict {

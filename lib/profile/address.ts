@@ -7,7 +7,6 @@
 // IPv4-mapped IPv6 hosts (::ffff:a.b.c.d) are the IPv4 host they carry: a
 // rule written either way matches both forms of the destination. Host names
 // are refused: a name resolves differently over time, an address does not.
-import { isIPv4, isIPv6 } from 'node:net';
 import { checkGlob, compileGlobs } from './glob.js';
 
 export type AddressRule =
@@ -68,16 +67,18 @@ function parseHost(host: string): HostRange | AddressError {
       addr = inner[1]!;
       len = inner[2];
     }
-    if (!isIPv6(addr)) return { message: `"${addr}" is not an IPv6 address` };
-    return prefixRange(6, ipv6ToBigInt(addr), len, host);
+    const v6 = parseIPv6(addr);
+    if (v6 === undefined) return { message: `"${addr}" is not an IPv6 address` };
+    return prefixRange(6, v6, len, host);
   }
   const cidr = /^(.*)\/(\d+)$/.exec(host);
   if (cidr) {
     addr = cidr[1]!;
     len = cidr[2];
   }
-  if (isIPv4(addr)) return prefixRange(4, ipv4ToBigInt(addr), len, host);
-  if (isIPv6(addr)) return { message: `an IPv6 host must be in brackets: "[${addr}]:PORT"` };
+  const v4 = parseIPv4(addr);
+  if (v4 !== undefined) return prefixRange(4, v4, len, host);
+  if (parseIPv6(addr) !== undefined) return { message: `an IPv6 host must be in brackets: "[${addr}]:PORT"` };
   if (/^[A-Za-z0-9.-]+$/.test(addr) && /[A-Za-z]/.test(addr)) {
     return { message: `"${addr}" is a host name; use an IP address or CIDR (names resolve differently over time)` };
   }
@@ -101,23 +102,44 @@ function prefixRange(family: 4 | 6, base: bigint, lenText: string | undefined, h
   return range;
 }
 
+/** Dotted-quad IPv4 (four decimal octets, no leading zeros, as inet_pton) → integer. */
+export function parseIPv4(a: string): bigint | undefined {
+  const parts = a.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
+  return parts.reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
+}
+
+/** IPv6 text (RFC 4291 2.2: "::" once at most, an IPv4 tail allowed) → 128-bit integer. */
+export function parseIPv6(a: string): bigint | undefined {
+  let text = a;
+  const tail = /:(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (tail) {
+    const n = parseIPv4(tail[1]!);
+    if (n === undefined) return undefined;
+    text = `${text.slice(0, tail.index + 1)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (h: string | undefined) => (h ? h.split(':') : []);
+  const head = groups(halves[0]);
+  const rest = groups(halves[1]);
+  const count = head.length + rest.length;
+  if (halves.length === 1 ? count !== 8 : count > 7) return undefined;
+  const all = [...head, ...Array<string>(8 - count).fill('0'), ...rest];
+  if (!all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  return all.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+}
+
 export function ipv4ToBigInt(a: string): bigint {
-  return a.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
+  const n = parseIPv4(a);
+  if (n === undefined) throw new Error(`internal: not an IPv4 address: ${a}`);
+  return n;
 }
 
 export function ipv6ToBigInt(a: string): bigint {
-  let text = a;
-  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hex groups.
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const n = ipv4ToBigInt(v4[1]!);
-    text = text.slice(0, v4.index) + `${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') as [string, string] : [text, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  const n = parseIPv6(a);
+  if (n === undefined) throw new Error(`internal: not an IPv6 address: ${a}`);
+  return n;
 }
 
 /** Does an IP destination match? IPv4-mapped IPv6 destinations are compared as IPv4. */

@@ -31,6 +31,14 @@ const KNOWN = new Set([
 
 let cachedSchema: JsonSchema | undefined;
 
+/** Enum lists as sets (the syscall list has ~360 names, checked once per entry). */
+const enumSets = new WeakMap<readonly unknown[], Set<unknown>>();
+const enumSet = (values: readonly unknown[]): Set<unknown> => {
+  let set = enumSets.get(values);
+  if (!set) enumSets.set(values, (set = new Set(values.map((v) => (typeof v === 'number' ? BigInt(v) : v)))));
+  return set;
+};
+
 /** profiles/schema.json, checked once for keywords this validator does not implement. */
 export function profileSchema(): JsonSchema {
   if (!cachedSchema) {
@@ -90,7 +98,16 @@ export class SchemaValidator {
     return isAlias(node) ? node.resolve(this.src.doc as Document) : node;
   }
 
+  private readonly resolved = new WeakMap<JsonSchema, JsonSchema>();
+
+  /** Follow $ref (sibling keywords override the target's); memoised per schema object. */
   private resolve(schema: JsonSchema): JsonSchema {
+    let out = this.resolved.get(schema);
+    if (!out) this.resolved.set(schema, (out = this.follow(schema)));
+    return out;
+  }
+
+  private follow(schema: JsonSchema): JsonSchema {
     let s = schema;
     while (typeof s.$ref === 'string') {
       const m = /^#\/\$defs\/(.+)$/.exec(s.$ref);
@@ -141,7 +158,7 @@ export class SchemaValidator {
     if ('const' in s && !sameScalar(value, s.const)) {
       err('E_VALUE', `${label} must be ${JSON.stringify(s.const)}, got ${show(value)}`);
     }
-    if (Array.isArray(s.enum) && !s.enum.some((e) => sameScalar(value, e))) {
+    if (Array.isArray(s.enum) && !enumSet(s.enum).has(typeof value === 'number' ? BigInt(value) : value)) {
       const names = s.enum.filter((e): e is string => typeof e === 'string');
       const hint = typeof value === 'string' ? didYouMean(suggest(value, names)) : '';
       if (what) err(code, `unknown ${what} ${show(value)}${hint}`);

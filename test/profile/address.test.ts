@@ -65,3 +65,18 @@ t.test('refused', async (t) => {
     t.match('message' in r ? r.message : 'accepted', msg, `${text}: ${'message' in r ? r.message : 'accepted'}`);
   }
 });
+
+t.test('IPv4 and IPv6 text', async (t) => {
+  const { parseIPv4, parseIPv6 } = await import('../../lib/profile/address.js');
+  t.equal(parseIPv4('10.0.0.1'), 0x0a000001n);
+  for (const bad of ['10.0.0', '10.0.0.1.2', '010.0.0.1', '256.0.0.1', '1.2.3.-4', '']) t.equal(parseIPv4(bad), undefined, `refuses ${bad}`);
+  t.equal(parseIPv6('::'), 0n);
+  t.equal(parseIPv6('::1'), 1n);
+  t.equal(parseIPv6('1::'), 1n << 112n);
+  t.equal(parseIPv6('2001:db8::8:800:200c:417a'), 0x20010db8000000000008080020_0c417an);
+  t.equal(parseIPv6('::ffff:1.2.3.4'), 0xffff01020304n);
+  t.equal(parseIPv6('1:2:3:4:5:6:7:8'), 0x00010002000300040005000600070008n);
+  for (const bad of ['1:2:3:4:5:6:7', '1::2::3', '12345::', '1:2:3:4:5:6:7:8:9', '::ffff:1.2.3.256', 'g::', ':1', '1:2:3:4:5:6:7::8']) {
+    t.equal(parseIPv6(bad), undefined, `refuses ${bad}`);
+  }
+});
