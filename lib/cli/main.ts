@@ -27,17 +27,30 @@ export function buildYargs(argv: readonly string[], io: Io, done: (status: Promi
     .help()
     .alias('h', 'help')
     .strict()
-    .demandCommand(1, 'name a command (see --help)')
+    .demandCommand(1, 'name a command')
     .recommendCommands()
     .exitProcess(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg, err) => {
-      throw err ?? new UsageError(`${msg.charAt(0).toLowerCase()}${msg.slice(1)} (see "syscage --help")`);
+      // yargs reports its own errors, and errors thrown by option coercion, as YError.
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError(usageMessage(msg ?? err?.message ?? 'bad command line', argv));
     });
   for (const c of COMMANDS) {
     y = y.command(c.command, c.describe, c.builder, (args) => done(c.run(args, io)));
   }
   return y;
+}
+
+/** yargs's message as one line: "Invalid values:\n  Argument: …" folded, an unknown first word called a command. */
+function usageMessage(msg: string, argv: readonly string[]): string {
+  let m = msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  const first = argv[0];
+  if (first && !first.startsWith('-') && !COMMANDS.some((c) => c.command.split(' ')[0] === first) && /^(Unknown argument|Did you mean)/i.test(m)) {
+    const near = /Did you mean (\w+)/i.exec(m)?.[1];
+    m = `unknown command "${first}"${near ? ` (did you mean "${near}"?)` : ''}`;
+  }
+  return `${m.charAt(0).toLowerCase()}${m.slice(1)} (see "syscage --help")`;
 }
 
 /** Run the CLI; resolves to the exit status. Never throws. */

@@ -13,7 +13,8 @@ export type AddressRule =
   | { readonly kind: 'ip'; readonly family: 4 | 6 | 'any'; readonly lo: bigint; readonly hi: bigint; readonly portLo: number; readonly portHi: number }
   | { readonly kind: 'unix'; readonly abstract: boolean; readonly pattern: string; readonly match: RegExp };
 
-export interface AddressError { readonly message: string }
+/** What is wrong, and where in the address text when it is one part of it. */
+export interface AddressError { readonly message: string; readonly offset?: number; readonly length?: number }
 
 export function parseAddress(text: string): AddressRule | AddressError {
   if (text.startsWith('unix:')) return parseUnix(text.slice(5));
@@ -21,9 +22,9 @@ export function parseAddress(text: string): AddressRule | AddressError {
   if (colon < 0) return { message: `"${text}" has no port: write HOST:PORT (PORT may be *)` };
   const host = text.slice(0, colon);
   const port = parsePort(text.slice(colon + 1));
-  if ('message' in port) return port;
+  if ('message' in port) return { ...port, offset: colon + 1, length: text.length - colon - 1 };
   const range = parseHost(host);
-  if ('message' in range) return range;
+  if ('message' in range) return { ...range, offset: 0, length: host.length };
   return { kind: 'ip', ...range, portLo: port.lo, portHi: port.hi };
 }
 

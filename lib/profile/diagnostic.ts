@@ -47,9 +47,7 @@ export interface Diagnostic {
 }
 
 export type WarningCode =
-  | 'W_PARTIAL_FAMILY'    // allows open but not openat, etc.
-  | 'W_OVERRIDDEN'        // an allow that a deny/kill elsewhere in the chain overrides
-  | 'W_DUPLICATE';        // the same entry twice in one list
+  | 'W_PARTIAL_FAMILY';   // allows open but not openat, etc.
 
 /** Thrown when a profile cannot be used. Carries every error found, not only the first. */
 export class ProfileError extends Error {

@@ -10,22 +10,23 @@
 // "/var/task/**" lets the handler list /var/task. Character classes and
 // braces are not part of v1 and are refused rather than taken literally.
 
-export interface GlobError { readonly message: string; readonly offset: number }
+/** What is wrong, from `offset` in the glob for `length` characters (default: to the end). */
+export interface GlobError { readonly message: string; readonly offset: number; readonly length?: number }
 
 export function checkGlob(glob: string): GlobError | undefined {
   if (!glob.startsWith('/')) return { message: 'must be an absolute path (start with /)', offset: 0 };
   const bad = /[\0\\[\]{}]/.exec(glob);
   if (bad) {
     const what = bad[0] === '\0' ? 'a NUL byte' : `"${bad[0]}"`;
-    return { message: `${what} is not allowed in a v1 glob (no escapes, classes or braces)`, offset: bad.index };
+    return { message: `${what} is not allowed in a v1 glob (no escapes, classes or braces)`, offset: bad.index, length: 1 };
   }
   if (glob === '/') return undefined;
   const body = glob.endsWith('/') ? glob.slice(0, -1) : glob;
   let offset = 1;
   for (const seg of body.slice(1).split('/')) {
-    if (seg === '') return { message: 'has an empty path segment ("//")', offset };
-    if (seg === '.' || seg === '..') return { message: `has a "${seg}" segment; paths are compared after normalisation, so it never matches`, offset };
-    if (seg.includes('**') && seg !== '**') return { message: '"**" must be a whole path segment (use "*" within a segment)', offset: offset + seg.indexOf('**') };
+    if (seg === '') return { message: 'has an empty path segment ("//")', offset: offset - 1, length: 2 };
+    if (seg === '.' || seg === '..') return { message: `has a "${seg}" segment; paths are compared after normalisation, so it never matches`, offset, length: seg.length };
+    if (seg.includes('**') && seg !== '**') return { message: '"**" must be a whole path segment (use "*" within a segment)', offset: offset + seg.indexOf('**'), length: 2 };
     offset += seg.length + 1;
   }
   return undefined;

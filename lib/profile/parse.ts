@@ -42,8 +42,10 @@ export function parseProfile(file: string, text: string): ParseResult {
 
   if (src.doc.errors.length > 0) {
     for (const e of src.doc.errors) {
-      const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      diags.push(src.diag('E_YAML_SYNTAX', `YAML syntax: ${msg}`, e.pos[0]));
+      let msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      const at = syntaxErrorOffset(text, e.code, e.pos[0], msg);
+      if (e.code === 'DUPLICATE_KEY') msg = `duplicate key "${/^[^\s:]+/.exec(text.slice(at))?.[0] ?? ''}" (${msg})`;
+      diags.push(src.diag('E_YAML_SYNTAX', `YAML syntax: ${msg}`, at));
     }
     return { diagnostics: diags };
   }
@@ -60,6 +62,37 @@ export function parseProfile(file: string, text: string): ParseResult {
 
   const p = new Reader(src, diags).profile(root);
   return { profile: diags.some((d) => d.severity === 'error') ? undefined : p, diagnostics: diags };
+}
+
+/**
+ * Where to point for a YAML syntax error. The parser reports some errors where
+ * it noticed them rather than where they are: an unclosed quote at the end of
+ * the file, a bad indent at the start of the line.
+ */
+function syntaxErrorOffset(text: string, code: string, pos: number, message: string): number {
+  if (code === 'MISSING_CHAR' && /quote/i.test(message)) {
+    const quote = message.includes("'") && !message.includes('"') ? "'" : '"';
+    // The opening quote: the last one before `pos` that starts a scalar.
+    for (let i = Math.min(pos, text.length) - 1; i >= 0; i--) {
+      if (text[i] === quote && (i === 0 || /[\s:[,{-]/.test(text[i - 1]!))) return i;
+    }
+  }
+  let at = pos;
+  while (at < text.length && (text[at] === ' ' || text[at] === '\t')) at++;
+  return at;
+}
+
+/** Offset in the source of the character at `offset` of a string scalar's decoded value. */
+function sourceOffset(text: string, node: Scalar, offset: number): number {
+  const start = node.range?.[0] ?? 0;
+  if (node.type !== 'QUOTE_DOUBLE' && node.type !== 'QUOTE_SINGLE') return start + offset;
+  let i = start + 1;
+  for (let d = 0; d < offset && i < text.length; d++) {
+    if (node.type === 'QUOTE_SINGLE') i += text[i] === "'" && text[i + 1] === "'" ? 2 : 1;
+    else if (text[i] !== '\\') i += 1;
+    else i += ({ x: 4, u: 6, U: 10 } as Record<string, number>)[text[i + 1] ?? ''] ?? 2;
+  }
+  return i;
 }
 
 /** Walks a schema-valid document into typed, located values. */
@@ -89,13 +122,13 @@ class Reader {
     return node.items.map((item) => ({ value: String((item as Scalar).value), loc: this.loc(item) }));
   }
 
-  /** Error inside a string scalar, at the character `offset` of its value. */
-  private errAt(node: unknown, offset: number, code: 'E_BAD_GLOB' | 'E_BAD_ADDRESS', message: string): void {
+  /** Error inside a string scalar, at `length` characters from `offset` of its decoded value. */
+  private errAt(node: unknown, offset: number, code: 'E_BAD_GLOB' | 'E_BAD_ADDRESS', message: string, length?: number): void {
     const n = node as Scalar;
-    const quoted = n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE';
-    const start = (n.range?.[0] ?? 0) + (quoted ? 1 : 0) + offset;
+    const start = sourceOffset(this.src.text, n, offset);
+    const end = sourceOffset(this.src.text, n, offset + (length ?? String(n.value).length - offset));
     const d = this.src.diag(code, message, start);
-    this.diags.push({ ...d, loc: { ...d.loc!, length: Math.max(1, String(n.value).length - offset) } });
+    this.diags.push({ ...d, loc: { ...d.loc!, length: Math.max(1, end - start) } });
   }
 
   private globs(map: unknown, key: string): Located<string>[] {
@@ -105,7 +138,7 @@ class Reader {
     for (const item of node.items) {
       const glob = String((item as Scalar).value);
       const bad = checkGlob(glob);
-      if (bad) this.errAt(item, bad.offset, 'E_BAD_GLOB', `bad glob "${glob}": ${bad.message}`);
+      if (bad) this.errAt(item, bad.offset, 'E_BAD_GLOB', `bad glob "${glob}": ${bad.message}`, bad.length);
       else out.push({ value: glob, loc: this.loc(item) });
     }
     return out;
@@ -118,7 +151,7 @@ class Reader {
     for (const item of node.items) {
       const text = String((item as Scalar).value);
       const parsed = parseAddress(text);
-      if ('message' in parsed) this.errAt(item, 0, 'E_BAD_ADDRESS', `bad address "${text}": ${parsed.message}`);
+      if ('message' in parsed) this.errAt(item, parsed.offset ?? 0, 'E_BAD_ADDRESS', `bad address "${text}": ${parsed.message}`, parsed.length);
       else out.push({ value: { ...parsed, text }, loc: this.loc(item) });
     }
     return out;
@@ -183,8 +216,12 @@ class Reader {
     for (const item of node.items) {
       const one = this.get(item, 'syscall');
       const many = this.get(item, 'syscalls');
-      if ((one === undefined) === (many === undefined)) {
-        this.diags.push(this.src.diag('E_REQUIRED', 'a rule names its syscalls with exactly one of "syscall" or "syscalls"', item));
+      if (one === undefined && many === undefined) {
+        this.diags.push(this.src.diag('E_REQUIRED', 'a rule needs "syscall: NAME" or "syscalls: [NAMES]"', item));
+        continue;
+      }
+      if (one !== undefined && many !== undefined) {
+        this.diags.push(this.src.diag('E_VALUE', 'a rule names its syscalls with "syscall" or "syscalls", not both', item));
         continue;
       }
       const action = this.scalar<Action>(item, 'action')!.value;

@@ -63,11 +63,7 @@ interface Misuse {
   readonly argv: readonly string[];
   /** What the one line must say. */
   readonly says: RegExp;
-  /** A known lib/ bug: the assertions it breaks, and why. */
-  readonly todo?: { readonly breaks: readonly ('status' | 'one line')[]; readonly why: string };
 }
-
-const CoerceBug = 'lib/cli/common.ts archOption.coerce throws UsageError, but yargs rethrows coerce errors as YError, so main() reports an internal error (exit 70)';
 
 const MISUSE: readonly Misuse[] = [
   { argv: [], says: /command/ },
@@ -81,26 +77,21 @@ const MISUSE: readonly Misuse[] = [
   { argv: ['compile', GOOD, 'extra.yaml'], says: /extra\.yaml|argument/ },
   {
     argv: ['compile', GOOD, '--format', 'xml'], says: /format/,
-    todo: { breaks: ['one line'], why: 'lib/cli/main.ts fail(): yargs\'s "Invalid values:\\n  Argument: format, ..." message is passed on with its newline, so it is two lines' },
   },
   {
     argv: ['check', '--arch', 'mips', GOOD], says: /mips/,
-    todo: { breaks: ['status', 'one line'], why: CoerceBug },
   },
   {
     argv: ['compile', GOOD, '--arch', 'sparc'], says: /sparc/,
-    todo: { breaks: ['status', 'one line'], why: CoerceBug },
   },
 ];
 
 for (const m of MISUSE) {
   t.test(`syscage ${m.argv.join(' ').replaceAll(ROOT, '')}: exit 2, one line`, async (t) => {
     const r = await run(...m.argv);
-    const known = (what: 'status' | 'one line') =>
-      m.todo?.breaks.includes(what) ? { todo: m.todo.why, stderr: r.err } : { stderr: r.err };
-    t.equal(r.status, 2, 'exit status', known('status'));
+    t.equal(r.status, 2, 'exit status', { stderr: r.err });
     t.equal(r.out, '', 'nothing on stdout');
-    t.match(r.err, /^syscage: [^\n]+\n$/, 'exactly one line on stderr, starting "syscage: "', known('one line'));
+    t.match(r.err, /^syscage: [^\n]+\n$/, 'exactly one line on stderr, starting "syscage: "', { stderr: r.err });
     t.match(r.err, m.says, 'it says what is wrong', { stderr: r.err });
     t.notMatch(r.err, STACK, 'no stack trace');
   });
@@ -110,7 +101,6 @@ t.test('the hint to see --help is given once', async (t) => {
   const r = await run();
   t.equal(r.err.match(/--help/g)?.length, 1, 'one mention of --help', {
     stderr: r.err,
-    todo: 'lib/cli/main.ts: demandCommand\'s message already ends "(see --help)" and fail() appends "(see \\"syscage --help\\")"',
   });
 });
 
