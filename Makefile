@@ -22,8 +22,10 @@ test: $(NODE_MODULES)
 
 # Needs the Debian packages linux-libc-dev-amd64-cross and linux-libc-dev-arm64-cross
 # (6.1.4-1cross1, the pinned source; .ci/run installs them).
+# gen-syscall-types reads this kernel's syscall declarations (tracefs, root).
 syscalls: build
 	node scripts/gen-syscalls.mjs
+	node scripts/gen-syscall-types.mjs
 	node dist/scripts/update-schema.js
 
 bench: build

@@ -168,6 +168,10 @@ const lo32 = (v: bigint): number => Number(v & 0xffff_ffffn);
 
 /** Jump to `pass` when the condition holds, to `fail` when not; never falls through. */
 export function emitCondition(b: Builder, c: Condition, pass: Target, fail: Target): void {
+  if (c.bits < 64) {
+    emitNarrowCondition(b, c, pass, fail);
+    return;
+  }
   const v = c.value;
   const ldHi = () => b.ldAbs(argHigh(c.index));
   const ldLo = () => b.ldAbs(argLow(c.index));
@@ -197,5 +201,24 @@ export function emitCondition(b: Builder, c: Condition, pass: Target, fail: Targ
       else b.jge(lo32(v), yes, no);
       return;
     }
+  }
+}
+
+/**
+ * An argument the kernel reads as 32 bits or fewer: compare the low half only
+ * (masked to 16 bits for umode_t), whatever the caller left in the high half.
+ */
+function emitNarrowCondition(b: Builder, c: Condition, pass: Target, fail: Target): void {
+  b.ldAbs(argLow(c.index));
+  if (c.bits === 16) b.and(0xffff);
+  const v = lo32(c.value);
+  switch (c.op) {
+    case 'eq': b.jeq(v, pass, fail); return;
+    case 'ne': b.jeq(v, fail, pass); return;
+    case 'masked_eq': b.and(lo32(c.mask ?? 0n)).jeq(v, pass, fail); return;
+    case 'gt': b.jgt(v, pass, fail); return;
+    case 'ge': b.jge(v, pass, fail); return;
+    case 'lt': b.jge(v, fail, pass); return;
+    case 'le': b.jgt(v, fail, pass); return;
   }
 }

@@ -22,6 +22,7 @@
 import type { Arch } from '../arch/index.js';
 import { constantValue } from '../arch/constants.js';
 import { errnoNumber } from '../arch/errno.js';
+import { argBits, syscallTypes, type ArgBits } from '../arch/widths.js';
 import type { Diagnostic, SourceLoc } from '../profile/diagnostic.js';
 import { listsFor, type Action, type ArgValue, type CompareOp, type Located, type Profile } from '../profile/types.js';
 import { checksFor, PROTECTED, syscallsOf, type Check } from './governed.js';
@@ -45,12 +46,17 @@ export interface Origin {
   readonly loc?: SourceLoc;
 }
 
-/** A scalar comparison of one 64-bit argument, values resolved for the arch. */
+/**
+ * A scalar comparison of one argument, values resolved for the arch and cut
+ * to the argument's width: the kernel reads only the low `bits` of the
+ * register (an `int` is 32 bits), so the filter compares only those.
+ */
 export interface Condition {
   readonly index: number;
   readonly op: CompareOp;
   readonly value: bigint;
   readonly mask?: bigint;
+  readonly bits: ArgBits;
 }
 
 export interface RuleStep {
@@ -197,12 +203,16 @@ class Planner {
     const steps: RuleStep[] = [];
     sc.rules.forEach((r, i) => {
       if (!r.syscalls.some((n) => n.value === name)) return;
-      const conditions = r.args.map((c) => ({
-        index: c.index,
-        op: c.op,
-        value: this.resolve(c.value),
-        mask: c.mask ? this.resolve(c.mask) : undefined,
-      }));
+      const conditions = r.args.map((c): Condition => {
+        const bits = argBits(name, c.index);
+        return {
+          index: c.index,
+          op: c.op,
+          bits,
+          value: this.resolve(c.value, name, c.index, bits),
+          mask: c.mask ? this.resolve(c.mask, name, c.index, bits, true) : undefined,
+        };
+      });
       steps.push({ conditions, verdict: this.actionVerdict(r.action, r.errno), origin: { what: `syscalls.rules[${i}]`, loc: r.loc } });
     });
 
@@ -223,7 +233,7 @@ class Planner {
   private protectionSteps(name: string): RuleStep[] {
     if (name !== 'prctl' || this.listed(this.sc.allow, 'seccomp')) return [];
     return [{
-      conditions: [{ index: 0, op: 'eq', value: PR_SET_SECCOMP }],
+      conditions: [{ index: 0, op: 'eq', value: PR_SET_SECCOMP, bits: argBits('prctl', 0) }],
       verdict: { kind: 'errno', errno: this.profile.errno.value },
       origin: { what: 'built-in: a tracee may not install seccomp filters' },
     }];
@@ -237,7 +247,7 @@ class Planner {
   private processSteps(name: string, fallback: Verdict): RuleStep[] {
     if (!this.forkRefused() || name !== 'clone' || !permits(fallback)) return [];
     return [{
-      conditions: [{ index: 0, op: 'masked_eq', value: 0n, mask: CLONE_THREAD }],
+      conditions: [{ index: 0, op: 'masked_eq', value: 0n, mask: CLONE_THREAD, bits: argBits('clone', 0) }],
       verdict: this.violation,
       origin: { what: 'process.fork', loc: this.profile.process?.fork.loc },
     }];
@@ -250,14 +260,29 @@ class Planner {
     return fallback;
   }
 
-  private resolve(v: Located<ArgValue>): bigint {
-    if ('int' in v.value) return v.value.int;
-    const n = constantValue(this.arch, v.value.name);
-    if (n === undefined) {
-      this.error('E_UNKNOWN_CONSTANT', `constant ${v.value.name} does not exist on ${this.arch}`, v.loc);
-      return 0n;
+  /**
+   * A rule's value (or mask) for this arch, cut to the argument's width. A
+   * value that does not fit could never match what the kernel reads, which is
+   * almost certainly a mistake — except for a mask, whose extra bits are moot.
+   */
+  private resolve(v: Located<ArgValue>, syscall: string, index: number, bits: ArgBits, isMask = false): bigint {
+    let n: bigint;
+    if ('int' in v.value) {
+      n = v.value.int;
+    } else {
+      const c = constantValue(this.arch, v.value.name);
+      if (c === undefined) {
+        this.error('E_UNKNOWN_CONSTANT', `constant ${v.value.name} does not exist on ${this.arch}`, v.loc);
+        return 0n;
+      }
+      n = BigInt.asUintN(64, c);
     }
-    return BigInt.asUintN(64, n);
+    const fits = n < 1n << BigInt(bits) || n >= (1n << 64n) - (1n << BigInt(bits - 1)); // or a negative number sign-extended
+    if (!fits && !isMask) {
+      const type = syscallTypes().get(syscall)?.[index] ?? '?';
+      this.error('E_VALUE', `argument ${index} of ${syscall} is a ${bits}-bit ${type}; the kernel never sees 0x${n.toString(16)}`, v.loc);
+    }
+    return BigInt.asUintN(bits, n);
   }
 
   /** Apply supervision (TRACE for checked calls), audit mode and BPF-only fallbacks. */

@@ -5,13 +5,15 @@
 // 32-bit halves). Reproduce a failure with SEED=<seed>.
 import t from 'tap';
 import { ARCHES, AUDIT_ARCH, syscallTable, type Arch } from '../../lib/arch/index.js';
-import { constantNames } from '../../lib/arch/constants.js';
+import { constantNames, constantValue } from '../../lib/arch/constants.js';
+import { argBits } from '../../lib/arch/widths.js';
 import { compile as load } from '../../lib/bpf/index.js';
 import { compileProfile } from '../../lib/compile/index.js';
 import { loadProfile } from '../../lib/profile/index.js';
 import { interestingArgs } from '../helpers/oracle.js';
 import { Rng } from '../helpers/random.js';
 
+const M64 = (1n << 64n) - 1n;
 const OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked_eq'] as const;
 const ACTIONS = ['allow', 'deny', 'kill', 'log'] as const;
 
@@ -19,19 +21,28 @@ const ACTIONS = ['allow', 'deny', 'kill', 'log'] as const;
 function randomProfile(rng: Rng, arch: Arch): string {
   const names = syscallTable().names(arch);
   const some = (n: number) => Array.from({ length: n }, () => rng.pick(names));
-  const value = (): string => {
-    if (rng.chance(0.2)) return rng.pick(constantNames(arch).filter((c) => !c.startsWith('AT_FDCWD')));
-    const interesting = [0n, 1n, 0xffffffffn, 0x100000000n, 0xffffffffffffffffn, 0x7fffffffn, 0x80000000n];
-    return '0x' + (rng.chance(0.5) ? rng.pick(interesting) : rng.u64()).toString(16);
+  // A value that fits the argument in every syscall of the rule (a 32-bit
+  // `int` argument cannot be compared with 0x1_0000_0000: a compile error).
+  const value = (bits: number): string => {
+    if (rng.chance(0.2)) {
+      const fitting = constantNames(arch).filter((c) => (constantValue(arch, c)! & M64) < 1n << BigInt(bits));
+      return rng.pick(fitting);
+    }
+    const interesting = [0n, 1n, 0xffffn, 0x7fffn, 0xffffffffn, 0x100000000n, 0xffffffffffffffffn, 0x7fffffffn, 0x80000000n];
+    const v = rng.chance(0.5) ? rng.pick(interesting) : rng.u64();
+    return '0x' + (v & ((1n << BigInt(bits)) - 1n)).toString(16);
   };
   const rules = Array.from({ length: rng.int(12) }, () => {
+    const targets = rng.chance(0.3) ? some(1 + rng.int(3)) : [rng.pick(names)];
     const conds = Array.from({ length: rng.int(4) }, () => {
       const op = rng.pick(OPS);
-      return `{ index: ${rng.int(6)}, op: ${op}, value: ${value()}${op === 'masked_eq' ? `, mask: ${value()}` : ''} }`;
+      const index = rng.int(6);
+      const bits = Math.min(...targets.map((s) => argBits(s, index)));
+      return `{ index: ${index}, op: ${op}, value: ${value(bits)}${op === 'masked_eq' ? `, mask: ${value(64)}` : ''} }`;
     });
     const action = rng.pick(ACTIONS);
     const errno = action === 'deny' && rng.chance(0.5) ? `\n      errno: ${1 + rng.int(133)}` : '';
-    const sys = rng.chance(0.3) ? `syscalls: [${some(1 + rng.int(3)).join(', ')}]` : `syscall: ${rng.pick(names)}`;
+    const sys = targets.length > 1 ? `syscalls: [${targets.join(', ')}]` : `syscall: ${targets[0]}`;
     return `    - ${sys}\n      args: [${conds.join(', ')}]\n      action: ${action}${errno}`;
   });
   return [

@@ -252,7 +252,7 @@ syscalls:
   ]);
 });
 
-t.test('argument rules, compared as 64-bit values', { skip }, async (t) => {
+t.test('argument rules: 64-bit values, and int arguments by their low 32 bits', { skip }, async (t) => {
   // getppid takes no arguments, so any value can be passed to it for the filter to compare: the
   // filter sees all six argument registers whatever the syscall uses.
   check(t, `
@@ -275,6 +275,10 @@ syscalls:
 `, [
     { desc: 'socket(AF_UNIX): no rule matches', op: { syscall: 'socket', args: [AF_UNIX, SOCK_STREAM, 0n] }, want: allow() },
     { desc: 'socket(AF_INET): eq AF_INET denies', op: { syscall: 'socket', args: [AF_INET, SOCK_STREAM, 0n] }, want: errno('EAFNOSUPPORT') },
+    // family is an int: the kernel reads the low 32 bits only, so garbage in the high half is
+    // still AF_INET to it — and must be to the filter too.
+    { desc: 'socket(0x1_0000_0000 | AF_INET): the kernel sees AF_INET, so does the filter', op: { syscall: 'socket', args: [0x1_0000_0002n, SOCK_STREAM, 0n] }, want: errno('EAFNOSUPPORT') },
+    { desc: 'socket(0xffffffff_00000000 | AF_INET)', op: { syscall: 'socket', args: [0xffff_ffff_0000_0002n, SOCK_STREAM, 0n] }, want: errno('EAFNOSUPPORT') },
     { desc: 'getppid, args[1] = 0xffffffff: low half max, not > 2^32', op: { syscall: 'getppid', args: [0n, 0xffff_ffffn] }, want: allow(ppid) },
     { desc: 'getppid, args[1] = 2^32: equal, not greater', op: { syscall: 'getppid', args: [0n, 0x1_0000_0000n] }, want: allow(ppid) },
     { desc: 'getppid, args[1] = 2^33: low half 0, high half decides', op: { syscall: 'getppid', args: [0n, 0x2_0000_0000n] }, want: errno('ERANGE') },

@@ -4,6 +4,7 @@
 // against an independent statement of the rules.
 import { AUDIT_ARCH, syscallTable, type Arch } from '../../lib/arch/index.js';
 import { constantValue } from '../../lib/arch/constants.js';
+import { argBits } from '../../lib/arch/widths.js';
 import type { Action, ArgCondition, Profile } from '../../lib/profile/types.js';
 
 export type Expected =
@@ -21,9 +22,12 @@ const NEVER_BY_DEFAULT = ['seccomp', 'io_uring_setup', 'io_uring_enter', 'io_uri
 
 const M64 = (1n << 64n) - 1n;
 
-function holds(c: ArgCondition, arch: Arch, args: readonly bigint[]): boolean {
-  const val = (v: ArgCondition['value']): bigint => ('int' in v.value ? v.value.int : constantValue(arch, v.value.name)!) & M64;
-  const x = (args[c.index] ?? 0n) & M64;
+// The kernel reads an argument declared `int` from the low 32 bits of its
+// register (umode_t: 16): a rule can only be about those bits.
+function holds(c: ArgCondition, arch: Arch, syscall: string, args: readonly bigint[]): boolean {
+  const seen = (1n << BigInt(argBits(syscall, c.index))) - 1n;
+  const val = (v: ArgCondition['value']): bigint => ('int' in v.value ? v.value.int : constantValue(arch, v.value.name)!) & seen;
+  const x = (args[c.index] ?? 0n) & seen;
   const v = val(c.value);
   switch (c.op) {
     case 'eq': return x === v;
@@ -58,11 +62,11 @@ export function expectedAction(p: Profile, arch: Arch, input: Input, supervised 
   let out: Expected;
   if (inList('kill')) out = { action: 'kill' };
   else if (inList('deny')) out = { action: 'errno', errno: p.errno.value };
-  else if (name === 'prctl' && input.args[0] === PR_SET_SECCOMP && !allowedByName('seccomp')) {
+  else if (name === 'prctl' && ((input.args[0] ?? 0n) & 0xffffffffn) === PR_SET_SECCOMP && !allowedByName('seccomp')) {
     // A tracee may not install seccomp filters through prctl either, unless seccomp is allowed by name.
     out = { action: 'errno', errno: p.errno.value };
   } else {
-    const rule = p.syscalls.rules.find((r) => r.syscalls.some((n) => n.value === name) && r.args.every((c) => holds(c, arch, input.args)));
+    const rule = p.syscalls.rules.find((r) => r.syscalls.some((n) => n.value === name) && r.args.every((c) => holds(c, arch, name!, input.args)));
     if (rule) out = ofAction(rule.action, rule.errno);
     else if (inList('log')) out = { action: 'log' };
     else if (inList('allow')) out = { action: 'allow' };
@@ -106,12 +110,12 @@ export function interestingArgs(p: Profile, arch: Arch, name: string): bigint[][
   const out: bigint[][] = [zero()];
   const conds = p.syscalls.rules.filter((r) => r.syscalls.some((n) => n.value === name)).flatMap((r) => r.args);
   // Built-in conditions: prctl's PR_SET_SECCOMP and clone's CLONE_THREAD.
-  const extra: [number, bigint][] = name === 'prctl' ? [[0, PR_SET_SECCOMP]] : name === 'clone' ? [[0, CLONE_THREAD], [0, CLONE_THREAD | 0x11n]] : [];
+  const extra: [number, bigint][] = name === 'prctl' ? [[0, PR_SET_SECCOMP], [0, PR_SET_SECCOMP | (1n << 32n)]] : name === 'clone' ? [[0, CLONE_THREAD], [0, CLONE_THREAD | 0x11n]] : [];
   const values: [number, bigint][] = [...extra];
   for (const c of conds) {
     const v = 'int' in c.value.value ? c.value.value.int : constantValue(arch, c.value.value.name)!;
     const m = c.mask ? ('int' in c.mask.value ? c.mask.value.int : constantValue(arch, c.mask.value.name)!) : 0n;
-    for (const x of [v, v - 1n, v + 1n, v ^ (1n << 32n), v ^ 1n, (v >> 32n) | (v << 32n), v | m, v & ~m, m, ~m, M64, 0n, 1n << 32n, (1n << 32n) - 1n]) {
+    for (const x of [v, v - 1n, v + 1n, v ^ (1n << 32n), v | (0xdead0000n << 32n), v ^ 0x10000n, v ^ 1n, (v >> 32n) | (v << 32n), v | m, v & ~m, m, ~m, M64, 0n, 1n << 32n, (1n << 32n) - 1n]) {
       values.push([c.index, x & M64]);
     }
   }
