@@ -4,7 +4,9 @@ import t from 'tap';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../lib/cli/main.js';
+import { runCli } from '../helpers/cli.js';
+
+const run = (...argv: string[]) => runCli(argv);
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const BAD = join(FIXTURES, 'bad');
@@ -16,18 +18,6 @@ const ARCH_FLAGS: Readonly<Record<string, readonly string[]>> = {
   'arch-only-syscall.yaml': ['--arch', 'aarch64'],
 };
 
-interface Ran { status: number; out: string; err: string }
-
-async function run(...argv: string[]): Promise<Ran> {
-  let out = '';
-  let err = '';
-  const status = await main(argv, {
-    out: (text) => { out += typeof text === 'string' ? text : Buffer.from(text).toString('latin1'); },
-    err: (text) => { err += text; },
-    outIsTty: false,
-  });
-  return { status, out, err };
-}
 
 /** `file:line:col: severity CODE` of every diagnostic printed. */
 const heads = (stderr: string): string[] =>

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Arch } from '../../lib/arch/index.js';
-import { main } from '../../lib/cli/main.js';
+import { runCli as run } from '../helpers/cli.js';
 import { compileProfile, type Compiled } from '../../lib/compile/index.js';
 import { loadProfile } from '../../lib/profile/index.js';
 
@@ -13,19 +13,6 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const FULL = join(FIXTURES, 'good', 'full.yaml');
 const BAD = join(FIXTURES, 'bad');
 
-interface Ran { status: number; stdout: Buffer; out: string; err: string }
-
-async function run(argv: readonly string[], { tty = false } = {}): Promise<Ran> {
-  const chunks: Buffer[] = [];
-  let err = '';
-  const status = await main(argv, {
-    out: (text) => { chunks.push(Buffer.from(text)); },
-    err: (text) => { err += text; },
-    outIsTty: tty,
-  });
-  const stdout = Buffer.concat(chunks);
-  return { status, stdout, out: stdout.toString('utf8'), err };
-}
 
 const library = (arch: Arch, file = FULL): Compiled => compileProfile(loadProfile(file).profile, arch);
 

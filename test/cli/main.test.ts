@@ -7,25 +7,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../lib/cli/main.js';
+import { runCli } from '../helpers/cli.js';
+
+const run = (...argv: string[]) => runCli(argv);
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GOOD = join(ROOT, 'test', 'fixtures', 'good', 'minimal.yaml');
 const BAD = join(ROOT, 'test', 'fixtures', 'bad', 'unknown-top-level-key.yaml');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-interface Ran { status: number; out: string; err: string }
-
-async function run(...argv: string[]): Promise<Ran> {
-  let out = '';
-  let err = '';
-  const status = await main(argv, {
-    out: (text) => { out += typeof text === 'string' ? text : Buffer.from(text).toString('latin1'); },
-    err: (text) => { err += text; },
-    outIsTty: false,
-  });
-  return { status, out, err };
-}
 
 const STACK = /^\s+at |node:internal/m;
 
