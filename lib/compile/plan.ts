@@ -18,7 +18,11 @@
 //      supervisor checks its pointer arguments and decides.
 //   5. process.fork: false refuses fork and vfork, clone without CLONE_THREAD,
 //      and clone3 (ENOSYS, so libc retries with clone, whose flags BPF can see).
-//   6. mode: audit turns every refusal into TRACE(id) so it is reported, not enforced.
+//   6. with a supervisor, every refusal also becomes TRACE(id): the supervisor
+//      writes the audit event first, then refuses (or, in mode: audit, lets the
+//      call through). Only the prelude's arch and x32 kills stay in the kernel.
+//      Without one (BPF-only mode), refusals stay in the kernel and audit mode
+//      turns them into SECCOMP_RET_LOG.
 import type { Arch } from '../arch/index.js';
 import { constantValue } from '../arch/constants.js';
 import { errnoNumber } from '../arch/errno.js';
@@ -74,17 +78,23 @@ export interface SyscallPlan {
   readonly origin: Origin;
 }
 
-/** One entry of the trap table: what the supervisor does for TRACE(id). */
+/**
+ * One entry of the trap table: what the supervisor does for TRACE(id). An
+ * entry serves every syscall that leads to the same outcome for the same
+ * reason (the supervisor learns the syscall itself from the stop), so that
+ * neighbouring numbers share one id and the dispatch stays shallow.
+ */
 export interface TrapEntry {
   readonly id: number;
-  readonly syscall: string;
-  readonly nr: number;
   /** What the supervisor must check before letting the call through. */
   readonly checks: readonly Check[];
   /** What happens when every check passes. */
   readonly then: 'allow' | 'log';
-  /** In audit mode: what the filter would have done (the call is allowed and reported). */
-  readonly wouldBe?: Exclude<Verdict, { kind: 'trace' }>;
+  /**
+   * The profile refuses this call: the supervisor reports it, then applies
+   * this verdict — or, in mode: audit, lets the call through.
+   */
+  readonly refuse?: Exclude<Verdict, { kind: 'trace' }>;
   readonly origin: Origin;
 }
 
@@ -287,7 +297,7 @@ class Planner {
 
   /** Apply supervision (TRACE for checked calls), audit mode and BPF-only fallbacks. */
   private finish(name: string, nr: number, steps: RuleStep[], fallback: Verdict, origin: Origin, checks: Check[] = []): SyscallPlan {
-    const fix = (v: Verdict, o: Origin): Verdict => this.supervise(name, nr, v, o, checks);
+    const fix = (v: Verdict, o: Origin): Verdict => this.supervise(v, o, checks);
     return {
       name, nr, origin,
       steps: steps.map((s) => ({ ...s, verdict: fix(s.verdict, s.origin) })),
@@ -295,24 +305,32 @@ class Planner {
     };
   }
 
-  private supervise(name: string, nr: number, v: Verdict, origin: Origin, checks: Check[]): Verdict {
+
+  private supervise(v: Verdict, origin: Origin, checks: Check[]): Verdict {
     if (v.kind === 'trace') return v;
     if (permits(v) && checks.length > 0) {
-      if (this.supervised) return this.trap({ syscall: name, nr, checks, then: v.kind === 'log' ? 'log' : 'allow', origin });
+      if (this.supervised) return this.trap({ checks, then: v.kind === 'log' ? 'log' : 'allow', origin: { what: checks.join('+') } });
       return this.audit ? v : this.violation; // BPF-only: what would need a check is refused
     }
-    if (!permits(v) && this.audit) {
-      if (this.supervised) return this.trap({ syscall: name, nr, checks: [], then: 'allow', wouldBe: v, origin });
-      return { kind: 'log' };
+    if (!permits(v)) {
+      if (this.supervised) return this.trap({ checks: [], then: 'allow', refuse: v as TrapEntry['refuse'], origin });
+      return this.audit ? { kind: 'log' } : v;
     }
-    if (v.kind === 'log' && this.supervised) return this.trap({ syscall: name, nr, checks: [], then: 'log', origin });
+    if (v.kind === 'log' && this.supervised) return this.trap({ checks: [], then: 'log', origin });
     return v;
   }
 
+  private readonly trapIds = new Map<string, number>();
+
   private trap(entry: Omit<TrapEntry, 'id'>): Verdict {
+    const loc = entry.origin.loc;
+    const key = JSON.stringify([entry.checks, entry.then, entry.refuse, entry.origin.what, loc && `${loc.file}:${loc.line}:${loc.col}`]);
+    const known = this.trapIds.get(key);
+    if (known !== undefined) return { kind: 'trace', id: known };
     const id = this.traps.length;
     if (id > 0xffff) throw new Error('internal: more than 65536 trap entries');
     this.traps.push({ id, ...entry });
+    this.trapIds.set(key, id);
     return { kind: 'trace', id };
   }
 }

@@ -36,9 +36,9 @@ function actual(c: Compiled, ret: number): Expected {
     case SECCOMP_RET_ERRNO: return { action: 'errno', errno: data };
     case SECCOMP_RET_TRACE: {
       const trap = c.traps[data];
-      if (!trap) return { action: 'trace', syscall: `<no trap entry ${data}>`, checks: [], then: 'allow' };
-      const wouldBe = trap.wouldBe && (trap.wouldBe.kind === 'errno' ? `errno(${trap.wouldBe.errno})` : trap.wouldBe.kind);
-      return { action: 'trace', syscall: trap.syscall, checks: [...trap.checks], then: trap.then, ...(wouldBe ? { wouldBe } : {}) };
+      if (!trap) return { action: 'trace', checks: [`<no trap entry ${data}>`], then: 'allow' };
+      const refuse = trap.refuse && (trap.refuse.kind === 'errno' ? `errno(${trap.refuse.errno})` : trap.refuse.kind);
+      return { action: 'trace', checks: [...trap.checks], then: trap.then, ...(refuse ? { refuse } : {}) };
     }
     default: return { action: 'allow', unexpected: ret } as Expected;
   }

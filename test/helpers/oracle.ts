@@ -10,7 +10,7 @@ import type { Action, ArgCondition, Profile } from '../../lib/profile/types.js';
 export type Expected =
   | { action: 'allow' | 'log' | 'kill' }
   | { action: 'errno'; errno: number }
-  | { action: 'trace'; syscall: string; checks: string[]; then: 'allow' | 'log'; wouldBe?: string };
+  | { action: 'trace'; checks: string[]; then: 'allow' | 'log'; refuse?: string };
 
 export interface Input { nr: number; arch: number; args: bigint[] }
 
@@ -92,15 +92,14 @@ export function expectedAction(p: Profile, arch: Arch, input: Input, supervised 
 
   const permitted = out.action === 'allow' || out.action === 'log';
   const audit = p.mode.value === 'audit';
-  const sys = name ?? '(unknown)';
   if (permitted && checks.length > 0) {
-    if (supervised) return { action: 'trace', syscall: sys, checks, then: out.action as 'allow' | 'log' };
+    if (supervised) return { action: 'trace', checks, then: out.action as 'allow' | 'log' };
     return audit ? out : refuse;
   }
-  if (!permitted && audit) {
-    return supervised ? { action: 'trace', syscall: sys, checks: [], then: 'allow', wouldBe: describe(out) } : { action: 'log' };
-  }
-  if (out.action === 'log' && supervised) return { action: 'trace', syscall: sys, checks: [], then: 'log' };
+  // With a supervisor every refusal is reported by it before it is applied (or, in audit mode, not).
+  if (!permitted && supervised) return { action: 'trace', checks: [], then: 'allow', refuse: describe(out) };
+  if (!permitted && audit) return { action: 'log' };
+  if (out.action === 'log' && supervised) return { action: 'trace', checks: [], then: 'log' };
   return out;
 }
 
