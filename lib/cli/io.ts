@@ -4,12 +4,14 @@ export interface Io {
   readonly out: (text: string | Uint8Array) => void;
   readonly err: (text: string) => void;
   readonly outIsTty: boolean;
+  readonly errIsTty?: boolean;
 }
 
 export const processIo: Io = {
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
   outIsTty: !!process.stdout.isTTY,
+  errIsTty: !!process.stderr.isTTY,
 };
 
 /** A user error: one clear line on stderr and this exit status, no stack trace. */
@@ -23,8 +25,15 @@ export class UsageError extends Error {
 /** Exit statuses of syscage itself (a sandboxed command's own status passes through `run`). */
 export const EXIT = {
   ok: 0,
-  /** Internal error: a bug in syscage. */
-  internal: 70,
   /** Invalid profile or bad command line. */
   invalid: 2,
+  /** `run`: the command was killed by syscage for violating the profile. */
+  policyKill: 100,
+  /** Internal error: a bug in syscage. */
+  internal: 70,
+  /** This system cannot sandbox (no seccomp): syscage refuses to run the command unprotected. */
+  unavailable: 71,
+  /** `run`: the command is not executable / not found (as a shell). */
+  notExecutable: 126,
+  notFound: 127,
 } as const;

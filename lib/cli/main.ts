@@ -9,10 +9,11 @@ import { ProfileError, formatDiagnostic } from '../profile/diagnostic.js';
 import { check } from './check.js';
 import type { Command } from './common.js';
 import { compile } from './compile.js';
+import { run } from './run.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: readonly Command<any>[] = [check, compile];
+const COMMANDS: readonly Command<any>[] = [check, compile, run];
 
 export function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;

@@ -105,6 +105,12 @@ export interface CompileOptions {
    * `log` uses the kernel's SECCOMP_RET_LOG.
    */
   readonly supervised?: boolean;
+  /**
+   * Trap every exec the profile permits, even without an exec section, so the
+   * supervisor sees the launch of the command and every later program start.
+   * `syscage run` and the bootstrap always set it.
+   */
+  readonly traceExec?: boolean;
 }
 
 export interface Plan {
@@ -117,7 +123,7 @@ export interface Plan {
 }
 
 export function planProfile(profile: Profile, arch: Arch, opts: CompileOptions = {}): Plan {
-  return new Planner(profile, arch, opts.supervised ?? true).plan();
+  return new Planner(profile, arch, opts.supervised ?? true, opts.traceExec ?? false).plan();
 }
 
 class Planner {
@@ -130,7 +136,12 @@ class Planner {
   /** The syscall lists that apply on this arch. */
   private readonly sc;
 
-  constructor(private readonly profile: Profile, private readonly arch: Arch, private readonly supervised: boolean) {
+  constructor(
+    private readonly profile: Profile,
+    private readonly arch: Arch,
+    private readonly supervised: boolean,
+    private readonly traceExec: boolean,
+  ) {
     this.sc = listsFor(profile.syscalls, arch);
     this.present = {
       files: !!profile.files,
@@ -149,7 +160,8 @@ class Planner {
     for (const r of sc.rules) for (const n of r.syscalls) this.named.add(n.value);
     this.checkArch();
 
-    const plans = syscallsOf(this.arch).map(({ s, nr }) => this.syscall(s.name, nr, checksFor(s, this.present)));
+    const exec = this.supervised && this.traceExec;
+    const plans = syscallsOf(this.arch).map(({ s, nr }) => this.syscall(s.name, nr, checksFor(s, { ...this.present, exec: this.present.exec || exec })));
     const unknown = this.finish('(unknown)', -1, [], this.defaultVerdict('(unknown)'), { what: 'default' });
     return { arch: this.arch, syscalls: plans, unknown: unknown.fallback, traps: this.traps, diagnostics: this.diagnostics };
   }
@@ -232,7 +244,9 @@ class Planner {
       ? [{ kind: 'log' }, { what: 'syscalls.log', loc: log.loc }]
       : allow
         ? [{ kind: 'allow' }, { what: 'syscalls.allow', loc: allow.loc }]
-        : [this.defaultVerdict(name), { what: 'default', loc: this.profile.default.loc }];
+        : [this.defaultVerdict(name), PROTECTED.has(name) && permits({ kind: this.profile.default.value } as Verdict)
+          ? { what: 'built-in: seccomp and io_uring are refused unless the profile names them' }
+          : { what: 'default', loc: this.profile.default.loc }];
 
     steps.push(...this.processSteps(name, fallback));
     steps.unshift(...this.protectionSteps(name));

@@ -66,5 +66,96 @@ export function prctl(option: number, ...args: readonly Vararg[]): CResult {
 export const SockFprog = koffi.struct({ len: 'uint16_t', filter: 'void *' });
 export const SockFprogPtr = koffi.pointer(SockFprog);
 
+// ---- tracing (lib/native/ptrace.ts, wait.ts, memory.ts) ----
+//
+// Hot path: these run several times per trapped syscall, so they take plain integers and
+// addresses of scratch buffers (uintptr_t) rather than objects koffi would have to convert.
+//
+// long ptrace(enum __ptrace_request, ...) is variadic in glibc, but on x86_64 and aarch64 Linux a
+// variadic integer argument travels in the same register as a fixed one, and glibc's ptrace reads
+// exactly pid, addr and data as longs; declaring the four as fixed longs saves koffi's per-call
+// variadic setup. ptrace returns a value (PEEK*) or -1 with errno; callers that PEEK check errno.
+const ptraceFn = libc.func('long ptrace(long request, long pid, uintptr_t addr, uintptr_t data)');
+const waitpidFn = libc.func('int waitpid(int pid, uintptr_t status, int options)');
+const processVmReadvFn = libc.func('intptr_t process_vm_readv(int pid, uintptr_t local, unsigned long liovcnt, uintptr_t remote, unsigned long riovcnt, unsigned long flags)');
+const killFn = libc.func('int kill(int pid, int sig)');
+
+/** ptrace(request, pid, addr, data); errno is 0 when the call succeeded. */
+export function ptrace(request: number, pid: number, addr: number | bigint, data: number | bigint): CResult {
+  const ret = ptraceFn(request, pid, addr, data) as number | bigint;
+  // PEEK requests return data that may be -1; ptrace(2) says to clear errno first and check it.
+  return result(ret);
+}
+
+/** waitpid(pid, status, options) with the status written at `statusAddr`. */
+export function waitpid(pid: number, statusAddr: number, options: number): CResult {
+  return result(waitpidFn(pid, statusAddr, options));
+}
+
+export function processVmReadv(pid: number, local: number, liovcnt: number, remote: number, riovcnt: number): CResult {
+  return result(processVmReadvFn(pid, local, liovcnt, remote, riovcnt, 0));
+}
+
+export function kill(pid: number, sig: number): CResult {
+  return result(killFn(pid, sig));
+}
+
+// ---- file descriptors and exec (stage-2, lib/native/process.ts) ----
+const pipe2Fn = libc.func('int pipe2(void *fds, int flags)');
+const closeFn = libc.func('int close(int fd)');
+const execveFn = libc.func('int execve(const char *path, const char **argv, const char **envp)');
+// int fcntl(int fd, int cmd, ...): F_GETFD/F_SETFD take an int (or nothing).
+const fcntlFn = libc.func('int fcntl(int fd, int cmd, ...)');
+
+export function pipe2(flags: number): { fds: [number, number]; errno: number } {
+  const buf = Buffer.alloc(8); // int fds[2]
+  const r = result(pipe2Fn(buf, flags));
+  return { fds: [buf.readInt32LE(0), buf.readInt32LE(4)], errno: r.errno };
+}
+export const close = (fd: number): CResult => result(closeFn(fd));
+export const fcntl = (fd: number, cmd: number, arg: number): CResult => result(fcntlFn(fd, cmd, 'int', arg));
+/** Only returns on failure. */
+export const execve = (path: string, argv: (string | null)[], envp: (string | null)[]): CResult => result(execveFn(path, argv, envp));
+
+/** The address of a Buffer's bytes (a Buffer's backing store never moves). */
+export const addressOf = (buf: Buffer): number => Number(koffi.address(buf));
+
+// ---- spawning (lib/native/spawn.ts) ----
+// posix_spawn is safe to call from a multi-threaded process (Node always is) and from a Worker:
+// the child is created with CLONE_VFORK and execs at once. The opaque glibc types are zeroed
+// buffers of at least their size (posix_spawn_file_actions_t 80 B, posix_spawnattr_t 336 B,
+// sigset_t 128 B), initialised by their *_init functions.
+const posixSpawnFn = libc.func('int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)');
+const faInitFn = libc.func('int posix_spawn_file_actions_init(void *fa)');
+const faDestroyFn = libc.func('int posix_spawn_file_actions_destroy(void *fa)');
+const faDup2Fn = libc.func('int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)');
+const faCloseFn = libc.func('int posix_spawn_file_actions_addclose(void *fa, int fd)');
+const faChdirFn = libc.func('int posix_spawn_file_actions_addchdir_np(void *fa, const char *path)');
+const attrInitFn = libc.func('int posix_spawnattr_init(void *attr)');
+const attrDestroyFn = libc.func('int posix_spawnattr_destroy(void *attr)');
+const attrSetFlagsFn = libc.func('int posix_spawnattr_setflags(void *attr, short flags)');
+const attrSetSigdefaultFn = libc.func('int posix_spawnattr_setsigdefault(void *attr, void *sigset)');
+const attrSetSigmaskFn = libc.func('int posix_spawnattr_setsigmask(void *attr, void *sigset)');
+const sigemptysetFn = libc.func('int sigemptyset(void *set)');
+const sigfillsetFn = libc.func('int sigfillset(void *set)');
+
+/** posix_spawn's functions return an errno value (0 = success) rather than -1 + errno. */
+export const spawnFns = {
+  spawn: (pid: [number], path: string, fa: Buffer, attr: Buffer, argv: (string | null)[], envp: (string | null)[]): number =>
+    posixSpawnFn(pid, path, fa, attr, argv, envp) as number,
+  faInit: (fa: Buffer): number => faInitFn(fa) as number,
+  faDestroy: (fa: Buffer): number => faDestroyFn(fa) as number,
+  faDup2: (fa: Buffer, fd: number, newfd: number): number => faDup2Fn(fa, fd, newfd) as number,
+  faClose: (fa: Buffer, fd: number): number => faCloseFn(fa, fd) as number,
+  faChdir: (fa: Buffer, path: string): number => faChdirFn(fa, path) as number,
+  attrInit: (attr: Buffer): number => attrInitFn(attr) as number,
+  attrDestroy: (attr: Buffer): number => attrDestroyFn(attr) as number,
+  attrSetFlags: (attr: Buffer, flags: number): number => attrSetFlagsFn(attr, flags) as number,
+  attrSetSigdefault: (attr: Buffer, set: Buffer): number => attrSetSigdefaultFn(attr, set) as number,
+  attrSetSigmask: (attr: Buffer, set: Buffer): number => attrSetSigmaskFn(attr, set) as number,
+  sigemptyset: (set: Buffer): number => sigemptysetFn(set) as number,
+  sigfillset: (set: Buffer): number => sigfillsetFn(set) as number,
+};
+
 export const sizeOf = (type: CType): number => koffi.sizeof(type);
 export const offsetOf = (type: CType, field: string): number => koffi.offsetof(type, field);

@@ -1,0 +1,84 @@
+// Audit events: one per refused, killed or logged call (and, in audit mode,
+// per call that would have been refused). JSON lines for machines, a compact
+// line for people at a terminal.
+//
+// {"time":"2026-11-26T07:01:02.345Z","profile":"orders-api","pid":4242,"ppid":4241,
+//  "exe":"/usr/bin/cat","syscall":"openat","decision":"deny","enforced":true,"errno":"EACCES",
+//  "path":"/etc/shadow","access":"read","rule":{"what":"files.deny","text":"/etc/shadow","at":"p.yaml:12:5"},
+//  "reason":"..."}
+import { basename } from 'node:path';
+import { errnoName } from '../arch/errno.js';
+import type { Verdict } from '../trace/tracer.js';
+
+export interface AuditEvent {
+  readonly time: string;
+  readonly profile: string;
+  readonly pid: number;
+  readonly tid?: number;
+  readonly ppid?: number;
+  readonly exe?: string;
+  readonly syscall: string;
+  /** What the profile decided. */
+  readonly decision: 'deny' | 'kill' | 'log';
+  /** False in audit mode: reported, not enforced. */
+  readonly enforced: boolean;
+  readonly errno?: string;
+  readonly path?: string;
+  readonly paths?: readonly string[];
+  readonly access?: string;
+  readonly argv?: readonly string[];
+  readonly address?: string;
+  readonly signal?: { readonly target: number; readonly sig: number };
+  readonly rule?: { readonly what: string; readonly text?: string; readonly at?: string };
+  readonly reason?: string;
+  /** The Lambda invocation being served, when there is one. */
+  readonly requestId?: string;
+}
+
+export function auditEvent(v: Verdict, time: number, profile: string, requestId?: string): AuditEvent {
+  const d = v.decision;
+  const detail = d.detail;
+  const rule = d.rule;
+  const paths = detail?.paths ?? (detail?.exec ? [detail.exec.path] : undefined);
+  return {
+    time: new Date(time).toISOString(),
+    profile,
+    pid: v.tracee.pid,
+    ...(v.trap.tid !== v.tracee.pid ? { tid: v.trap.tid } : {}),
+    ...(v.tracee.ppid !== undefined ? { ppid: v.tracee.ppid } : {}),
+    ...(v.tracee.exe ? { exe: v.tracee.exe } : {}),
+    syscall: v.trap.syscall,
+    decision: d.action === 'allow' ? 'log' : d.action,
+    enforced: v.enforced && d.action !== 'allow',
+    ...(d.action === 'deny' ? { errno: errnoName(d.errno) ?? String(d.errno) } : {}),
+    ...(paths?.length === 1 ? { path: paths[0] } : paths && paths.length > 1 ? { paths } : {}),
+    ...(detail?.access ? { access: detail.access } : {}),
+    ...(detail?.exec ? { argv: detail.exec.argv } : {}),
+    ...(detail?.address ? { address: detail.address } : {}),
+    ...(detail?.signal ? { signal: detail.signal } : {}),
+    ...(rule ? { rule: { what: rule.what, ...(rule.text ? { text: rule.text } : {}), ...(rule.loc ? { at: `${rule.loc.file}:${rule.loc.line}:${rule.loc.col}` } : {}) } } : {}),
+    ...(d.action !== 'allow' ? { reason: d.reason } : {}),
+    ...(requestId ? { requestId } : {}),
+  };
+}
+
+/** The object of a call, for people: a path, an address, a program. */
+function object(e: AuditEvent): string {
+  if (e.argv) return e.argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  if (e.path) return e.path;
+  if (e.paths) return e.paths.join(' -> ');
+  if (e.address) return e.address;
+  if (e.signal) return `signal ${e.signal.sig} to pid ${e.signal.target}`;
+  return '';
+}
+
+/** One line for a terminal: what, to whom, by which rule. */
+export function humanLine(e: AuditEvent): string {
+  const verb = e.decision === 'log' ? 'logged' : !e.enforced ? `would ${e.decision === 'kill' ? 'kill' : 'deny'}` : e.decision === 'kill' ? 'killed' : 'denied';
+  const who = `${e.exe ? basename(e.exe) : 'pid'}[${e.pid}]`;
+  const what = object(e);
+  const access = e.access && e.access !== 'exec' ? ` (${e.access})` : '';
+  const rule = e.rule ? ` — ${e.rule.what}${e.rule.text ? ` "${e.rule.text}"` : ''}${e.rule.at ? ` at ${e.rule.at}` : ''}` : '';
+  const errno = e.errno && e.enforced ? ` → ${e.errno}` : '';
+  return `syscage: ${verb} ${who} ${e.syscall}${what ? ` ${what}` : ''}${access}${errno}${rule}`;
+}

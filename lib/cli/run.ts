@@ -1,0 +1,76 @@
+// syscage run --profile P [--audit] [--log FILE] -- CMD ARGS...
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { auditEvent, humanLine, type AuditEvent } from '../audit/event.js';
+import { seccompActionAvailable } from '../native/index.js';
+import { SECCOMP_RET_ALLOW } from '../bpf/index.js';
+import { LaunchError, supervise } from '../trace/supervisor.js';
+import { loadForCommand, type Command } from './common.js';
+import { EXIT, UsageError } from './io.js';
+
+interface Args { profile: string; audit: boolean; log?: string; '--'?: (string | number)[] }
+
+export const run: Command<Args> = {
+  command: 'run',
+  describe: 'Run a command under a profile: syscage run --profile P -- CMD ARGS...',
+  builder: (y: Argv) =>
+    y.option('profile', { alias: 'p', type: 'string', demandOption: true, describe: 'profile file' })
+      .option('audit', { type: 'boolean', default: false, describe: 'block nothing; report every call the profile would refuse' })
+      .option('log', { type: 'string', describe: 'append audit events (JSON lines) to FILE instead of stderr' })
+      .parserConfiguration({ 'populate--': true })
+      .example('$0 run --profile syscage.yaml -- node index.mjs', '')
+      .epilogue('Exit status: the command\'s own; 128+N when a signal N ended it; 100 when syscage killed it for a violation; ' +
+        '126/127 when it cannot be executed / is not found; 2 for an invalid profile or command line; 71 when this system has no seccomp.'),
+  run: async (args, io) => {
+    const command = (args['--'] ?? []).map(String);
+    if (command.length === 0) throw new UsageError('give the command after --: syscage run --profile P -- CMD ARGS...');
+    const profile = loadForCommand(args.profile, io);
+    if (!seccompAvailable()) {
+      io.err('syscage: this kernel has no seccomp filter support; refusing to run the command unprotected\n');
+      return EXIT.unavailable;
+    }
+
+    const logFd = args.log ? openSync(args.log, 'a') : undefined;
+    const human = !logFd && io.errIsTty;
+    const write = (e: AuditEvent) => {
+      const line = human ? humanLine(e) : JSON.stringify(e);
+      // Synchronous: an event is on disk (or the terminal) before the call it reports is refused.
+      if (logFd !== undefined) writeSync(logFd, line + '\n');
+      else io.err(line + '\n');
+    };
+    try {
+      const result = await supervise({
+        profile: profile,
+        command,
+        audit: args.audit,
+        onStart: (s) => { if (s.note) io.err(`syscage: ${s.note}\n`); },
+        onVerdict: (v, time) => write(auditEvent(v, time, profile.name)),
+      });
+      const c = result.counts;
+      io.err(`syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged\n`);
+      if (result.policyKill) {
+        // One clear line, whatever the log format: what was refused, to whom, by which rule.
+        io.err(humanLine(auditEvent(result.policyKill, Date.now(), profile.name)) + '\n');
+        return EXIT.policyKill;
+      }
+      if (result.code !== undefined) return result.code;
+      return 128 + (result.signal ?? 9);
+    } catch (e) {
+      if (e instanceof LaunchError) {
+        io.err(`syscage: ${e.message}\n`);
+        return e.status;
+      }
+      throw e;
+    } finally {
+      if (logFd !== undefined) closeSync(logFd);
+    }
+  },
+};
+
+function seccompAvailable(): boolean {
+  try {
+    return seccompActionAvailable(SECCOMP_RET_ALLOW);
+  } catch {
+    return false;
+  }
+}

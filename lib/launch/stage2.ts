@@ -1,0 +1,40 @@
+// Stage 2 of a launch: the process the supervisor spawned and seized. It reads
+// the program and the filter from fd 3, makes the process fit to exec (default
+// signal dispositions, stdio kept across exec), installs the filter and execs.
+// From seccomp() on, every syscall is filtered; the supervisor allows whatever
+// this process traps until its one exec, which the supervisor recognises as
+// the launch. If the exec fails, the message and the exit status are
+// shell-like: 127 not found, 126 not executable.
+import { readFileSync, writeSync } from 'node:fs';
+import { errnoName } from '../arch/errno.js';
+import { closeFd, exec, installFilter, keepOnExec, resetSignals, setNoNewPrivs } from '../native/index.js';
+import { decodeRequest, REQUEST_FD } from './request.js';
+
+function fail(message: string, status: number): never {
+  writeSync(2, `syscage: ${message}\n`);
+  // Straight out: no exit handlers, no more syscalls than needed under the filter.
+  (process as unknown as { reallyExit(code: number): never }).reallyExit(status);
+  throw new Error('unreachable');
+}
+
+let request;
+try {
+  request = decodeRequest(readFileSync(REQUEST_FD));
+} catch (e) {
+  fail(`launch failed: ${(e as Error).message}`, 70);
+}
+const { req, filter } = request;
+closeFd(REQUEST_FD);
+for (const fd of [0, 1, 2]) keepOnExec(fd);
+resetSignals();
+try {
+  setNoNewPrivs();
+  installFilter(filter);
+} catch (e) {
+  // Never run the command unfiltered.
+  fail(`cannot install the seccomp filter: ${(e as Error).message}`, 70);
+}
+const errno = exec(req.path, req.argv, req.env);
+const name = errnoName(errno) ?? `errno ${errno}`;
+if (name === 'ENOENT') fail(`${req.argv[0] ?? req.path}: command not found`, 127);
+fail(`${req.path}: cannot execute: ${name}`, 126);

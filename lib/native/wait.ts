@@ -1,0 +1,46 @@
+// waitpid(2) for the tracer thread, and the status word decoded.
+//
+// __WALL: wait for every child, threads included (clone children). __WNOTHREAD:
+// only children of *this* thread — the tracer Worker spawned the tracee and is
+// its ptrace parent; without it we would reap the main thread's child_process
+// children and their callbacks would never fire.
+import { errnoNumber } from '../arch/errno.js';
+import { NativeError } from './errors.js';
+import * as ffi from './ffi.js';
+
+export const WNOHANG = 1;
+export const __WNOTHREAD = 0x20000000;
+export const __WALL = 0x40000000;
+
+const EINTR = errnoNumber('EINTR')!;
+const ECHILD = errnoNumber('ECHILD')!;
+
+const status = Buffer.alloc(4);
+const statusAddr = ffi.addressOf(status);
+
+/** A child changed state; `status` is the raw wait status. */
+export interface Waited { readonly pid: number; readonly status: number }
+
+/**
+ * Block until any traced child changes state. Returns undefined when there
+ * are no children left (ECHILD); retries on EINTR.
+ */
+export function waitAny(options = __WALL | __WNOTHREAD): Waited | undefined {
+  for (;;) {
+    const r = ffi.waitpid(-1, statusAddr, options);
+    if (r.errno === EINTR) continue;
+    if (r.errno === ECHILD) return undefined;
+    if (r.errno !== 0) throw new NativeError('waitpid', r.errno);
+    return { pid: Number(r.ret), status: status.readInt32LE(0) };
+  }
+}
+
+// The status word (sys/wait.h; ptrace(2) for the event bits).
+export const exited = (s: number): boolean => (s & 0x7f) === 0;
+export const exitCode = (s: number): number => (s >> 8) & 0xff;
+export const signaled = (s: number): boolean => (s & 0x7f) !== 0 && (s & 0x7f) !== 0x7f;
+export const termSignal = (s: number): number => s & 0x7f;
+export const stopped = (s: number): boolean => (s & 0xff) === 0x7f;
+export const stopSignal = (s: number): number => (s >> 8) & 0xff;
+/** PTRACE_EVENT_* of a ptrace-event stop, 0 otherwise. */
+export const stopEvent = (s: number): number => (s >> 16) & 0xff;

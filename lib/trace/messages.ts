@@ -1,0 +1,33 @@
+// What the tracer Worker and the main thread say to each other.
+import type { Arch } from '../arch/index.js';
+import type { TrapEntry } from '../compile/plan.js';
+import type { Profile } from '../profile/types.js';
+import type { Verdict } from './tracer.js';
+
+/** workerData of the tracer Worker. Structured-cloned: plain data and RegExps only. */
+export interface TracerStart {
+  readonly profile: Profile;
+  readonly arch: Arch;
+  /** The filter for a supervised run, and the one for BPF-only mode (ptrace refused). */
+  readonly filter: Uint8Array;
+  readonly unsupervisedFilter: Uint8Array;
+  readonly traps: readonly TrapEntry[];
+  /** Node binary and stage-2 script that install the filter and exec the command. */
+  readonly node: string;
+  readonly stage2: string;
+  readonly command: { readonly path: string; readonly argv: readonly string[]; readonly env: readonly string[] };
+  /** Report would-be violations, enforce nothing. */
+  readonly audit: boolean;
+}
+
+export type FromTracer =
+  | { readonly type: 'started'; readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string }
+  | { readonly type: 'verdict'; readonly verdict: Verdict; readonly time: number }
+  | {
+      readonly type: 'exit';
+      readonly code?: number;
+      readonly signal?: number;
+      readonly policyKill?: Verdict;
+      readonly counts: Readonly<Record<string, number>>;
+    }
+  | { readonly type: 'error'; readonly message: string };

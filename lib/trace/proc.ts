@@ -1,0 +1,38 @@
+// Small /proc readers for the supervisor: who a task belongs to, who its
+// parent is, what it runs. A task can vanish at any moment: every reader
+// returns undefined rather than throwing.
+import { readFileSync, readlinkSync } from 'node:fs';
+
+function statusField(pid: number, field: string): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const m = new RegExp(`^${field}:\\s*(-?\\d+)`, 'm').exec(text);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const tgidOf = (tid: number): number | undefined => statusField(tid, 'Tgid');
+export const ppidOf = (pid: number): number | undefined => statusField(pid, 'PPid');
+
+export function readlink(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+export const exeOf = (pid: number): string | undefined => readlink(`/proc/${pid}/exe`);
+
+/** Process group of a process (/proc/PID/stat field 5, after the parenthesised command name). */
+export function pgidOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[2]);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,123 @@
+// Running a command under a profile, from the main thread: resolve the
+// command, compile the filters, start the tracer Worker, forward signals, and
+// hand every verdict to the caller as it happens. The main thread never
+// blocks: the Lambda bootstrap serves HTTP on it.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { hostArch } from '../arch/index.js';
+import { compileProfile } from '../compile/index.js';
+import { resolveCommand } from '../launch/resolve.js';
+import { packageRoot } from '../paths.js';
+import type { Profile } from '../profile/types.js';
+import type { FromTracer, TracerStart } from './messages.js';
+import type { Verdict } from './tracer.js';
+
+export interface SuperviseOptions {
+  readonly profile: Profile;
+  /** Program and arguments. */
+  readonly command: readonly string[];
+  /** The command's environment (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Report, never block (also when the profile says mode: audit). */
+  readonly audit?: boolean;
+  readonly onVerdict?: (v: Verdict, time: number) => void;
+  readonly onStart?: (info: { pid: number; mode: 'supervised' | 'bpf-only'; note?: string }) => void;
+  /** Signals to pass on to the command (default SIGINT, SIGTERM, SIGHUP). */
+  readonly forward?: readonly NodeJS.Signals[];
+}
+
+export interface SuperviseResult {
+  readonly code?: number;
+  readonly signal?: number;
+  /** Set when syscage killed the command for a violation. */
+  readonly policyKill?: Verdict;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+/** The command could not be started: shell-like status (126 not executable, 127 not found). */
+export class LaunchError extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
+    this.name = 'LaunchError';
+  }
+}
+
+function compiledFile(...parts: string[]): string {
+  // Workers and stage-2 run compiled JavaScript, from dist/ when running from a checkout.
+  const root = packageRoot();
+  for (const base of [join(root, 'dist', 'lib'), join(root, 'lib')]) {
+    const p = join(base, ...parts);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`internal: ${parts.join('/')} is not built (run npm run build)`);
+}
+
+export async function supervise(o: SuperviseOptions): Promise<SuperviseResult> {
+  const [cmd, ...rest] = o.command;
+  if (cmd === undefined) throw new LaunchError('no command given', 127);
+  const env = o.env ?? process.env;
+  const resolved = resolveCommand(cmd, env);
+  if ('status' in resolved) throw new LaunchError(resolved.message, resolved.status);
+
+  const arch = hostArch();
+  const audit = o.audit || o.profile.mode.value === 'audit';
+  const supervised = compileProfile(o.profile, arch, { supervised: true, traceExec: true });
+  const unsupervised = compileProfile(o.profile, arch, { supervised: false });
+  const start: TracerStart = {
+    profile: o.profile,
+    arch,
+    filter: supervised.bytes,
+    unsupervisedFilter: unsupervised.bytes,
+    traps: supervised.traps,
+    node: process.execPath,
+    stage2: compiledFile('launch', 'stage2.js'),
+    command: {
+      path: resolved.path,
+      argv: [cmd, ...rest],
+      env: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
+    },
+    audit,
+  };
+
+  const worker = new Worker(compiledFile('trace', 'worker.js'), { workerData: start, stdout: false, stderr: false });
+  let root: number | undefined;
+  const forward = (sig: NodeJS.Signals) => {
+    if (root !== undefined) {
+      try {
+        process.kill(root, sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const signals = o.forward ?? ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, forward);
+
+  try {
+    return await new Promise<SuperviseResult>((resolve, reject) => {
+      worker.on('message', (m: FromTracer) => {
+        switch (m.type) {
+          case 'started':
+            root = m.pid;
+            o.onStart?.(m);
+            break;
+          case 'verdict':
+            o.onVerdict?.(m.verdict, m.time);
+            break;
+          case 'exit':
+            resolve({ code: m.code, signal: m.signal, policyKill: m.policyKill, counts: m.counts });
+            break;
+          case 'error':
+            reject(new Error(`tracer failed: ${m.message}`));
+            break;
+        }
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => reject(new Error(`tracer thread ended unexpectedly (${code})`)));
+    });
+  } finally {
+    for (const s of signals) process.off(s, forward);
+    await worker.terminate();
+  }
+}

@@ -1,0 +1,252 @@
+// The supervisor's state machine: one waitpid result in, ptrace requests and
+// events out. It owns the bookkeeping of every tracee (threads and processes),
+// the launch phases of the root, and turns decisions into register writes,
+// kills and audit events. All the kernel access goes through `Ops`, so unit
+// tests drive it with scripted status words; worker.ts wires the real ones.
+//
+// Status words under PTRACE_SEIZE (ptrace(2); s = the waitpid status):
+//   exited / killed by a signal          the task is gone
+//   0x7f | SIGTRAP<<8 | EVENT<<16        a ptrace event stop (fork, vfork, clone, exec, seccomp)
+//   0x7f | SIG<<8 | PTRACE_EVENT_STOP<<16
+//       SIG = SIGTRAP: a new child's first stop, or the re-stop after a LISTEN → resume
+//       SIG = SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU: a group stop → PTRACE_LISTEN
+//   0x7f | SIG<<8                        a signal is about to be delivered → resume with SIG
+import type { Arch } from '../arch/index.js';
+import type { TrapEntry } from '../compile/plan.js';
+import type { Decision, Trap } from './types.js';
+
+// Wait-status decoding (sys/wait.h).
+const EXITED = (s: number) => (s & 0x7f) === 0;
+const SIGNALED = (s: number) => (s & 0x7f) !== 0 && (s & 0x7f) !== 0x7f;
+const STOPPED = (s: number) => (s & 0xff) === 0x7f;
+
+const SIGKILL = 9;
+const SIGTRAP = 5;
+const SIGSTOP = 19;
+const SIGTSTP = 20;
+const SIGTTIN = 21;
+const SIGTTOU = 22;
+
+const EVENT_FORK = 1;
+const EVENT_VFORK = 2;
+const EVENT_CLONE = 3;
+const EVENT_EXEC = 4;
+const EVENT_SECCOMP = 7;
+const EVENT_STOP = 128;
+const INFO_SECCOMP = 3;
+
+/** What the tracer needs from the kernel; worker.ts implements it with lib/native. */
+export interface Ops {
+  syscallInfo(tid: number): { op: number; arch: number; nr: number; args: bigint[]; retData: number } | undefined;
+  eventMsg(tid: number): number;
+  cont(tid: number, sig?: number): boolean;
+  listen(tid: number): boolean;
+  deny(tid: number, arch: Arch, errno: number): boolean;
+  kill(pid: number, sig: number): boolean;
+  /** Thread group id of a task (/proc/TID/status Tgid), undefined when gone. */
+  tgid(tid: number): number | undefined;
+  /** Parent pid of a process (/proc/PID/status PPid). */
+  ppid(pid: number): number | undefined;
+  /** readlink /proc/PID/exe. */
+  exe(pid: number): string | undefined;
+}
+
+export interface TraceeInfo {
+  readonly pid: number;
+  readonly ppid?: number;
+  readonly exe?: string;
+}
+
+/** What happened to a call the supervisor decided, for the audit log. */
+export interface Verdict {
+  readonly trap: Trap;
+  readonly decision: Decision;
+  readonly tracee: TraceeInfo;
+  /** False in audit mode: reported, not enforced. */
+  readonly enforced: boolean;
+}
+
+export interface TracerDeps {
+  readonly ops: Ops;
+  readonly arch: Arch;
+  readonly auditArch: number;
+  readonly traps: readonly TrapEntry[];
+  readonly syscallName: (nr: number) => string;
+  readonly decide: (trap: Trap) => Decision;
+  /** Called for every refusal, kill and logged call (the audit event is written here, before a kill). */
+  readonly report: (v: Verdict) => void;
+  readonly audit: boolean;
+}
+
+/** Where the root is in its launch: stage-2 running, its exec trapped, the command running. */
+type Phase = 'stage2' | 'launching' | 'running';
+
+interface Task {
+  pid: number; // thread group
+}
+
+interface Proc {
+  ppid?: number;
+  exe?: string;
+}
+
+export interface RootExit {
+  /** Exit code, when it exited. */
+  readonly code?: number;
+  /** Signal number, when a signal killed it. */
+  readonly signal?: number;
+  /** The decision that killed it, when syscage did. */
+  readonly policyKill?: Verdict;
+}
+
+export class Tracer {
+  private readonly tasks = new Map<number, Task>();
+  private readonly procs = new Map<number, Proc>();
+  private phase: Phase = 'stage2';
+  private rootExit: RootExit | undefined;
+  private readonly policyKills = new Map<number, Verdict>();
+  /** Counts by decision, for the summary line. */
+  readonly counts = { traps: 0, allowed: 0, logged: 0, denied: 0, killed: 0 };
+
+  constructor(readonly root: number, private readonly d: TracerDeps) {
+    this.tasks.set(root, { pid: root });
+    this.procs.set(root, {});
+  }
+
+  get exit(): RootExit | undefined {
+    return this.rootExit;
+  }
+
+  /** Live tasks (threads), for killing everything on an internal error. */
+  get live(): number[] {
+    return [...this.tasks.keys()];
+  }
+
+  /** Is pid a process (thread group) inside the sandbox? */
+  isTracee = (pid: number): boolean => this.procs.has(pid);
+
+  /** One waitpid result. */
+  handle(tid: number, status: number): void {
+    if (EXITED(status) || SIGNALED(status)) return this.gone(tid, status);
+    if (!STOPPED(status)) return;
+    const sig = (status >> 8) & 0xff;
+    const event = (status >> 16) & 0xff;
+    this.know(tid);
+    switch (event) {
+      case EVENT_SECCOMP: return this.seccompStop(tid);
+      case EVENT_FORK: case EVENT_VFORK: case EVENT_CLONE: return this.newChild(tid, event);
+      case EVENT_EXEC: return this.execed(tid);
+      case EVENT_STOP:
+        // A group stop stays stopped (LISTEN) until SIGCONT; any other (a new
+        // child's first stop, the re-stop after SIGCONT) resumes.
+        if (sig === SIGSTOP || sig === SIGTSTP || sig === SIGTTIN || sig === SIGTTOU) this.d.ops.listen(tid);
+        else this.d.ops.cont(tid, 0);
+        return;
+      case 0:
+        // Signal-delivery stop: deliver it. (SIGTRAP here is a real one, e.g. from a debugger trap.)
+        this.d.ops.cont(tid, sig === SIGTRAP && this.phase === 'stage2' ? 0 : sig);
+        return;
+      default:
+        this.d.ops.cont(tid, 0);
+    }
+  }
+
+  /** A task we have not seen yet (a new child's first stop can come before its parent's event). */
+  private know(tid: number): void {
+    if (this.tasks.has(tid)) return;
+    const pid = this.d.ops.tgid(tid) ?? tid;
+    this.tasks.set(tid, { pid });
+    if (!this.procs.has(pid)) this.procs.set(pid, { ppid: this.d.ops.ppid(pid) });
+  }
+
+  private newChild(tid: number, _event: number): void {
+    const child = this.d.ops.eventMsg(tid);
+    if (child > 0) this.know(child);
+    this.d.ops.cont(tid, 0);
+  }
+
+  private execed(tid: number): void {
+    // A non-leader thread that execs takes over the leader's tid; its old tid is gone (ptrace(2), "execve(2) under ptrace").
+    const former = this.d.ops.eventMsg(tid);
+    if (former !== tid) this.tasks.delete(former);
+    const pid = this.tasks.get(tid)?.pid ?? tid;
+    const proc = this.procs.get(pid) ?? {};
+    proc.exe = this.d.ops.exe(pid);
+    this.procs.set(pid, proc);
+    if (pid === this.root && this.phase === 'launching') this.phase = 'running';
+    this.d.ops.cont(tid, 0);
+  }
+
+  private gone(tid: number, status: number): void {
+    const task = this.tasks.get(tid);
+    this.tasks.delete(tid);
+    const pid = task?.pid ?? tid;
+    if (tid !== pid) return; // a thread; the process lives on
+    this.procs.delete(pid);
+    const killed = this.policyKills.get(pid);
+    this.policyKills.delete(pid);
+    if (pid === this.root) {
+      this.rootExit = EXITED(status) ? { code: (status >> 8) & 0xff } : { signal: status & 0x7f, policyKill: killed };
+    }
+  }
+
+  private seccompStop(tid: number): void {
+    const ops = this.d.ops;
+    const info = ops.syscallInfo(tid);
+    if (!info) return; // gone meanwhile
+    if (info.op !== INFO_SECCOMP) {
+      ops.cont(tid, 0);
+      return;
+    }
+    const pid = this.tasks.get(tid)?.pid ?? tid;
+    // Stage-2 is syscage's own code: everything it does before its exec is allowed;
+    // its one exec is the launch.
+    if (pid === this.root && this.phase !== 'running') {
+      const name = this.d.syscallName(info.nr);
+      if (name === 'execve' || name === 'execveat') this.phase = 'launching';
+      ops.cont(tid, 0);
+      return;
+    }
+    const entry = this.d.traps[info.retData];
+    if (!entry || info.arch >>> 0 !== this.d.auditArch >>> 0) {
+      // The filter only returns ids of its own table, for its own arch: anything else is a bug. Fail closed.
+      throw new Error(`internal: seccomp stop with trap id ${info.retData} (arch 0x${info.arch.toString(16)}) not in the trap table`);
+    }
+    this.counts.traps++;
+    const trap: Trap = { tid, pid, arch: this.d.arch, nr: info.nr, syscall: this.d.syscallName(info.nr), args: info.args, entry };
+    const decision = this.d.decide(trap);
+    const proc = this.procs.get(pid);
+    const verdict: Verdict = { trap, decision, tracee: { pid, ppid: proc?.ppid, exe: proc?.exe }, enforced: !this.d.audit };
+
+    if (decision.action === 'allow') {
+      if (decision.log) {
+        this.counts.logged++;
+        this.d.report(verdict);
+      } else {
+        this.counts.allowed++;
+      }
+      ops.cont(tid, 0);
+      return;
+    }
+    this.d.report(verdict);
+    if (this.d.audit) {
+      this.counts.logged++;
+      ops.cont(tid, 0);
+      return;
+    }
+    if (decision.action === 'deny') {
+      this.counts.denied++;
+      if (ops.deny(tid, this.d.arch, decision.errno)) ops.cont(tid, 0);
+      return;
+    }
+    // Kill: the event is written (report above), then the whole process dies.
+    this.counts.killed++;
+    this.policyKills.set(pid, verdict);
+    ops.kill(pid, SIGKILL);
+  }
+
+  /** The root is gone: nothing else may run on unsupervised. */
+  killAll(): void {
+    for (const tid of this.tasks.keys()) this.d.ops.kill(tid, SIGKILL);
+  }
+}
