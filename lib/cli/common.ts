@@ -6,13 +6,19 @@ import { formatDiagnostic } from '../profile/diagnostic.js';
 import { loadProfile } from '../profile/load.js';
 import type { Profile } from '../profile/types.js';
 import { UsageError, type Io } from './io.js';
+import type { PreparedTracer } from '../trace/prepare.js';
+
+/** What bin/syscage may have started before parsing (see lib/trace/prepare.ts). */
+export interface RunContext {
+  readonly prepared?: PreparedTracer;
+}
 
 /** A command: yargs wiring plus a function that does the work and returns the exit status. */
 export interface Command<A> {
   readonly command: string;
   readonly describe: string;
   readonly builder: (y: Argv) => Argv<unknown>;
-  readonly run: (args: A, io: Io) => number | Promise<number>;
+  readonly run: (args: A, io: Io, ctx: RunContext) => number | Promise<number>;
 }
 
 export const archOption = {

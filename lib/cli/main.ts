@@ -7,7 +7,7 @@ import yargs, { type Argv } from 'yargs';
 import { packageRoot } from '../paths.js';
 import { ProfileError, formatDiagnostic } from '../profile/diagnostic.js';
 import { check } from './check.js';
-import type { Command } from './common.js';
+import type { Command, RunContext } from './common.js';
 import { compile } from './compile.js';
 import { run } from './run.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
@@ -20,7 +20,7 @@ export function version(): string {
 }
 
 /** The parser, exported so tests can parse flags without spawning. */
-export function buildYargs(argv: readonly string[], io: Io, done: (status: Promise<number> | number) => void): Argv {
+export function buildYargs(argv: readonly string[], io: Io, done: (status: Promise<number> | number) => void, ctx: RunContext = {}): Argv {
   let y = yargs([...argv])
     .scriptName('syscage')
     .usage('$0 <command> [options]\n\nRuntime sandbox for serverless functions: seccomp-bpf + ptrace, driven by a YAML profile.')
@@ -38,7 +38,7 @@ export function buildYargs(argv: readonly string[], io: Io, done: (status: Promi
       throw new UsageError(usageMessage(msg ?? err?.message ?? 'bad command line', argv));
     });
   for (const c of COMMANDS) {
-    y = y.command(c.command, c.describe, c.builder, (args) => done(c.run(args, io)));
+    y = y.command(c.command, c.describe, c.builder, (args) => done(c.run(args, io, ctx)));
   }
   return y;
 }
@@ -55,11 +55,11 @@ function usageMessage(msg: string, argv: readonly string[]): string {
 }
 
 /** Run the CLI; resolves to the exit status. Never throws. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], io: Io = processIo, ctx: RunContext = {}): Promise<number> {
   let pending: Promise<number> | number | undefined;
   try {
     let helpText: string | undefined;
-    await buildYargs(argv, io, (s) => { pending = s; }).parseAsync([...argv], {}, (_err, _argv, output) => {
+    await buildYargs(argv, io, (s) => { pending = s; }, ctx).parseAsync([...argv], {}, (_err, _argv, output) => {
       helpText = output;
     });
     if (pending === undefined) {
@@ -70,6 +70,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return await pending;
   } catch (e) {
     return report(e, io);
+  } finally {
+    // A tracer started early for a run that did not happen (bad flags, --help).
+    await ctx.prepared?.cancel();
   }
 }
 

@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { auditEvent, humanLine, type AuditEvent } from '../audit/event.js';
 import { seccompActionAvailable } from '../native/index.js';
 import { SECCOMP_RET_ALLOW } from '../bpf/index.js';
-import { LaunchError, supervise } from '../trace/supervisor.js';
+import { LaunchError, PreparedTracer, supervise } from '../trace/supervisor.js';
 import { loadForCommand, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 
@@ -21,13 +21,21 @@ export const run: Command<Args> = {
       .example('$0 run --profile syscage.yaml -- node index.mjs', '')
       .epilogue('Exit status: the command\'s own; 128+N when a signal N ended it; 100 when syscage killed it for a violation; ' +
         '126/127 when it cannot be executed / is not found; 2 for an invalid profile or command line; 71 when this system has no seccomp.'),
-  run: async (args, io) => {
+  run: async (args, io, ctx) => {
     const command = (args['--'] ?? []).map(String);
     if (command.length === 0) throw new UsageError('give the command after --: syscage run --profile P -- CMD ARGS...');
-    const profile = loadForCommand(args.profile, io);
     if (!seccompAvailable()) {
       io.err('syscage: this kernel has no seccomp filter support; refusing to run the command unprotected\n');
       return EXIT.unavailable;
+    }
+    // The tracer thread and stage-2 start now (or already have, from bin/syscage) while the profile loads.
+    const prepared = ctx.prepared ?? new PreparedTracer();
+    let profile;
+    try {
+      profile = loadForCommand(args.profile, io);
+    } catch (e) {
+      await prepared.cancel();
+      throw e;
     }
 
     const logFd = args.log ? openSync(args.log, 'a') : undefined;
@@ -40,12 +48,12 @@ export const run: Command<Args> = {
     };
     try {
       const result = await supervise({
-        profile: profile,
+        profile,
         command,
         audit: args.audit,
         onStart: (s) => { if (s.note) io.err(`syscage: ${s.note}\n`); },
         onVerdict: (v, time) => write(auditEvent(v, time, profile.name)),
-      });
+      }, prepared);
       const c = result.counts;
       io.err(`syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged\n`);
       if (result.policyKill) {
@@ -56,6 +64,7 @@ export const run: Command<Args> = {
       if (result.code !== undefined) return result.code;
       return 128 + (result.signal ?? 9);
     } catch (e) {
+      await prepared.cancel();
       if (e instanceof LaunchError) {
         io.err(`syscage: ${e.message}\n`);
         return e.status;

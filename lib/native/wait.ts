@@ -31,6 +31,7 @@ export function waitAny(options = __WALL | __WNOTHREAD): Waited | undefined {
     if (r.errno === EINTR) continue;
     if (r.errno === ECHILD) return undefined;
     if (r.errno !== 0) throw new NativeError('waitpid', r.errno);
+    if (r.ret === 0n) return { pid: 0, status: 0 }; // WNOHANG: nothing changed
     return { pid: Number(r.ret), status: status.readInt32LE(0) };
   }
 }

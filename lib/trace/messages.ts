@@ -4,7 +4,14 @@ import type { TrapEntry } from '../compile/plan.js';
 import type { Profile } from '../profile/types.js';
 import type { Verdict } from './tracer.js';
 
-/** workerData of the tracer Worker. Structured-cloned: plain data and RegExps only. */
+/** workerData of the tracer Worker: enough to spawn and seize stage-2 at once. */
+export interface TracerBoot {
+  /** Node binary and stage-2 script that install the filter and exec the command. */
+  readonly node: string;
+  readonly stage2: string;
+}
+
+/** The run itself, posted once the profile is loaded. Structured-cloned: plain data and RegExps only. */
 export interface TracerStart {
   readonly profile: Profile;
   readonly arch: Arch;
@@ -12,16 +19,16 @@ export interface TracerStart {
   readonly filter: Uint8Array;
   readonly unsupervisedFilter: Uint8Array;
   readonly traps: readonly TrapEntry[];
-  /** Node binary and stage-2 script that install the filter and exec the command. */
-  readonly node: string;
-  readonly stage2: string;
   readonly command: { readonly path: string; readonly argv: readonly string[]; readonly env: readonly string[] };
   /** Report would-be violations, enforce nothing. */
   readonly audit: boolean;
 }
 
 export type FromTracer =
-  | { readonly type: 'started'; readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string }
+  /** Stage-2 is spawned (and seized, unless ptrace is refused): waiting for the start message. */
+  | { readonly type: 'ready'; readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string }
+  /** The command is launched. */
+  | { readonly type: 'started' }
   | { readonly type: 'verdict'; readonly verdict: Verdict; readonly time: number }
   | {
       readonly type: 'exit';

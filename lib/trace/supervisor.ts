@@ -2,15 +2,14 @@
 // command, compile the filters, start the tracer Worker, forward signals, and
 // hand every verdict to the caller as it happens. The main thread never
 // blocks: the Lambda bootstrap serves HTTP on it.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { hostArch } from '../arch/index.js';
 import { compileProfile } from '../compile/index.js';
 import { resolveCommand } from '../launch/resolve.js';
-import { packageRoot } from '../paths.js';
 import type { Profile } from '../profile/types.js';
 import type { FromTracer, TracerStart } from './messages.js';
+import { PreparedTracer } from './prepare.js';
+
+export { PreparedTracer };
 import type { Verdict } from './tracer.js';
 
 export interface SuperviseOptions {
@@ -22,6 +21,7 @@ export interface SuperviseOptions {
   /** Report, never block (also when the profile says mode: audit). */
   readonly audit?: boolean;
   readonly onVerdict?: (v: Verdict, time: number) => void;
+  /** Stage-2 is running (and seized); the command is about to be launched. */
   readonly onStart?: (info: { pid: number; mode: 'supervised' | 'bpf-only'; note?: string }) => void;
   /** Signals to pass on to the command (default SIGINT, SIGTERM, SIGHUP). */
   readonly forward?: readonly NodeJS.Signals[];
@@ -43,17 +43,8 @@ export class LaunchError extends Error {
   }
 }
 
-function compiledFile(...parts: string[]): string {
-  // Workers and stage-2 run compiled JavaScript, from dist/ when running from a checkout.
-  const root = packageRoot();
-  for (const base of [join(root, 'dist', 'lib'), join(root, 'lib')]) {
-    const p = join(base, ...parts);
-    if (existsSync(p)) return p;
-  }
-  throw new Error(`internal: ${parts.join('/')} is not built (run npm run build)`);
-}
 
-export async function supervise(o: SuperviseOptions): Promise<SuperviseResult> {
+export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer): Promise<SuperviseResult> {
   const [cmd, ...rest] = o.command;
   if (cmd === undefined) throw new LaunchError('no command given', 127);
   const env = o.env ?? process.env;
@@ -70,8 +61,6 @@ export async function supervise(o: SuperviseOptions): Promise<SuperviseResult> {
     filter: supervised.bytes,
     unsupervisedFilter: unsupervised.bytes,
     traps: supervised.traps,
-    node: process.execPath,
-    stage2: compiledFile('launch', 'stage2.js'),
     command: {
       path: resolved.path,
       argv: [cmd, ...rest],
@@ -80,15 +69,16 @@ export async function supervise(o: SuperviseOptions): Promise<SuperviseResult> {
     audit,
   };
 
-  const worker = new Worker(compiledFile('trace', 'worker.js'), { workerData: start, stdout: false, stderr: false });
-  let root: number | undefined;
+  const tracer = prepared ?? new PreparedTracer();
+  const ready = await tracer.ready;
+  const worker = tracer.take();
+  const root = ready.pid;
+  o.onStart?.(ready);
   const forward = (sig: NodeJS.Signals) => {
-    if (root !== undefined) {
-      try {
-        process.kill(root, sig);
-      } catch {
-        // already gone
-      }
+    try {
+      process.kill(root, sig);
+    } catch {
+      // already gone
     }
   };
   const signals = o.forward ?? ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -98,10 +88,6 @@ export async function supervise(o: SuperviseOptions): Promise<SuperviseResult> {
     return await new Promise<SuperviseResult>((resolve, reject) => {
       worker.on('message', (m: FromTracer) => {
         switch (m.type) {
-          case 'started':
-            root = m.pid;
-            o.onStart?.(m);
-            break;
           case 'verdict':
             o.onVerdict?.(m.verdict, m.time);
             break;
@@ -115,6 +101,7 @@ export async function supervise(o: SuperviseOptions): Promise<SuperviseResult> {
       });
       worker.on('error', reject);
       worker.on('exit', (code) => reject(new Error(`tracer thread ended unexpectedly (${code})`)));
+      worker.postMessage(start);
     });
   } finally {
     for (const s of signals) process.off(s, forward);

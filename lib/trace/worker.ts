@@ -4,20 +4,23 @@
 // main thread stays free (the Lambda bootstrap serves HTTP there).
 //
 // Launch: spawn stage-2 (Node, with a minimal environment) reading fd 3 → seize
-// it → send it the command and the filter → it installs the filter and execs.
+// it → (once the main thread has loaded the profile) send it the command and
+// the filter → it installs the filter and execs. Stage-2 is spawned as soon as
+// this thread boots, so its Node start-up overlaps the main thread's work.
 // PTRACE_O_EXITKILL: if this thread dies, every tracee dies with it.
 import { writeSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { AUDIT_ARCH, syscallTable } from '../arch/index.js';
-import { closeFd, isNativeError, pipe, ptrace, spawn, waitAny } from '../native/index.js';
+import { closeFd, isNativeError, pipe, ptrace, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
+import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { encodeRequest, REQUEST_FD } from '../launch/request.js';
 import { compileMatchers, decide } from './decide-stub.js';
-import type { FromTracer, TracerStart } from './messages.js';
+import type { FromTracer, TracerBoot, TracerStart } from './messages.js';
 import { exeOf, pgidOf, ppidOf, tgidOf } from './proc.js';
 import { Tracer, type Ops } from './tracer.js';
 import { realpath, traceeView } from './view.js';
 
-const start = workerData as TracerStart;
+const boot = workerData as TracerBoot;
 const post = (m: FromTracer): void => parentPort!.postMessage(m);
 const EPERM = 1;
 
@@ -33,13 +36,14 @@ const ops: Ops = {
   exe: exeOf,
 };
 
-function launch(): { pid: number; supervised: boolean; note?: string } {
+/** Spawn stage-2 waiting on fd 3 and seize it; returns the write end of its pipe. */
+function spawnStage2(): { pid: number; writeEnd: number; supervised: boolean; note?: string } {
   const [readEnd, writeEnd] = pipe();
   let pid: number;
   try {
     pid = spawn({
-      path: start.node,
-      argv: [start.node, start.stage2],
+      path: boot.node,
+      argv: [boot.node, boot.stage2],
       // Stage-2 is Node: nothing from the command's environment (NODE_OPTIONS!) may reach it.
       env: [],
       fds: [[0, 0], [1, 1], [2, 2], [readEnd, REQUEST_FD]],
@@ -47,31 +51,57 @@ function launch(): { pid: number; supervised: boolean; note?: string } {
   } finally {
     closeFd(readEnd);
   }
-  let supervised = true;
-  let note: string | undefined;
   try {
     ptrace.seize(pid);
+    return { pid, writeEnd, supervised: true };
   } catch (e) {
     if (!isNativeError(e, EPERM)) throw e;
-    supervised = false;
-    note = 'ptrace is not permitted here: running in BPF-only mode (checked rules fall back to deny)';
+    return { pid, writeEnd, supervised: false, note: 'ptrace is not permitted here: running in BPF-only mode (checked rules fall back to deny)' };
   }
-  const request = encodeRequest(start.command, Buffer.from(supervised ? start.filter : start.unsupervisedFilter));
-  let off = 0;
-  while (off < request.length) off += writeSync(writeEnd, request, off);
-  closeFd(writeEnd);
-  return { pid, supervised, note };
 }
+
+/**
+ * Wait for the main thread to post the run. Meanwhile stage-2 boots; if the
+ * seize caught it before its own exec of Node, that exec stops it: resume
+ * every stop so its start-up goes on in parallel.
+ */
+function waitForStart(pid: number): TracerStart | undefined {
+  const port = parentPort!;
+  for (;;) {
+    const m = receiveMessageOnPort(port);
+    if (m) return m.message as TracerStart | undefined;
+    const w = waitAny(WNOHANG | __WALL | __WNOTHREAD);
+    if (!w || w.pid === 0) {
+      Atomics.wait(pause, 0, 0, 1);
+    } else if (stopped(w.status)) {
+      // Stage-2 itself or one of its Node threads (whose clone events seized them too).
+      ptrace.cont(w.pid, stopEvent(w.status) === 0 ? stopSignal(w.status) : 0);
+    } else if (w.pid === pid) {
+      throw new Error(`stage-2 ended before the launch (status 0x${w.status.toString(16)})`);
+    }
+  }
+}
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 let tracer: Tracer | undefined;
 
 function main(): void {
+  const stage2 = spawnStage2();
+  post({ type: 'ready', pid: stage2.pid, mode: stage2.supervised ? 'supervised' : 'bpf-only', note: stage2.note });
+  const start = waitForStart(stage2.pid);
+  if (!start) return; // cancelled: returning ends this thread, and EXITKILL takes stage-2 with it
+
   const table = syscallTable();
   const matchers = compileMatchers(start.profile);
   const supervisorPid = process.pid;
   const supervisorPgid = pgidOf(process.pid) ?? process.pid;
-  const { pid, supervised, note } = launch();
-  post({ type: 'started', pid, mode: supervised ? 'supervised' : 'bpf-only', note });
+  const pid = stage2.pid;
+  const request = encodeRequest(start.command, Buffer.from(stage2.supervised ? start.filter : start.unsupervisedFilter));
+  let off = 0;
+  while (off < request.length) off += writeSync(stage2.writeEnd, request, off);
+  closeFd(stage2.writeEnd);
+  post({ type: 'started' });
+
   const t = new Tracer(pid, {
     ops,
     arch: start.arch,
