@@ -39,6 +39,11 @@ export function auditEvent(v: Verdict, time: number, profile: string, requestId?
   const d = v.decision;
   const detail = d.detail;
   const rule = d.rule;
+  // mode: audit: the call went through; the event says what enforce mode would have done.
+  const would = 'wouldHave' in d ? d.wouldHave : undefined;
+  const action = would?.action ?? (d.action === 'allow' ? 'log' : d.action);
+  const errno = would?.action === 'deny' ? would.errno : d.action === 'deny' ? d.errno : undefined;
+  const reason = 'reason' in d ? d.reason : undefined;
   const paths = detail?.paths ?? (detail?.exec ? [detail.exec.path] : undefined);
   return {
     time: new Date(time).toISOString(),
@@ -48,16 +53,16 @@ export function auditEvent(v: Verdict, time: number, profile: string, requestId?
     ...(v.tracee.ppid !== undefined ? { ppid: v.tracee.ppid } : {}),
     ...(v.tracee.exe ? { exe: v.tracee.exe } : {}),
     syscall: v.trap.syscall,
-    decision: d.action === 'allow' ? 'log' : d.action,
-    enforced: v.enforced && d.action !== 'allow',
-    ...(d.action === 'deny' ? { errno: errnoName(d.errno) ?? String(d.errno) } : {}),
+    decision: action,
+    enforced: !would && v.enforced && d.action !== 'allow',
+    ...(errno !== undefined ? { errno: errnoName(errno) ?? String(errno) } : {}),
     ...(paths?.length === 1 ? { path: paths[0] } : paths && paths.length > 1 ? { paths } : {}),
     ...(detail?.access ? { access: detail.access } : {}),
     ...(detail?.exec ? { argv: detail.exec.argv } : {}),
     ...(detail?.address ? { address: detail.address } : {}),
     ...(detail?.signal ? { signal: detail.signal } : {}),
     ...(rule ? { rule: { what: rule.what, ...(rule.text ? { text: rule.text } : {}), ...(rule.loc ? { at: `${rule.loc.file}:${rule.loc.line}:${rule.loc.col}` } : {}) } } : {}),
-    ...(d.action !== 'allow' ? { reason: d.reason } : {}),
+    ...(reason ? { reason } : {}),
     ...(requestId ? { requestId } : {}),
   };
 }

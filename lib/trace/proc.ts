@@ -36,3 +36,20 @@ export function pgidOf(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * The process a pidfd refers to: the "Pid:" line of /proc/PID/fdinfo/FD
+ * (pidfd_open(2)). A /proc/<pid> directory fd is a pidfd too.
+ */
+export function pidOfPidfd(holder: number, fd: number): number | { fault: string; errno?: number } {
+  try {
+    const info = readFileSync(`/proc/${holder}/fdinfo/${fd}`, 'latin1');
+    const m = /^Pid:\s*(-?\d+)/m.exec(info);
+    if (m) return Number(m[1]);
+  } catch {
+    return { fault: `fd ${fd} is not open`, errno: 9 };
+  }
+  const target = readlink(`/proc/${holder}/fd/${fd}`);
+  const dir = target && /^\/proc\/(\d+)$/.exec(target);
+  return dir ? Number(dir[1]) : { fault: `fd ${fd} is not a pidfd`, errno: 9 };
+}

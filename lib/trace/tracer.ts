@@ -13,7 +13,8 @@
 //   0x7f | SIG<<8                        a signal is about to be delivered → resume with SIG
 import type { Arch } from '../arch/index.js';
 import type { TrapEntry } from '../compile/plan.js';
-import type { Decision, Trap } from './types.js';
+import type { Decided } from './decide/index.js';
+import type { Trap } from './types.js';
 
 // Wait-status decoding (sys/wait.h).
 const EXITED = (s: number) => (s & 0x7f) === 0;
@@ -60,7 +61,7 @@ export interface TraceeInfo {
 /** What happened to a call the supervisor decided, for the audit log. */
 export interface Verdict {
   readonly trap: Trap;
-  readonly decision: Decision;
+  readonly decision: Decided;
   readonly tracee: TraceeInfo;
   /** False in audit mode: reported, not enforced. */
   readonly enforced: boolean;
@@ -72,7 +73,7 @@ export interface TracerDeps {
   readonly auditArch: number;
   readonly traps: readonly TrapEntry[];
   readonly syscallName: (nr: number) => string;
-  readonly decide: (trap: Trap) => Decision;
+  readonly decide: (trap: Trap) => Decided;
   /** Called for every refusal, kill and logged call (the audit event is written here, before a kill). */
   readonly report: (v: Verdict) => void;
   readonly audit: boolean;
@@ -122,8 +123,8 @@ export class Tracer {
     return [...this.tasks.keys()];
   }
 
-  /** Is pid a process (thread group) inside the sandbox? */
-  isTracee = (pid: number): boolean => this.procs.has(pid);
+  /** Is this pid or tid a process or thread inside the sandbox? */
+  isTracee = (id: number): boolean => this.procs.has(id) || this.tasks.has(id);
 
   /** One waitpid result. */
   handle(tid: number, status: number): void {

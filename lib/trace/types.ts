@@ -25,6 +25,8 @@ export interface Trap {
 /** A read of tracee memory or /proc that failed (unmapped address, process gone...). */
 export interface Fault {
   readonly fault: string;
+  /** The errno the kernel would give the call for it (EFAULT, ENAMETOOLONG...), when known. */
+  readonly errno?: number;
 }
 export const isFault = (x: unknown): x is Fault => typeof x === 'object' && x !== null && 'fault' in x;
 
@@ -59,7 +61,7 @@ export interface Detail {
   readonly access?: 'read' | 'write' | 'exec';
   /** Program and argv of an exec. */
   readonly exec?: { readonly path: string; readonly argv: readonly string[] };
-  /** Socket destination: "1.2.3.4:443", "[::1]:80", "unix:/tmp/x.sock", "unix:@abstract", "netlink". */
+  /** Socket destination: "1.2.3.4:443", "[::1]:80", "unix:/tmp/x.sock", "unix:@abstract", "netlink", "connected peer", "AF_UNSPEC". */
   readonly address?: string;
   /** Signal target pid and signal number. */
   readonly signal?: { readonly target: number; readonly sig: number };

@@ -1,14 +1,15 @@
 // TraceeView over the real kernel: process_vm_readv for memory, /proc for the
 // working directory and fds. Paths are bytes to the kernel; they are decoded
-// as UTF-8 here (invalid sequences become U+FFFD and so match no glob but
-// `*`/`**`).
-import { realpathSync } from 'node:fs';
+// as UTF-8 here, and the decision code refuses a path that does not decode
+// (a lossy name could reach another file than the one checked).
+import { lstatSync, readlinkSync } from 'node:fs';
 import { readCString, readMemory } from '../native/index.js';
 import { errnoName } from '../arch/errno.js';
 import { readlink } from './proc.js';
 import type { Fault, TraceeView } from './types.js';
 
-const fault = (what: string, errno?: number): Fault => ({ fault: errno ? `${what}: ${errnoName(errno) ?? errno}` : what });
+const fault = (what: string, errno?: number): Fault =>
+  errno ? { fault: `${what}: ${errnoName(errno) ?? errno}`, errno } : { fault: what };
 
 export function traceeView(tid: number): TraceeView {
   return {
@@ -26,21 +27,54 @@ export function traceeView(tid: number): TraceeView {
   };
 }
 
-/** Symlinks of the existing part of a path resolved, the rest appended (the path need not exist yet). */
+const MAXSYMLINKS = 40; // include/linux/namei.h: the kernel's limit before ELOOP
+
+/**
+ * Resolve a path the way the kernel walks it: component by component, a
+ * symlink replaced by its target before the next component (so "link/.."
+ * is the parent of link's target), a dangling symlink followed to its
+ * target, and the part that does not exist yet appended as written, with
+ * "." and ".." applied to it lexically. Not Node's realpath: that normalises
+ * "link/.." away before looking at the disk.
+ */
 export function realpath(path: string): string | Fault {
-  let head = path;
-  const tail: string[] = [];
-  for (;;) {
+  const todo = path.split('/').filter((c) => c !== '').reverse(); // a stack: next component last
+  const done: string[] = [];
+  let links = 0;
+  let missing = false; // once a component does not exist, the rest is only text
+  while (todo.length > 0) {
+    const c = todo.pop()!;
+    if (c === '.') continue;
+    if (c === '..') {
+      done.pop();
+      continue;
+    }
+    done.push(c);
+    if (missing) continue;
+    const here = '/' + done.join('/');
+    let st;
     try {
-      const real = realpathSync.native(head);
-      return tail.length === 0 ? real : `${real === '/' ? '' : real}/${tail.reverse().join('/')}`;
+      st = lstatSync(here);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') return fault(`cannot resolve ${path}: ${code}`);
-      const cut = head.lastIndexOf('/');
-      if (cut <= 0) return tail.length === 0 ? path : `/${[head.slice(1), ...tail.reverse()].filter(Boolean).join('/')}`;
-      tail.push(head.slice(cut + 1));
-      head = head.slice(0, cut);
+      if (code === 'ENOENT') {
+        missing = true;
+        continue;
+      }
+      if (code === 'ENOTDIR') return { fault: `cannot resolve ${path}: ENOTDIR`, errno: 20 };
+      return { fault: `cannot resolve ${path}: ${code}` };
     }
+    if (!st.isSymbolicLink()) continue;
+    if (++links > MAXSYMLINKS) return { fault: `cannot resolve ${path}: ELOOP`, errno: 40 };
+    let target: string;
+    try {
+      target = readlinkSync(here);
+    } catch {
+      return { fault: `cannot resolve ${path}: the symlink ${here} vanished` };
+    }
+    done.pop();
+    if (target.startsWith('/')) done.length = 0;
+    for (const t of target.split('/').filter((x) => x !== '').reverse()) todo.push(t);
   }
+  return '/' + done.join('/');
 }

@@ -8,15 +8,15 @@
 // the filter → it installs the filter and execs. Stage-2 is spawned as soon as
 // this thread boots, so its Node start-up overlaps the main thread's work.
 // PTRACE_O_EXITKILL: if this thread dies, every tracee dies with it.
-import { writeSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { AUDIT_ARCH, syscallTable } from '../arch/index.js';
 import { closeFd, isNativeError, pipe, ptrace, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { encodeRequest, REQUEST_FD } from '../launch/request.js';
-import { compileMatchers, decide } from './decide-stub.js';
+import { compileMatchers, decide } from './decide/index.js';
 import type { FromTracer, TracerBoot, TracerStart } from './messages.js';
-import { exeOf, pgidOf, ppidOf, tgidOf } from './proc.js';
+import { exeOf, pgidOf, pidOfPidfd, ppidOf, tgidOf } from './proc.js';
 import { Tracer, type Ops } from './tracer.js';
 import { realpath, traceeView } from './view.js';
 
@@ -102,7 +102,7 @@ function main(): void {
   closeFd(stage2.writeEnd);
   post({ type: 'started' });
 
-  const t = new Tracer(pid, {
+  const t: Tracer = new Tracer(pid, {
     ops,
     arch: start.arch,
     auditArch: AUDIT_ARCH[start.arch],
@@ -113,10 +113,12 @@ function main(): void {
       matchers,
       view: traceeView(trap.tid),
       realpath,
-      isTracee: (p: number) => t.isTracee(p),
+      isTracee: (id: number): boolean => t.isTracee(id),
       supervisorPid,
       supervisorPgid,
-      pidOfPidfd: () => undefined,
+      isSupervisorThread: (tid: number) => existsSync(`/proc/${supervisorPid}/task/${tid}`),
+      callerPgid: () => pgidOf(trap.pid) ?? { fault: 'the caller is gone' },
+      pidOfPidfd: (fd: number) => pidOfPidfd(trap.tid, fd),
       audit: start.audit,
     }),
     report: (verdict) => post({ type: 'verdict', verdict, time: Date.now() }),

@@ -1,0 +1,127 @@
+// The profile's path, program, address and signal rules, compiled once at
+// load. The hot path asks one question per list ("does any glob match?") with
+// one combined RegExp; only when a call is refused or logged do we look for
+// the entry that decided, to name it with its file:line.
+import { ipMatches } from '../../profile/address.js';
+import type { SourceLoc } from '../../profile/diagnostic.js';
+import { compileGlobs } from '../../profile/glob.js';
+import type { Address, Located, Profile, Violation } from '../../profile/types.js';
+import type { RuleRef } from '../types.js';
+
+/** One profile list of globs, e.g. files.read. */
+export class GlobList {
+  /** Matches when any glob of the list does. */
+  private readonly any: RegExp;
+  private readonly entries: readonly { readonly re: RegExp; readonly rule: RuleRef }[];
+  /** "not in files.read", pointing at the section. */
+  readonly missing: RuleRef;
+
+  constructor(readonly what: string, globs: readonly Located<string>[], sectionLoc?: SourceLoc) {
+    this.any = compileGlobs(globs.map((g) => g.value));
+    this.entries = globs.map((g) => ({ re: compileGlobs([g.value]), rule: { what, text: g.value, loc: g.loc } }));
+    this.missing = { what, text: `not in ${what}`, loc: sectionLoc };
+  }
+
+  test(path: string): boolean {
+    return this.any.test(path);
+  }
+
+  /** The first entry that matches (off the hot path). */
+  which(path: string): RuleRef | undefined {
+    return this.entries.find((e) => e.re.test(path))?.rule;
+  }
+}
+
+export interface FileMatchers {
+  readonly read: GlobList;
+  readonly write: GlobList;
+  readonly deny: GlobList;
+  /** read ∪ write: `write` implies `read`, and this asks both in one test. */
+  readonly readable: RegExp;
+  readonly loc?: SourceLoc;
+}
+
+/** A socket destination as the address rules see it. */
+export type AddressQuery =
+  | { readonly kind: 'ip'; readonly family: 4 | 6; readonly addr: bigint; readonly port: number }
+  | { readonly kind: 'unix'; readonly abstract: boolean; readonly path: string };
+
+/** One profile list of addresses, e.g. network.connect. */
+export class AddressList {
+  readonly missing: RuleRef;
+
+  constructor(readonly what: string, private readonly entries: readonly Located<Address>[], sectionLoc?: SourceLoc) {
+    this.missing = { what, text: `not in ${what}`, loc: sectionLoc };
+  }
+
+  /** The first entry that allows the destination. Lists are short; a loop is cheaper than building ranges. */
+  which(q: AddressQuery): RuleRef | undefined {
+    for (const e of this.entries) {
+      const r = e.value;
+      const hit = q.kind === 'ip'
+        ? ipMatches(r, q.family, q.addr, q.port)
+        // Abstract names are matched as one segment under a fake root (see address.ts).
+        : r.kind === 'unix' && r.abstract === q.abstract && r.match.test(q.abstract ? '/' + q.path : q.path);
+      if (hit) return { what: this.what, text: r.text, loc: e.loc };
+    }
+    return undefined;
+  }
+
+  /**
+   * Does the list allow any abstract name at all (`unix:@*`)? A UNIX socket
+   * bound with an empty address gets a name the kernel chooses (autobind), so
+   * only such a rule can allow it.
+   */
+  anyAbstract(): RuleRef | undefined {
+    const e = this.entries.find((x) => x.value.kind === 'unix' && x.value.abstract && /^@\*+$/.test(x.value.pattern));
+    return e && { what: this.what, text: e.value.text, loc: e.loc };
+  }
+}
+
+export interface Matchers {
+  readonly name: string;
+  /** Absent sections leave that kind of access to the syscall lists: their checks never run. */
+  readonly files?: FileMatchers;
+  readonly exec?: { readonly allow: GlobList; readonly loc?: SourceLoc };
+  readonly network?: { readonly connect: AddressList; readonly bind: AddressList; readonly loc?: SourceLoc };
+  /** process.signal, 'tree' when the process section or the key is absent. */
+  readonly signal: { readonly scope: 'tree' | 'any'; readonly rule: RuleRef };
+  readonly violation: Located<Violation>;
+  readonly errno: Located<number>;
+  /** mode: audit. */
+  readonly audit: boolean;
+}
+
+export function compileMatchers(profile: Profile): Matchers {
+  const f = profile.files;
+  const x = profile.exec;
+  const n = profile.network;
+  const signal = profile.process?.signal;
+  return {
+    name: profile.name,
+    files: f && {
+      read: new GlobList('files.read', f.read, f.loc),
+      write: new GlobList('files.write', f.write, f.loc),
+      deny: new GlobList('files.deny', f.deny, f.loc),
+      readable: compileGlobs([...f.read, ...f.write].map((g) => g.value)),
+      loc: f.loc,
+    },
+    exec: x && { allow: new GlobList('exec.allow', x.allow, x.loc), loc: x.loc },
+    network: n && {
+      connect: new AddressList('network.connect', n.connect, n.loc),
+      bind: new AddressList('network.bind', n.bind, n.loc),
+      loc: n.loc,
+    },
+    signal: {
+      scope: signal?.value ?? 'tree',
+      rule: {
+        what: 'process.signal',
+        text: signal?.loc ? signal.value : `${signal?.value ?? 'tree'} (default)`,
+        loc: signal?.loc ?? profile.process?.loc,
+      },
+    },
+    violation: profile.violation,
+    errno: profile.errno,
+    audit: profile.mode.value === 'audit',
+  };
+}

@@ -1,0 +1,73 @@
+// What one check (files, exec, network, signal) concludes, and how that
+// becomes the supervisor's Decision: the profile's violation action for a
+// refusal by a rule, the kernel's own errno for a call the kernel would fail
+// anyway (unreadable pointer, malformed length), and in mode: audit an allow
+// that still says what would have happened.
+import type { Decision, Detail, RuleRef } from '../types.js';
+import type { Matchers } from './matchers.js';
+
+export type CheckOutcome = Passed | Refused;
+
+export interface Passed {
+  readonly refused: false;
+  readonly detail?: Detail;
+  /** The rule that let the call through; computed only when the call is logged. */
+  readonly rule?: RuleRef;
+}
+
+export interface Refused {
+  readonly refused: true;
+  readonly rule: RuleRef;
+  readonly reason: string;
+  readonly detail?: Detail;
+  /**
+   * Set when the argument itself is broken (EFAULT, ENAMETOOLONG, EINVAL...):
+   * the kernel would fail the call with this errno, so the supervisor returns
+   * it instead of applying the violation action. Fail closed, but a bad
+   * pointer is a bug, not an attack, and never kills.
+   */
+  readonly errno?: number;
+}
+
+export const passed = (detail?: Detail, rule?: RuleRef): Passed => ({ refused: false, detail, rule });
+
+export const refused = (rule: RuleRef, reason: string, detail?: Detail): Refused => ({ refused: true, rule, reason, detail });
+
+/** A call the kernel would fail with `errno` anyway. */
+export const broken = (rule: RuleRef, errno: number, reason: string, detail?: Detail): Refused =>
+  ({ refused: true, rule, reason, detail, errno });
+
+/** What a refusal would have done, reported by audit mode. */
+export type WouldHave = { readonly action: 'deny'; readonly errno: number } | { readonly action: 'kill' };
+
+/**
+ * mode: audit lets a refused call through and logs it. The Decision keeps the
+ * rule and reason, and says what enforce mode would have done.
+ */
+export interface AuditedAllow {
+  readonly action: 'allow';
+  readonly log: true;
+  readonly detail?: Detail;
+  readonly rule: RuleRef;
+  readonly reason: string;
+  readonly wouldHave: WouldHave;
+}
+
+/** decide()'s answer: a Decision, where an audited allow carries what would have happened. */
+export type Decided = Decision | AuditedAllow;
+
+export const isAudited = (d: Decided): d is AuditedAllow => 'wouldHave' in d;
+
+/** Turn a refusal into the Decision the profile asks for. */
+export function refusal(r: Refused, m: Matchers, audit: boolean): Decided {
+  const would: WouldHave = r.errno !== undefined
+    ? { action: 'deny', errno: r.errno }
+    : m.violation.value === 'kill' ? { action: 'kill' } : { action: 'deny', errno: m.errno.value };
+  return apply(would, r.rule, r.reason, r.detail, audit);
+}
+
+export function apply(would: WouldHave, rule: RuleRef, reason: string, detail: Detail | undefined, audit: boolean): Decided {
+  if (audit) return { action: 'allow', log: true, detail, rule, reason, wouldHave: would };
+  if (would.action === 'kill') return { action: 'kill', detail, rule, reason };
+  return { action: 'deny', errno: would.errno, detail, rule, reason };
+}
