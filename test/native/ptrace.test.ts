@@ -1,0 +1,44 @@
+// The register writes that refuse a syscall, per arch (pure data, so the
+// aarch64 path is tested here on x86_64; it runs for real under the arm64
+// emulator), and the wait-status decoding.
+import t from 'tap';
+import { ptrace } from '../../lib/native/index.js';
+import { exited, exitCode, signaled, stopEvent, stopped, stopSignal, termSignal } from '../../lib/native/wait.js';
+
+t.test('x86_64: orig_rax = -1 skips the call, rax = -errno is its result', async (t) => {
+  const steps = ptrace.denySteps('x86_64', 13);
+  t.same(steps, [
+    { op: 'pokeuser', offset: 120, value: 0xffffffffffffffffn },
+    { op: 'pokeuser', offset: 80, value: 0xfffffffffffffff3n },
+  ]);
+});
+
+t.test('aarch64: NT_ARM_SYSTEM_CALL = -1, then x0 = -errno', async (t) => {
+  const steps = ptrace.denySteps('aarch64', 1);
+  t.equal(steps.length, 2);
+  const [skip, x0] = steps;
+  t.same(skip?.op === 'setregset' && [skip.note, skip.bytes.readInt32LE(0), skip.bytes.length], [0x404, -1, 4], 'the syscall number register set to -1');
+  t.same(x0, { op: 'x0', value: 0xffffffffffffffffn }, 'x0 (argument 0 and the return value) = -EPERM, written after the skip');
+  t.equal(ptrace.AARCH64_USER_PT_REGS_SIZE, 272, 'struct user_pt_regs: x0..x30, sp, pc, pstate');
+});
+
+t.test('wait status words under PTRACE_SEIZE', async (t) => {
+  const cases: [string, number, Record<string, unknown>][] = [
+    ['exit 3', 0x0300, { exited: true, exitCode: 3, signaled: false, stopped: false }],
+    ['killed by SIGKILL', 0x0009, { exited: false, signaled: true, termSignal: 9 }],
+    ['killed by SIGSYS with core', 0x009f, { signaled: true, termSignal: 31 }],
+    ['seccomp stop', 0x7057f, { stopped: true, stopSignal: 5, stopEvent: 7 }],
+    ['exec stop', 0x4057f, { stopped: true, stopEvent: 4 }],
+    ['clone stop', 0x3057f, { stopped: true, stopEvent: 3 }],
+    ['new child first stop (PTRACE_EVENT_STOP, SIGTRAP)', 0x80057f, { stopped: true, stopSignal: 5, stopEvent: 128 }],
+    ['group stop (PTRACE_EVENT_STOP, SIGSTOP)', 0x80137f, { stopped: true, stopSignal: 19, stopEvent: 128 }],
+    ['signal-delivery stop SIGTERM', 0xf7f, { stopped: true, stopSignal: 15, stopEvent: 0 }],
+  ];
+  for (const [name, s, want] of cases) {
+    const got: Record<string, unknown> = {
+      exited: exited(s), exitCode: exitCode(s), signaled: signaled(s), termSignal: termSignal(s),
+      stopped: stopped(s), stopSignal: stopSignal(s), stopEvent: stopEvent(s),
+    };
+    for (const [k, v] of Object.entries(want)) t.equal(got[k], v, `${name}: ${k}`);
+  }
+});

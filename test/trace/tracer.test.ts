@@ -1,0 +1,124 @@
+// The tracer's state machine driven by scripted status words: no kernel, a
+// fake Ops that records every request. Checks the launch phases, the fork /
+// exec / group-stop / signal bookkeeping and what a decision turns into.
+import t from 'tap';
+import type { TrapEntry } from '../../lib/compile/plan.js';
+import type { Decided } from '../../lib/trace/decide/index.js';
+import { Tracer, type Ops, type Verdict } from '../../lib/trace/tracer.js';
+
+const ROOT = 100;
+const AUDIT_ARCH_X86_64 = 0xc000003e;
+const NR = { getppid: 110, execve: 59, openat: 257 } as const;
+const SECCOMP = (id: number) => ({ status: 0x7057f, id });
+const S = { fork: 0x1057f, clone: 0x3057f, exec: 0x4057f, firstStop: 0x80057f, groupStop: 0x80137f, sigterm: 0xf7f };
+
+interface Script { tid: number; nr: number; retData: number }
+
+function harness(decision: (nr: number) => Decided, audit = false) {
+  const calls: string[] = [];
+  let next: Script | undefined;
+  const children = new Map<number, number>([[ROOT, 200], [200, 300]]);
+  const ops: Ops = {
+    syscallInfo: (tid) => (next && next.tid === tid ? { op: 3, arch: AUDIT_ARCH_X86_64, nr: next.nr, args: [0n, 0n, 0n, 0n, 0n, 0n], retData: next.retData } : undefined),
+    eventMsg: (tid) => children.get(tid) ?? tid,
+    cont: (tid, sig = 0) => { calls.push(`cont ${tid}${sig ? ` sig ${sig}` : ''}`); return true; },
+    listen: (tid) => { calls.push(`listen ${tid}`); return true; },
+    deny: (tid, _arch, errno) => { calls.push(`deny ${tid} errno ${errno}`); return true; },
+    kill: (pid, sig) => { calls.push(`kill ${pid} sig ${sig}`); return true; },
+    tgid: (tid) => (tid === 101 ? ROOT : tid),
+    ppid: () => ROOT,
+    exe: (pid) => `/bin/prog${pid}`,
+  };
+  const traps: TrapEntry[] = [{ id: 0, checks: ['files'], then: 'allow', origin: { what: 'files' } }];
+  const reports: Verdict[] = [];
+  const tracer = new Tracer(ROOT, {
+    ops, arch: 'x86_64', auditArch: AUDIT_ARCH_X86_64, traps, audit,
+    syscallName: (nr) => Object.entries(NR).find(([, n]) => n === nr)?.[0] ?? '?',
+    decide: (trap) => decision(trap.nr),
+    report: (v) => reports.push(v),
+  });
+  const stop = (tid: number, nr: number) => {
+    next = { tid, nr, retData: 0 };
+    tracer.handle(tid, SECCOMP(0).status);
+  };
+  return { tracer, calls, reports, stop };
+}
+
+const allow: Decided = { action: 'allow', log: false };
+const deny: Decided = { action: 'deny', errno: 13, rule: { what: 'files.deny' }, reason: 'no' };
+const kill: Decided = { action: 'kill', rule: { what: 'files.deny' }, reason: 'no' };
+
+t.test('stage-2 runs unchecked until its exec; then every stop is decided', async (t) => {
+  const h = harness(() => deny);
+  h.stop(ROOT, NR.openat);
+  t.same(h.calls, ['cont 100'], 'a stage-2 call is allowed without a decision');
+  h.stop(ROOT, NR.execve);
+  h.tracer.handle(ROOT, S.exec);
+  t.same(h.reports.length, 0, 'nothing reported during the launch');
+  h.calls.length = 0;
+  h.stop(ROOT, NR.openat);
+  t.same(h.calls, ['deny 100 errno 13', 'cont 100'], 'after the exec event, a refusal writes the errno then resumes');
+  t.equal(h.reports.length, 1, 'and is reported once');
+  t.equal(h.tracer.counts.denied, 1);
+});
+
+t.test('kill: reported first, then SIGKILL to the process; the root exit carries the verdict', async (t) => {
+  const h = harness(() => kill);
+  h.stop(ROOT, NR.execve);
+  h.tracer.handle(ROOT, S.exec);
+  h.calls.length = 0;
+  h.stop(ROOT, NR.openat);
+  t.same(h.calls, ['kill 100 sig 9'], 'no resume: the process dies');
+  t.equal(h.reports.length, 1, 'the audit event was reported before the kill');
+  h.tracer.handle(ROOT, 9); // killed by SIGKILL
+  t.equal(h.tracer.exit?.signal, 9);
+  t.equal(h.tracer.exit?.policyKill?.decision.action, 'kill', 'the exit says syscage killed it');
+});
+
+t.test('audit mode: refusals are reported and the call resumes untouched', async (t) => {
+  const audited: Decided = { action: 'allow', log: true, rule: { what: 'files.deny' }, reason: 'no', wouldHave: { action: 'deny', errno: 13 } };
+  const h = harness(() => audited, true);
+  h.stop(ROOT, NR.execve);
+  h.tracer.handle(ROOT, S.exec);
+  h.calls.length = 0;
+  h.stop(ROOT, NR.openat);
+  t.same(h.calls, ['cont 100']);
+  t.equal(h.reports.length, 1);
+  t.equal(h.tracer.counts.logged, 1);
+});
+
+t.test('children, threads, group stops and signals', async (t) => {
+  const h = harness(() => allow);
+  h.stop(ROOT, NR.execve);
+  h.tracer.handle(ROOT, S.exec);
+  h.calls.length = 0;
+  h.tracer.handle(ROOT, S.fork);
+  t.ok(h.tracer.isTracee(200), 'a forked child is in the sandbox');
+  h.tracer.handle(200, S.firstStop);
+  h.tracer.handle(200, S.clone); // the child makes a thread 300
+  h.tracer.handle(300, S.firstStop);
+  h.tracer.handle(200, S.groupStop);
+  h.tracer.handle(200, S.sigterm);
+  t.same(h.calls, ['cont 100', 'cont 200', 'cont 200', 'cont 300', 'listen 200', 'cont 200 sig 15'],
+    'fork event resumed; first stops resumed; group stop LISTENed; a signal is delivered');
+  t.ok(h.tracer.isTracee(300), 'threads count as tracees too');
+});
+
+t.test('a first stop before the parent\'s event is known by its thread group', async (t) => {
+  const h = harness(() => allow);
+  h.tracer.handle(101, S.firstStop); // a thread of ROOT, seen before its clone event
+  t.ok(h.tracer.isTracee(101));
+  h.tracer.handle(101, 0x0000); // the thread exits
+  t.equal(h.tracer.exit, undefined, 'a thread exiting is not the root exiting');
+  h.tracer.handle(ROOT, 0x0700);
+  t.same(h.tracer.exit, { code: 7 }, 'the root\'s exit status');
+});
+
+t.test('a trap id outside the table is an internal error (fail closed)', async (t) => {
+  const h = harness(() => allow);
+  h.stop(ROOT, NR.execve);
+  h.tracer.handle(ROOT, S.exec);
+  const ops = h.tracer as unknown as { d: { ops: Ops } };
+  ops.d.ops.syscallInfo = () => ({ op: 3, arch: AUDIT_ARCH_X86_64, nr: NR.openat, args: [], retData: 99 });
+  t.throws(() => h.tracer.handle(ROOT, 0x7057f), /not in the trap table/);
+});
