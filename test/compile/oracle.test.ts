@@ -17,6 +17,7 @@ const root = packageRoot();
 const yamls = (dir: string) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, f));
 const PROFILES = [
   ...yamls('profiles'),
+  ...yamls('profiles/examples'),
   ...yamls('test/fixtures/compile'),
   'test/fixtures/compile-extends/child.yaml',
 ];
