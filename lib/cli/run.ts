@@ -1,7 +1,7 @@
 // syscage run --profile P [--audit] [--log FILE] -- CMD ARGS...
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { auditEvent, humanLine, type AuditEvent } from '../audit/event.js';
+import { auditEvent, humanLine } from '../audit/event.js';
 import { seccompActionAvailable } from '../native/index.js';
 import { SECCOMP_RET_ALLOW } from '../bpf/index.js';
 import { LaunchError, PreparedTracer, supervise } from '../trace/supervisor.js';
@@ -38,21 +38,22 @@ export const run: Command<Args> = {
       throw e;
     }
 
-    const logFd = args.log ? openSync(args.log, 'a') : undefined;
-    const human = !logFd && io.errIsTty;
-    const write = (e: AuditEvent) => {
-      const line = human ? humanLine(e) : JSON.stringify(e);
-      // Synchronous: an event is on disk (or the terminal) before the call it reports is refused.
-      if (logFd !== undefined) writeSync(logFd, line + '\n');
-      else io.err(line + '\n');
-    };
+    let logFd: number | undefined;
+    try {
+      logFd = args.log ? openSync(args.log, 'a') : undefined;
+    } catch (e) {
+      await prepared.cancel();
+      throw new UsageError(`cannot open the log ${args.log}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    // The tracer thread writes each event itself, synchronously, before the call it reports is refused.
+    const events = { fd: logFd ?? 2, human: logFd === undefined && !!io.errIsTty };
     try {
       const result = await supervise({
         profile,
         command,
         audit: args.audit,
         onStart: (s) => { if (s.note) io.err(`syscage: ${s.note}\n`); },
-        onVerdict: (v, time) => write(auditEvent(v, time, profile.name)),
+        events,
       }, prepared);
       const c = result.counts;
       io.err(`syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged\n`);

@@ -22,6 +22,12 @@ export interface TracerStart {
   readonly command: { readonly path: string; readonly argv: readonly string[]; readonly env: readonly string[] };
   /** Report would-be violations, enforce nothing. */
   readonly audit: boolean;
+  /**
+   * Where the tracer itself writes audit events, synchronously, before it
+   * applies the decision they report (so a kill is on record before it
+   * happens, and an event is never lost with the main thread's queue).
+   */
+  readonly events?: { readonly fd: number; readonly human: boolean; readonly profile: string };
 }
 
 export type FromTracer =

@@ -20,7 +20,10 @@ export interface SuperviseOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Report, never block (also when the profile says mode: audit). */
   readonly audit?: boolean;
+  /** Called for every reported call (after the tracer wrote it to `events`, if given). */
   readonly onVerdict?: (v: Verdict, time: number) => void;
+  /** Have the tracer thread write audit events to this fd itself, before each decision is applied. */
+  readonly events?: { readonly fd: number; readonly human: boolean };
   /** Stage-2 is running (and seized); the command is about to be launched. */
   readonly onStart?: (info: { pid: number; mode: 'supervised' | 'bpf-only'; note?: string }) => void;
   /** Signals to pass on to the command (default SIGINT, SIGTERM, SIGHUP). */
@@ -67,6 +70,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
       env: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
     },
     audit,
+    events: o.events && { ...o.events, profile: o.profile.name },
   };
 
   const tracer = prepared ?? new PreparedTracer();

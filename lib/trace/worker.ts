@@ -13,6 +13,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { AUDIT_ARCH, syscallTable } from '../arch/index.js';
 import { closeFd, isNativeError, pipe, ptrace, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
+import { auditEvent, humanLine } from '../audit/event.js';
 import { encodeRequest, REQUEST_FD } from '../launch/request.js';
 import { compileMatchers, decide } from './decide/index.js';
 import type { FromTracer, TracerBoot, TracerStart } from './messages.js';
@@ -121,7 +122,14 @@ function main(): void {
       pidOfPidfd: (fd: number) => pidOfPidfd(trap.tid, fd),
       audit: start.audit,
     }),
-    report: (verdict) => post({ type: 'verdict', verdict, time: Date.now() }),
+    report: (verdict) => {
+      const time = Date.now();
+      if (start.events) {
+        const e = auditEvent(verdict, time, start.events.profile);
+        writeSync(start.events.fd, (start.events.human ? humanLine(e) : JSON.stringify(e)) + '\n');
+      }
+      post({ type: 'verdict', verdict, time });
+    },
   });
   tracer = t;
   for (;;) {
