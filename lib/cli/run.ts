@@ -24,8 +24,10 @@ export const run: Command<Args> = {
   run: async (args, io, ctx) => {
     const command = (args['--'] ?? []).map(String);
     if (command.length === 0) throw new UsageError('give the command after --: syscage run --profile P -- CMD ARGS...');
-    if (!seccompAvailable()) {
-      io.err('syscage: this kernel has no seccomp filter support; refusing to run the command unprotected\n');
+    const noSeccomp = seccompUnavailable();
+    if (noSeccomp) {
+      io.err(`syscage: seccomp filters are not available here (${noSeccomp}); refusing to run the command unprotected\n`);
+      await ctx.prepared?.cancel();
       return EXIT.unavailable;
     }
     // The tracer thread and stage-2 start now (or already have, from bin/syscage) while the profile loads.
@@ -77,10 +79,11 @@ export const run: Command<Args> = {
   },
 };
 
-function seccompAvailable(): boolean {
+/** Why seccomp cannot be used here, or undefined when it can. */
+function seccompUnavailable(): string | undefined {
   try {
-    return seccompActionAvailable(SECCOMP_RET_ALLOW);
-  } catch {
-    return false;
+    return seccompActionAvailable(SECCOMP_RET_ALLOW) ? undefined : 'the kernel does not know SECCOMP_RET_ALLOW';
+  } catch (e) {
+    return (e as Error).message;
   }
 }

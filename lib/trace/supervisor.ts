@@ -75,6 +75,12 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
 
   const tracer = prepared ?? new PreparedTracer();
   const ready = await tracer.ready;
+  if (ready.mode === 'bpf-only' && o.profile.exec) {
+    // Without a tracer nothing can tell the launch's own execve from a later one:
+    // the exec rules would refuse the command itself.
+    await tracer.cancel();
+    throw new LaunchError('ptrace is not permitted here, and without it a profile with an exec section cannot start the command (its own exec would be refused); remove the exec section or allow ptrace (see syscage doctor)', 71);
+  }
   const worker = tracer.take();
   const root = ready.pid;
   o.onStart?.(ready);

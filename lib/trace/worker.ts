@@ -90,7 +90,12 @@ function main(): void {
   const stage2 = spawnStage2();
   post({ type: 'ready', pid: stage2.pid, mode: stage2.supervised ? 'supervised' : 'bpf-only', note: stage2.note });
   const start = waitForStart(stage2.pid);
-  if (!start) return; // cancelled: returning ends this thread, and EXITKILL takes stage-2 with it
+  if (!start) {
+    // Cancelled: stage-2 must not be left waiting (if it was not seized, EXITKILL does not cover it).
+    ptrace.sendSignal(stage2.pid, 9);
+    waitAny();
+    return;
+  }
 
   const table = syscallTable();
   const matchers = compileMatchers(start.profile);
