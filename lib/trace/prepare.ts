@@ -47,12 +47,19 @@ export class PreparedTracer {
     this.ready.catch(() => undefined);
   }
 
-  /** Give up: the stage-2 waiting for a command is killed with the thread (PTRACE_O_EXITKILL). */
+  /**
+   * Give up: the tracer thread kills the stage-2 waiting for a command and
+   * ends. (Terminating the thread at once would leave an unseized stage-2 —
+   * BPF-only mode — to find its pipe closed when this process exits.)
+   */
   async cancel(): Promise<void> {
     if (this.used) return;
     this.used = true;
+    const ended = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage(undefined);
-    await this.worker.terminate();
+    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    await ended;
+    clearTimeout(timer);
   }
 
   /** Hand over (once). */
