@@ -36,4 +36,6 @@ export const EXIT = {
   /** `run`: the command is not executable / not found (as a shell). */
   notExecutable: 126,
   notFound: 127,
+  /** `record`: stopped by a signal before the command finished (128 + SIGINT). */
+  interrupted: 130,
 } as const;

@@ -2,6 +2,7 @@
 import type { Arch } from '../arch/index.js';
 import type { TrapEntry } from '../compile/plan.js';
 import type { Profile } from '../profile/types.js';
+import type { Observation } from '../record/observation.js';
 import type { Verdict } from './tracer.js';
 
 /** workerData of the tracer Worker: enough to spawn and seize stage-2 at once. */
@@ -28,6 +29,8 @@ export interface TracerStart {
    * happens, and an event is never lost with the main thread's queue).
    */
   readonly events?: { readonly fd: number; readonly human: boolean; readonly profile: string };
+  /** Record instead of report: every trapped call adds to an Observation (lib/record). */
+  readonly record?: boolean;
 }
 
 export type FromTracer =
@@ -42,5 +45,8 @@ export type FromTracer =
       readonly signal?: number;
       readonly policyKill?: Verdict;
       readonly counts: Readonly<Record<string, number>>;
+      readonly observation?: Observation;
     }
+  /** While recording: what has been seen so far (sent now and then, so a crash loses little). */
+  | { readonly type: 'observation'; readonly observation: Observation }
   | { readonly type: 'error'; readonly message: string };

@@ -5,6 +5,7 @@
 import { hostArch } from '../arch/index.js';
 import { compileProfile } from '../compile/index.js';
 import { resolveCommand } from '../launch/resolve.js';
+import type { Observation } from '../record/observation.js';
 import type { Profile } from '../profile/types.js';
 import type { FromTracer, TracerStart } from './messages.js';
 import { PreparedTracer } from './prepare.js';
@@ -26,6 +27,10 @@ export interface SuperviseOptions {
   readonly events?: { readonly fd: number; readonly human: boolean };
   /** Stage-2 is running (and seized); the command is about to be launched. */
   readonly onStart?: (info: { pid: number; mode: 'supervised' | 'bpf-only'; note?: string }) => void;
+  /** Record what the command does instead of reporting (the profile should allow everything: lib/record). */
+  readonly record?: boolean;
+  /** While recording: the observation so far, now and then. */
+  readonly onObservation?: (o: Observation) => void;
   /** Signals to pass on to the command (default SIGINT, SIGTERM, SIGHUP). */
   readonly forward?: readonly NodeJS.Signals[];
 }
@@ -36,6 +41,8 @@ export interface SuperviseResult {
   /** Set when syscage killed the command for a violation. */
   readonly policyKill?: Verdict;
   readonly counts: Readonly<Record<string, number>>;
+  /** What a recording saw. */
+  readonly observation?: Observation;
 }
 
 /** The command could not be started: shell-like status (126 not executable, 127 not found). */
@@ -71,6 +78,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
     },
     audit,
     events: o.events && { ...o.events, profile: o.profile.name },
+    record: o.record,
   };
 
   const tracer = prepared ?? new PreparedTracer();
@@ -101,8 +109,11 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
           case 'verdict':
             o.onVerdict?.(m.verdict, m.time);
             break;
+          case 'observation':
+            o.onObservation?.(m.observation);
+            break;
           case 'exit':
-            resolve({ code: m.code, signal: m.signal, policyKill: m.policyKill, counts: m.counts });
+            resolve({ code: m.code, signal: m.signal, policyKill: m.policyKill, counts: m.counts, observation: m.observation });
             break;
           case 'error':
             reject(new Error(`tracer failed: ${m.message}`));

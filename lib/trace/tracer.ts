@@ -107,7 +107,7 @@ export class Tracer {
   private rootExit: RootExit | undefined;
   private readonly policyKills = new Map<number, Verdict>();
   /** Counts by decision, for the summary line. */
-  readonly counts = { traps: 0, allowed: 0, logged: 0, denied: 0, killed: 0 };
+  readonly counts = { traps: 0, allowed: 0, logged: 0, denied: 0, killed: 0, processes: 0, threads: 0 };
 
   constructor(readonly root: number, private readonly d: TracerDeps) {
     this.tasks.set(root, { pid: root });
@@ -157,6 +157,8 @@ export class Tracer {
     if (this.tasks.has(tid)) return;
     const pid = this.d.ops.tgid(tid) ?? tid;
     this.tasks.set(tid, { pid });
+    if (tid === pid) this.counts.processes++;
+    else this.counts.threads++;
     if (!this.procs.has(pid)) this.procs.set(pid, { ppid: this.d.ops.ppid(pid) });
   }
 

@@ -14,6 +14,8 @@ import { AUDIT_ARCH, syscallTable } from '../arch/index.js';
 import { closeFd, isNativeError, pipe, ptrace, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { auditEvent, humanLine } from '../audit/event.js';
+import { emptyObservation } from '../record/observation.js';
+import { observe } from '../record/observer.js';
 import { encodeRequest, REQUEST_FD } from '../launch/request.js';
 import { compileMatchers, decide } from './decide/index.js';
 import type { FromTracer, TracerBoot, TracerStart } from './messages.js';
@@ -108,6 +110,8 @@ function main(): void {
   closeFd(stage2.writeEnd);
   post({ type: 'started' });
 
+  const observation = start.record ? emptyObservation(start.arch) : undefined;
+  let lastSnapshot = Date.now();
   const t: Tracer = new Tracer(pid, {
     ops,
     arch: start.arch,
@@ -128,6 +132,15 @@ function main(): void {
       audit: start.audit,
     }),
     report: (verdict) => {
+      if (observation) {
+        observe(observation, verdict.trap, verdict.decision);
+        const now = Date.now();
+        if (now - lastSnapshot > 1000) {
+          lastSnapshot = now;
+          post({ type: 'observation', observation });
+        }
+        return;
+      }
       const time = Date.now();
       if (start.events) {
         const e = auditEvent(verdict, time, start.events.profile);
@@ -144,7 +157,11 @@ function main(): void {
     // The command is done: what it left behind does not run on after it.
     if (t.exit && w.pid === pid) t.killAll();
   }
-  post({ type: 'exit', ...(t.exit ?? { signal: 9 }), counts: t.counts });
+  if (observation) {
+    observation.forks = t.counts.processes ?? 0;
+    observation.threads = t.counts.threads ?? 0;
+  }
+  post({ type: 'exit', ...(t.exit ?? { signal: 9 }), counts: t.counts, observation });
 }
 
 try {

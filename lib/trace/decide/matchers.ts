@@ -8,18 +8,29 @@ import { compileGlobs } from '../../profile/glob.js';
 import type { Address, Located, Profile, Violation } from '../../profile/types.js';
 import type { RuleRef } from '../types.js';
 
+/**
+ * Where "not in LIST" points: the list itself, i.e. its first entry (the
+ * profile keeps no position for a list's key). The section's position is only
+ * the fallback for an empty or absent list: it is where the section's first
+ * key is written, so for any other list of the section — "not in
+ * files.write" under `files: { read: …, write: … }` — it named the wrong line.
+ */
+function listLoc(entries: readonly Located<unknown>[], sectionLoc?: SourceLoc): SourceLoc | undefined {
+  return entries.find((e) => e.loc)?.loc ?? sectionLoc;
+}
+
 /** One profile list of globs, e.g. files.read. */
 export class GlobList {
   /** Matches when any glob of the list does. */
   private readonly any: RegExp;
   private readonly entries: readonly { readonly re: RegExp; readonly rule: RuleRef }[];
-  /** "not in files.read", pointing at the section. */
+  /** "not in files.read", pointing at that list (see listLoc). */
   readonly missing: RuleRef;
 
   constructor(readonly what: string, globs: readonly Located<string>[], sectionLoc?: SourceLoc) {
     this.any = compileGlobs(globs.map((g) => g.value));
     this.entries = globs.map((g) => ({ re: compileGlobs([g.value]), rule: { what, text: g.value, loc: g.loc } }));
-    this.missing = { what, text: `not in ${what}`, loc: sectionLoc };
+    this.missing = { what, text: `not in ${what}`, loc: listLoc(globs, sectionLoc) };
   }
 
   test(path: string): boolean {
@@ -51,7 +62,7 @@ export class AddressList {
   readonly missing: RuleRef;
 
   constructor(readonly what: string, private readonly entries: readonly Located<Address>[], sectionLoc?: SourceLoc) {
-    this.missing = { what, text: `not in ${what}`, loc: sectionLoc };
+    this.missing = { what, text: `not in ${what}`, loc: listLoc(entries, sectionLoc) };
   }
 
   /** The first entry that allows the destination. Lists are short; a loop is cheaper than building ranges. */

@@ -1,0 +1,46 @@
+// The tracer thread's side of a recording: every trapped call (while
+// recording, all of them are trapped and allowed) adds to an Observation.
+import type { Decided } from '../trace/decide/index.js';
+import type { Trap } from '../trace/types.js';
+import { noteBind, noteConnect, noteExec, noteFile, noteSyscall, type Observation } from './observation.js';
+
+/** Destinations that are not places a profile names. */
+const NOT_A_DESTINATION = /^(connected peer|netlink|AF_UNSPEC)/;
+
+export function observe(o: Observation, trap: Trap, d: Decided): void {
+  noteSyscall(o, trap.syscall);
+  const detail = d.detail;
+  if (!detail) return;
+  if (detail.exec) {
+    noteExec(o, detail.exec.path);
+  } else if (detail.paths && (detail.access === 'read' || detail.access === 'write')) {
+    for (const p of detail.paths) if (p.startsWith('/')) noteFile(o, p, detail.access);
+  }
+  if (detail.address && !NOT_A_DESTINATION.test(detail.address)) {
+    if (trap.syscall === 'bind') noteBind(o, detail.address);
+    else noteConnect(o, detail.address);
+  }
+}
+
+/**
+ * What the command runs under while it is recorded: everything allowed, and
+ * everything trapped (default log, and every section present with rules that
+ * match all), so that the supervisor sees and decodes every call.
+ */
+export const RECORDING_PROFILE = `version: 1
+name: recording
+default: log
+syscalls:
+  log: [seccomp, io_uring_setup, io_uring_enter, io_uring_register]
+files:
+  read: ["/**"]
+  write: ["/**"]
+exec:
+  allow: ["/**"]
+network:
+  connect: ["*:*", "unix:/**", "unix:@*"]
+  bind: ["*:*", "unix:/**", "unix:@*"]
+process:
+  fork: true
+  signal: any
+`;
