@@ -1,0 +1,42 @@
+// Known limits of the current design, as `syscage doctor` states them. One
+// entry per limit; `status: 'open'` means the work to close it is planned and
+// whoever closes it updates (or removes) the entry here, in the same change.
+//
+// Sources: DESIGN.md ("Decisions on trapped syscalls"), lib/trace/decide/index.ts (TOCTOU),
+// lib/trace/decide/files.ts (fds), docs/profile.md ("Built-in protections").
+
+export interface Limit {
+  /** Stable id (a key for scripts reading --json). */
+  readonly id: string;
+  /** 'open': to be closed by planned work; 'by design': how syscage works, to know when writing profiles. */
+  readonly status: 'open' | 'by design';
+  readonly text: string;
+}
+
+export const LIMITS: readonly Limit[] = Object.freeze([
+  {
+    id: 'toctou',
+    status: 'open',
+    text: 'Paths are checked at the syscall stop, before the kernel reads them: another thread of a multi-threaded program can swap the path, or a symlink on it, between the check and the use (TOCTOU).',
+  },
+  {
+    id: 'open-fds',
+    status: 'by design',
+    text: 'Files rules are checked when a call names a path: reads and writes through a descriptor the program already holds (inherited, or received over a UNIX socket) are not checked.',
+  },
+  {
+    id: 'io-uring',
+    status: 'by design',
+    text: 'io_uring is refused unless a profile names it; a profile that allows it lets the program do file and network I/O that no rule checks.',
+  },
+  {
+    id: 'own-seccomp',
+    status: 'by design',
+    text: 'A sandboxed program cannot install seccomp filters of its own (seccomp and prctl(PR_SET_SECCOMP) are refused unless the profile allows seccomp by name): programs that sandbox themselves with seccomp, such as Chromium, must have that turned off.',
+  },
+  {
+    id: 'one-tracer',
+    status: 'by design',
+    text: 'A process has one tracer: strace or gdb cannot attach to a program that syscage supervises.',
+  },
+]);
