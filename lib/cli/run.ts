@@ -2,7 +2,6 @@
 import { closeSync, openSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { auditEvent, humanLine } from '../audit/event.js';
-import { seccompActionAvailable } from '../native/index.js';
 import { SECCOMP_RET_ALLOW } from '../bpf/index.js';
 import { LaunchError, PreparedTracer, supervise } from '../trace/supervisor.js';
 import { loadForCommand, type Command } from './common.js';
@@ -24,7 +23,7 @@ export const run: Command<Args> = {
   run: async (args, io, ctx) => {
     const command = (args['--'] ?? []).map(String);
     if (command.length === 0) throw new UsageError('give the command after --: syscage run --profile P -- CMD ARGS...');
-    const noSeccomp = seccompUnavailable();
+    const noSeccomp = await seccompUnavailable();
     if (noSeccomp) {
       io.err(`syscage: seccomp filters are not available here (${noSeccomp}); refusing to run the command unprotected\n`);
       await ctx.prepared?.cancel();
@@ -80,8 +79,10 @@ export const run: Command<Args> = {
 };
 
 /** Why seccomp cannot be used here, or undefined when it can. */
-function seccompUnavailable(): string | undefined {
+async function seccompUnavailable(): Promise<string | undefined> {
   try {
+    // Loaded here, not at the top: the rest of the CLI (doctor!) must start where koffi cannot load.
+    const { seccompActionAvailable } = await import('../native/index.js');
     return seccompActionAvailable(SECCOMP_RET_ALLOW) ? undefined : 'the kernel does not know SECCOMP_RET_ALLOW';
   } catch (e) {
     return (e as Error).message;

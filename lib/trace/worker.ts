@@ -47,8 +47,9 @@ function spawnStage2(): { pid: number; writeEnd: number; supervised: boolean; no
     pid = spawn({
       path: boot.node,
       argv: [boot.node, boot.stage2],
-      // Stage-2 is Node: nothing from the command's environment (NODE_OPTIONS!) may reach it.
-      env: [],
+      // Stage-2 is Node: nothing from the command's environment (NODE_OPTIONS!) may reach it,
+      // except where the dynamic linker finds Node's own libraries (a Node from a Lambda layer).
+      env: process.env.LD_LIBRARY_PATH ? [`LD_LIBRARY_PATH=${process.env.LD_LIBRARY_PATH}`] : [],
       fds: [[0, 0], [1, 1], [2, 2], [readEnd, REQUEST_FD]],
     });
   } finally {
