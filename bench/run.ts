@@ -1,24 +1,55 @@
 // `make bench`: runs the benchmarks and prints one table per topic.
 // Performance targets are checked here, never in timed tests.
-import { cpus, release } from 'node:os';
-import { benchCompile } from './compile.js';
+//
+//   node dist/bench/run.js [--only compile|runtime] [--quick]
+//
+// The results also go to bench/out/latest.json (machine, options, every number).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../lib/paths.js';
+import { benchCompile, type CompileRow } from './compile.js';
+import { benchRuntime, DEFAULT_OPTIONS, QUICK_OPTIONS, type RuntimeResults } from './runtime.js';
+import { renderRuntime } from './runtime-report.js';
+import { table } from './stats.js';
 
-function table(headers: string[], rows: (string | number)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const w = headers.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  const line = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(w[i]!)).join(' | ') + ' |';
-  return [line(headers), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...cells.slice(1).map(line)].join('\n');
+const argv = process.argv.slice(2);
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+const quick = argv.includes('--quick');
+if (only !== undefined && only !== 'compile' && only !== 'runtime') {
+  process.stderr.write('usage: node dist/bench/run.js [--only compile|runtime] [--quick]\n');
+  process.exit(2);
 }
 
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Linux ${release()}, Node ${process.version}\n`);
+const machine = { cpu: cpus()[0]?.model ?? '?', cores: cpus().length, kernel: release(), node: process.version };
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadBefore = load();
+console.log(`machine: ${machine.cores} x ${machine.cpu}, Linux ${machine.kernel}, Node ${machine.node}; load average ${loadBefore}` +
+  (loadavg()[0]! > 0.5 ? ' (other work is running: expect noise)' : '') + '\n');
 
-console.log('## Compiler (target: < 50 ms for the largest shipped profile; depth = ceil(log2 ranges), the least a comparison tree can do)\n');
-const rows = benchCompile();
-console.log(table(
-  ['profile', 'arch', 'syscalls named', 'ranges', 'depth', 'ceil(log2 named)', 'instructions', 'cold ms', 'warm ms'],
-  rows.map((r) => [r.profile, r.arch, r.named, r.ranges, r.depth, r.log2Named, r.length, r.coldMs.toFixed(1), r.warmMs.toFixed(2)]),
-));
-const largest = rows.reduce((a, b) => (b.length > a.length ? b : a));
-const worst = Math.max(...rows.map((r) => r.coldMs));
-console.log(`\nlargest shipped profile: ${largest.profile} (${largest.arch}, ${largest.length} instructions): ` +
-  `cold ${largest.coldMs.toFixed(1)} ms, warm ${largest.warmMs.toFixed(2)} ms — target < 50 ms: ${worst < 50 ? 'met' : 'MISSED'} (worst cold ${worst.toFixed(1)} ms)`);
+let compile: CompileRow[] | undefined;
+if (only !== 'runtime') {
+  console.log('## Compiler (target: < 50 ms for the largest shipped profile; depth = ceil(log2 ranges), the least a comparison tree can do)\n');
+  const rows = benchCompile();
+  compile = rows;
+  console.log(table(
+    ['profile', 'arch', 'syscalls named', 'ranges', 'depth', 'ceil(log2 named)', 'instructions', 'cold ms', 'warm ms'],
+    rows.map((r) => [r.profile, r.arch, r.named, r.ranges, r.depth, r.log2Named, r.length, r.coldMs.toFixed(1), r.warmMs.toFixed(2)]),
+  ));
+  const largest = rows.reduce((a, b) => (b.length > a.length ? b : a));
+  const worst = Math.max(...rows.map((r) => r.coldMs));
+  console.log(`\nlargest shipped profile: ${largest.profile} (${largest.arch}, ${largest.length} instructions): ` +
+    `cold ${largest.coldMs.toFixed(1)} ms, warm ${largest.warmMs.toFixed(2)} ms — target < 50 ms: ${worst < 50 ? 'met' : 'MISSED'} (worst cold ${worst.toFixed(1)} ms)\n`);
+}
+
+let runtime: RuntimeResults | undefined;
+if (only !== 'compile') {
+  runtime = benchRuntime({ ...(quick ? QUICK_OPTIONS : DEFAULT_OPTIONS), log: (l) => process.stderr.write(l + '\n') });
+  console.log(renderRuntime(runtime));
+}
+const loadAfter = load();
+console.log(`\nload average at the end: ${loadAfter}`);
+
+const out = join(packageRoot(), 'bench', 'out');
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, load: { before: loadBefore, after: loadAfter }, quick, compile, runtime }, null, 2) + '\n');

@@ -1,0 +1,424 @@
+// Runtime benchmarks of `syscage run`, against running natively, strace's
+// seccomp-bpf mode, and mintrace (a minimal C seccomp+ptrace tracer: the
+// physical floor of supervision). See bench/README.md.
+//
+//   filter   getpidloop: getppid M times, never trapped — what the seccomp
+//            filter adds to every syscall the kernel decides alone.
+//   trap     openloop: openat+close N times, every openat trapped — what one
+//            round trip through the supervisor costs.
+//   launch   `syscage run -- /bin/true` wall time, with `node -e 0` and bare
+//            /bin/true for reference.
+//   rss      the supervisor's peak RSS over the openloop run.
+//
+// A loop's cost per call is (T(N) − T(1)) / (N − 1): the start-up of the tool
+// (Node boot for syscage, the fork/exec of a tracer) cancels out, T(1) being
+// the median of a few runs of the same command with one iteration. Every
+// measurement runs in two placements: pinned (`taskset -c 0`, supervisor and
+// workload on one CPU, the comparison that is not dominated by waking an idle
+// vCPU) and default scheduling. Runs of the different tools are interleaved,
+// so that a noisy stretch of the machine hits them all.
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { packageRoot } from '../lib/paths.js';
+import { median, spread, type Spread } from './stats.js';
+
+export type Placement = 'pinned' | 'default';
+export const PLACEMENTS: readonly Placement[] = ['pinned', 'default'];
+
+export interface RuntimeOptions {
+  /** Iterations of getpidloop (default 5e6). */
+  readonly getppidCalls: number;
+  /** Iterations of openloop (default 20000). */
+  readonly openCalls: number;
+  /** Timed runs per tool and placement of each loop. */
+  readonly reps: number;
+  /** Runs of the one-iteration baseline. */
+  readonly baseReps: number;
+  /** Runs of each launch command. */
+  readonly launchReps: number;
+  /** Runs under /usr/bin/time for the peak RSS. */
+  readonly rssReps: number;
+  /** Progress lines (stderr). */
+  readonly log?: (line: string) => void;
+}
+
+export const DEFAULT_OPTIONS: RuntimeOptions = {
+  getppidCalls: 5_000_000, openCalls: 20_000, reps: 5, baseReps: 3, launchReps: 9, rssReps: 3,
+};
+export const QUICK_OPTIONS: RuntimeOptions = {
+  getppidCalls: 1_000_000, openCalls: 5_000, reps: 3, baseReps: 2, launchReps: 5, rssReps: 2,
+};
+
+/** One tool in one placement of one loop: per-call costs of each run, or why there are none. */
+export interface LoopRow {
+  readonly tool: string;
+  readonly placement: Placement;
+  /** Set when the tool could not be measured: "n/a (no strace)", "failed: ...". */
+  readonly unavailable?: string;
+  /** Cost of one loop iteration, per run (ns). */
+  readonly perCall?: Spread;
+  /** perCall minus native's median, per run (ns). */
+  readonly added?: Spread;
+  /** Fastest run minus native's fastest (ns): noise only ever adds time, so this is the least disturbed estimate. */
+  readonly addedBest?: number;
+  /** Median per-iteration cost over native's. */
+  readonly ratioNative?: number;
+  /** Median added cost over strace's median added cost. */
+  readonly ratioStrace?: number;
+  /** Median added cost over mintrace's (the floor's) median added cost. */
+  readonly ratioFloor?: number;
+  /** Calls syscage reported as checked, per timed run (median). */
+  readonly traps?: number;
+}
+
+export interface LaunchRow {
+  readonly command: string;
+  readonly placement: Placement;
+  readonly unavailable?: string;
+  readonly ms?: Spread;
+}
+
+export interface RssRow {
+  readonly process: string;
+  readonly placement: Placement;
+  readonly unavailable?: string;
+  readonly mb?: Spread;
+}
+
+export interface RuntimeResults {
+  readonly options: Omit<RuntimeOptions, 'log'>;
+  readonly tools: Readonly<Record<string, string>>;
+  readonly profiles: { readonly filter: string; readonly trap: string; readonly launch: string };
+  readonly filter: readonly LoopRow[];
+  readonly trap: readonly LoopRow[];
+  readonly launch: readonly LaunchRow[];
+  readonly rss: readonly RssRow[];
+  readonly seconds: number;
+}
+
+// ---------------------------------------------------------------------------
+// The environment: which programs exist, the workloads built.
+
+function findProgram(name: string): string | undefined {
+  if (name.includes('/')) return isExecutable(name) ? name : undefined;
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+    const p = join(dir || '.', name);
+    if (isExecutable(p)) return p;
+  }
+  return undefined;
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+interface Env {
+  readonly root: string;
+  readonly out: string;
+  readonly node: string;
+  readonly syscage: string;
+  readonly taskset?: string;
+  readonly time?: string;
+  readonly strace?: string;
+  /** Why strace cannot be used, when it cannot. */
+  readonly straceMissing?: string;
+  /** Built workloads, or why there are none. */
+  readonly bins: { getpidloop: string; openloop: string; mintrace: string } | { missing: string };
+}
+
+const WORKLOADS = ['getpidloop', 'openloop', 'mintrace'] as const;
+
+/** gcc -O2 each workload into bench/out/ (again only when its source is newer). */
+function buildWorkloads(root: string, out: string): Env['bins'] {
+  const gcc = findProgram('gcc') ?? findProgram('cc');
+  if (!gcc) return { missing: 'n/a (no gcc)' };
+  mkdirSync(out, { recursive: true });
+  const built: Record<string, string> = {};
+  for (const w of WORKLOADS) {
+    const src = join(root, 'bench', 'workloads', `${w}.c`);
+    const bin = join(out, w);
+    if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+      const r = spawnSync(gcc, ['-O2', '-o', bin, src], { encoding: 'utf8' });
+      if (r.status !== 0) return { missing: `n/a (gcc failed on ${w}.c: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]})` };
+    }
+    built[w] = bin;
+  }
+  return built as { getpidloop: string; openloop: string; mintrace: string };
+}
+
+function probeEnv(): Env {
+  const root = packageRoot();
+  const out = join(root, 'bench', 'out');
+  const bins = buildWorkloads(root, out);
+  const strace = findProgram('strace');
+  let straceMissing: string | undefined = strace ? undefined : 'n/a (no strace)';
+  if (strace) {
+    // --seccomp-bpf needs strace >= 5.3 and a kernel that lets it install a filter.
+    const r = spawnSync(strace, ['-f', '--seccomp-bpf', '-e', 'trace=openat', '-o', '/dev/null', '/bin/true'], { encoding: 'utf8' });
+    if (r.status !== 0) straceMissing = `n/a (strace --seccomp-bpf: ${(r.stderr || '').trim().split('\n')[0]})`;
+  }
+  return {
+    root, out, bins, strace, straceMissing,
+    node: process.execPath,
+    syscage: join(root, 'bin', 'syscage'),
+    taskset: findProgram('taskset'),
+    time: existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Running one command.
+
+interface Run {
+  readonly ns: number;
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stderr: string;
+}
+
+function prefix(env: Env, placement: Placement): string[] {
+  return placement === 'pinned' ? [env.taskset!, '-c', '0'] : [];
+}
+
+function runOnce(argv: readonly string[]): Run {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 120_000 });
+  const ns = Number(process.hrtime.bigint() - t0);
+  if (r.error) return { ns, status: null, signal: null, stderr: r.error.message };
+  return { ns, status: r.status, signal: r.signal, stderr: r.stderr ?? '' };
+}
+
+const failure = (r: Run): string =>
+  `failed (${r.signal ? `signal ${r.signal}` : `exit ${r.status}`}: ${r.stderr.trim().split('\n').slice(-1)[0]?.slice(0, 120) ?? ''})`;
+
+/** "syscage: 20005 checked calls: …" */
+const trapsOf = (stderr: string): number | undefined => {
+  const m = /syscage: (\d+) checked calls/.exec(stderr);
+  return m ? Number(m[1]) : undefined;
+};
+
+// ---------------------------------------------------------------------------
+// Loops: per-call cost of a workload under each tool.
+
+interface Tool {
+  readonly name: string;
+  /** Why it cannot run, or the command line wrapping `workload`. */
+  readonly unavailable?: string;
+  readonly argv?: (workload: readonly string[]) => string[];
+}
+
+function nativeTool(): Tool {
+  return { name: 'native', argv: (w) => [...w] };
+}
+
+function syscageTool(env: Env, profile: string): Tool {
+  return { name: 'syscage', argv: (w) => [env.node, env.syscage, 'run', '--profile', profile, '--', ...w] };
+}
+
+function straceTool(env: Env): Tool {
+  if (env.straceMissing) return { name: 'strace', unavailable: env.straceMissing };
+  return { name: 'strace', argv: (w) => [env.strace!, '-f', '--seccomp-bpf', '-e', 'trace=openat', '-o', '/dev/null', ...w] };
+}
+
+function mintraceTool(env: Env, name: string, args: readonly string[]): Tool {
+  if ('missing' in env.bins) return { name, unavailable: env.bins.missing };
+  const bin = env.bins.mintrace;
+  return { name, argv: (w) => [bin, ...args, '--', ...w] };
+}
+
+interface LoopSpec {
+  readonly workload: string;
+  readonly extra: readonly string[];
+  readonly calls: number;
+  readonly tools: readonly Tool[];
+  /** The tool whose added cost is the floor (ratioFloor), if any. */
+  readonly floor?: string;
+}
+
+function measureLoop(env: Env, spec: LoopSpec, o: RuntimeOptions): LoopRow[] {
+  const rows: LoopRow[] = [];
+  const bins = env.bins;
+  for (const placement of PLACEMENTS) {
+    const skip = 'missing' in bins ? bins.missing : placement === 'pinned' && !env.taskset ? 'n/a (no taskset)' : undefined;
+    if (skip) {
+      for (const t of spec.tools) rows.push({ tool: t.name, placement, unavailable: t.unavailable ?? skip });
+      continue;
+    }
+    const bin = bins[spec.workload as keyof typeof bins];
+    const cmd = (t: Tool, n: number) => [...prefix(env, placement), ...t.argv!([bin, String(n), ...spec.extra])];
+    const live = spec.tools.filter((t) => !t.unavailable);
+    const failed = new Map<string, string>();
+    const base = new Map<string, number[]>();
+    const full = new Map<string, number[]>();
+    const traps = new Map<string, number[]>();
+    const attempt = (t: Tool, n: number, into: Map<string, number[]>) => {
+      if (failed.has(t.name)) return;
+      const r = runOnce(cmd(t, n));
+      if (r.status !== 0) {
+        failed.set(t.name, failure(r));
+        return;
+      }
+      if (!into.has(t.name)) into.set(t.name, []);
+      into.get(t.name)!.push(r.ns);
+      const k = trapsOf(r.stderr);
+      if (k !== undefined && into === full) {
+        if (!traps.has(t.name)) traps.set(t.name, []);
+        traps.get(t.name)!.push(k);
+      }
+    };
+    // Interleaved, with the order rotated on each round.
+    for (let i = 0; i < o.baseReps; i++) for (let j = 0; j < live.length; j++) attempt(live[(i + j) % live.length]!, 1, base);
+    for (let i = 0; i < o.reps; i++) {
+      for (let j = 0; j < live.length; j++) attempt(live[(i + j) % live.length]!, spec.calls, full);
+      o.log?.(`  ${spec.workload} ${placement}: round ${i + 1}/${o.reps}`);
+    }
+    const perCall = new Map<string, number[]>();
+    for (const t of live) {
+      const b = base.get(t.name);
+      const f = full.get(t.name);
+      if (b && f) perCall.set(t.name, f.map((ns) => (ns - median(b)) / (spec.calls - 1)));
+    }
+    const nativeMedian = median(perCall.get('native') ?? []);
+    const nativeBest = Math.min(...(perCall.get('native') ?? [NaN]));
+    const addedOf = (name: string) => (perCall.get(name) ?? []).map((x) => x - nativeMedian);
+    const straceAdded = median(addedOf('strace'));
+    const floorAdded = spec.floor ? median(addedOf(spec.floor)) : NaN;
+    for (const t of spec.tools) {
+      const unavailable = t.unavailable ?? failed.get(t.name);
+      const pc = perCall.get(t.name);
+      if (unavailable || !pc) {
+        rows.push({ tool: t.name, placement, unavailable: unavailable ?? 'n/a' });
+        continue;
+      }
+      const added = addedOf(t.name);
+      const ratio = (x: number) => (Number.isFinite(x) && x > 0 ? median(added) / x : undefined);
+      rows.push({
+        tool: t.name, placement,
+        perCall: spread(pc),
+        added: t.name === 'native' ? undefined : spread(added),
+        addedBest: t.name === 'native' ? undefined : Math.min(...pc) - nativeBest,
+        ratioNative: median(pc) / nativeMedian,
+        ratioStrace: t.name === 'native' || t.name === 'strace' ? undefined : ratio(straceAdded),
+        ratioFloor: t.name === 'native' || t.name === spec.floor ? undefined : ratio(floorAdded),
+        traps: traps.has(t.name) ? median(traps.get(t.name)!) : undefined,
+      });
+    }
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------
+// Launch and memory.
+
+function measureLaunch(env: Env, profile: string, o: RuntimeOptions): LaunchRow[] {
+  const commands: { name: string; argv: string[] }[] = [
+    { name: '/bin/true', argv: ['/bin/true'] },
+    { name: 'node -e 0', argv: [env.node, '-e', '0'] },
+    { name: 'syscage run --profile bench-small -- /bin/true', argv: [env.node, env.syscage, 'run', '--profile', profile, '--', '/bin/true'] },
+  ];
+  const rows: LaunchRow[] = [];
+  for (const placement of PLACEMENTS) {
+    if (placement === 'pinned' && !env.taskset) {
+      for (const c of commands) rows.push({ command: c.name, placement, unavailable: 'n/a (no taskset)' });
+      continue;
+    }
+    const times = new Map<string, number[]>(commands.map((c) => [c.name, []]));
+    const failed = new Map<string, string>();
+    // One unmeasured run of each first: page cache, and Node's compile cache.
+    for (const c of commands) runOnce([...prefix(env, placement), ...c.argv]);
+    for (let i = 0; i < o.launchReps; i++) {
+      for (const c of commands) {
+        if (failed.has(c.name)) continue;
+        const r = runOnce([...prefix(env, placement), ...c.argv]);
+        if (r.status !== 0) failed.set(c.name, failure(r));
+        else times.get(c.name)!.push(r.ns / 1e6);
+      }
+    }
+    for (const c of commands) {
+      const f = failed.get(c.name);
+      rows.push(f ? { command: c.name, placement, unavailable: f } : { command: c.name, placement, ms: spread(times.get(c.name)!) });
+    }
+  }
+  return rows;
+}
+
+/** Peak RSS (MB) of a command and its reaped descendants: /usr/bin/time -f %M (ru_maxrss, the largest of them). */
+function measureRss(env: Env, trapProfile: string, o: RuntimeOptions): RssRow[] {
+  const bins = env.bins;
+  const commands: { name: string; argv?: string[]; missing?: string }[] = [
+    'missing' in bins
+      ? { name: `syscage run (openloop ${o.openCalls})`, missing: bins.missing }
+      : { name: `syscage run (openloop ${o.openCalls})`, argv: [env.node, env.syscage, 'run', '--profile', trapProfile, '--', bins.openloop, String(o.openCalls)] },
+    { name: 'node -e 0 (reference)', argv: [env.node, '-e', '0'] },
+  ];
+  const rows: RssRow[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'syscage-bench-'));
+  try {
+    for (const placement of PLACEMENTS) {
+      for (const c of commands) {
+        const why = c.missing ?? (!env.time ? 'n/a (no /usr/bin/time)' : placement === 'pinned' && !env.taskset ? 'n/a (no taskset)' : undefined);
+        if (why) {
+          rows.push({ process: c.name, placement, unavailable: why });
+          continue;
+        }
+        const mb: number[] = [];
+        let fail: string | undefined;
+        for (let i = 0; i < o.rssReps && !fail; i++) {
+          const file = join(dir, `rss-${i}`);
+          const r = runOnce([...prefix(env, placement), env.time!, '-f', '%M', '-o', file, ...c.argv!]);
+          if (r.status !== 0) fail = failure(r);
+          else mb.push(Number(readFileSync(file, 'utf8').trim().split('\n').pop()) / 1024);
+        }
+        rows.push(fail ? { process: c.name, placement, unavailable: fail } : { process: c.name, placement, mb: spread(mb) });
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------
+
+/** The benchmark profiles (bench/profiles/). */
+export function benchProfiles(root = packageRoot()): RuntimeResults['profiles'] {
+  const p = (f: string) => join(root, 'bench', 'profiles', f);
+  return { filter: p('largest.yaml'), trap: p('largest.yaml'), launch: p('small.yaml') };
+}
+
+export function benchRuntime(o: RuntimeOptions = DEFAULT_OPTIONS): RuntimeResults {
+  const t0 = Date.now();
+  const env = probeEnv();
+  const profiles = benchProfiles(env.root);
+  o.log?.('runtime: filter cost (getpidloop)');
+  const filter = measureLoop(env, {
+    workload: 'getpidloop', extra: [], calls: o.getppidCalls,
+    tools: [nativeTool(), syscageTool(env, profiles.filter), straceTool(env), mintraceTool(env, 'mintrace', ['-n'])],
+  }, o);
+  o.log?.('runtime: per-trap cost (openloop)');
+  // mintrace with its full path check, allowing what the loader and the loop open: the floor.
+  const allow = ['/etc/passwd', '/etc/ld.so.cache', '/etc/ld.so.preload', '/lib', '/lib64', '/usr/lib'].flatMap((p) => ['-a', p]);
+  const trap = measureLoop(env, {
+    workload: 'openloop', extra: ['/etc/passwd'], calls: o.openCalls, floor: 'mintrace',
+    tools: [nativeTool(), syscageTool(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow]), mintraceTool(env, 'mintrace -n', ['-n'])],
+  }, o);
+  o.log?.('runtime: launch');
+  const launch = measureLaunch(env, profiles.launch, o);
+  o.log?.('runtime: peak RSS');
+  const rss = measureRss(env, profiles.trap, o);
+  const { log: _log, ...options } = o;
+  const tools: Record<string, string> = {
+    gcc: 'missing' in env.bins ? env.bins.missing : 'ok',
+    strace: env.straceMissing ?? env.strace!,
+    taskset: env.taskset ?? 'n/a (no taskset)',
+    time: env.time ?? 'n/a (no /usr/bin/time)',
+  };
+  return { options, tools, profiles, filter, trap, launch, rss, seconds: (Date.now() - t0) / 1000 };
+}
