@@ -16,9 +16,8 @@ export interface TracerBoot {
 export interface TracerStart {
   readonly profile: Profile;
   readonly arch: Arch;
-  /** The filter for a supervised run, and the one for BPF-only mode (ptrace refused). */
+  /** The filter: compiled for a supervised run, or for BPF-only mode when stage-2 could not be seized. */
   readonly filter: Uint8Array;
-  readonly unsupervisedFilter: Uint8Array;
   readonly traps: readonly TrapEntry[];
   readonly command: { readonly path: string; readonly argv: readonly string[]; readonly env: readonly string[] };
   /** Report would-be violations, enforce nothing. */

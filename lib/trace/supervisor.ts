@@ -64,13 +64,21 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
   const arch = hostArch();
   const audit = o.audit || o.profile.mode.value === 'audit';
   const supervised = compileProfile(o.profile, arch, { supervised: true, traceExec: true });
-  const unsupervised = compileProfile(o.profile, arch, { supervised: false });
+
+  const tracer = prepared ?? new PreparedTracer();
+  const ready = await tracer.ready;
+  if (ready.mode === 'bpf-only' && o.profile.exec) {
+    // Without a tracer nothing can tell the launch's own execve from a later one:
+    // the exec rules would refuse the command itself.
+    await tracer.cancel();
+    throw new LaunchError('ptrace is not permitted here, and without it a profile with an exec section cannot start the command (its own exec would be refused); remove the exec section or allow ptrace (see syscage doctor)', 71);
+  }
+  const filter = ready.mode === 'supervised' ? supervised : compileProfile(o.profile, arch, { supervised: false });
   const start: TracerStart = {
     profile: o.profile,
     arch,
-    filter: supervised.bytes,
-    unsupervisedFilter: unsupervised.bytes,
-    traps: supervised.traps,
+    filter: filter.bytes,
+    traps: filter.traps,
     command: {
       path: resolved.path,
       argv: [cmd, ...rest],
@@ -81,14 +89,6 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
     record: o.record,
   };
 
-  const tracer = prepared ?? new PreparedTracer();
-  const ready = await tracer.ready;
-  if (ready.mode === 'bpf-only' && o.profile.exec) {
-    // Without a tracer nothing can tell the launch's own execve from a later one:
-    // the exec rules would refuse the command itself.
-    await tracer.cancel();
-    throw new LaunchError('ptrace is not permitted here, and without it a profile with an exec section cannot start the command (its own exec would be refused); remove the exec section or allow ptrace (see syscage doctor)', 71);
-  }
   const worker = tracer.take();
   const root = ready.pid;
   o.onStart?.(ready);

@@ -2,7 +2,7 @@
 // working directory and fds. Paths are bytes to the kernel; they are decoded
 // as UTF-8 here, and the decision code refuses a path that does not decode
 // (a lossy name could reach another file than the one checked).
-import { lstatSync, readlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { readCString, readMemory } from '../native/index.js';
 import { errnoName } from '../arch/errno.js';
 import { readlink } from './proc.js';
@@ -11,7 +11,15 @@ import type { Fault, TraceeView } from './types.js';
 const fault = (what: string, errno?: number): Fault =>
   errno ? { fault: `${what}: ${errnoName(errno) ?? errno}`, errno } : { fault: what };
 
-export function traceeView(tid: number): TraceeView {
+/**
+ * The root directory of each process, read once: it changes only by chroot
+ * or pivot_root (trapped, and then forgotten: forgetRoot) or a new image
+ * (exec: forgotten too). A readlink per path would cost ~1.3 µs a trap.
+ */
+const roots = new Map<number, string>();
+export const forgetRoot = (pid: number): boolean => roots.delete(pid);
+
+export function traceeView(tid: number, pid = tid): TraceeView {
   return {
     readString(addr, max) {
       const r = readCString(tid, addr, max);
@@ -23,7 +31,14 @@ export function traceeView(tid: number): TraceeView {
     },
     cwd: () => readlink(`/proc/${tid}/cwd`) ?? fault('no working directory (process gone?)'),
     fdPath: (fd) => readlink(`/proc/${tid}/fd/${fd}`) ?? fault(`fd ${fd} is not open`),
-    root: () => readlink(`/proc/${tid}/root`) ?? fault('no root directory (process gone?)'),
+    root: () => {
+      const known = roots.get(pid);
+      if (known !== undefined) return known;
+      const r = readlink(`/proc/${tid}/root`);
+      if (r === undefined) return fault('no root directory (process gone?)');
+      roots.set(pid, r);
+      return r;
+    },
   };
 }
 
@@ -38,6 +53,17 @@ const MAXSYMLINKS = 40; // include/linux/namei.h: the kernel's limit before ELOO
  * "link/.." away before looking at the disk.
  */
 export function realpath(path: string): string | Fault {
+  // Fast path: glibc's realpath(3) walks in the kernel's order too (no lexical
+  // ".." first), in one native call; it fails when the path does not exist
+  // (yet), and then the walk below appends the missing part.
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return walk(path);
+  }
+}
+
+function walk(path: string): string | Fault {
   const todo = path.split('/').filter((c) => c !== '').reverse(); // a stack: next component last
   const done: string[] = [];
   let links = 0;

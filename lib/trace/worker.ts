@@ -8,36 +8,16 @@
 // the filter → it installs the filter and execs. Stage-2 is spawned as soon as
 // this thread boots, so its Node start-up overlaps the main thread's work.
 // PTRACE_O_EXITKILL: if this thread dies, every tracee dies with it.
-import { existsSync, writeSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { AUDIT_ARCH, syscallTable } from '../arch/index.js';
 import { closeFd, isNativeError, pipe, ptrace, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
-import { auditEvent, humanLine } from '../audit/event.js';
-import { emptyObservation } from '../record/observation.js';
-import { observe } from '../record/observer.js';
-import { encodeRequest, REQUEST_FD } from '../launch/request.js';
-import { compileMatchers, decide } from './decide/index.js';
+import { REQUEST_FD } from '../launch/request.js';
 import type { FromTracer, TracerBoot, TracerStart } from './messages.js';
-import { exeOf, pgidOf, pidOfPidfd, ppidOf, tgidOf } from './proc.js';
-import { Tracer, type Ops } from './tracer.js';
-import { realpath, traceeView } from './view.js';
+import type { Tracer } from './tracer.js';
 
 const boot = workerData as TracerBoot;
 const post = (m: FromTracer): void => parentPort!.postMessage(m);
 const EPERM = 1;
-
-const ops: Ops = {
-  syscallInfo: (tid) => ptrace.syscallInfo(tid),
-  eventMsg: (tid) => ptrace.eventMsg(tid),
-  cont: (tid, sig = 0) => ptrace.cont(tid, sig),
-  listen: (tid) => ptrace.listen(tid),
-  deny: (tid, arch, errno) => ptrace.denySyscall(tid, arch, errno),
-  kill: (pid, sig) => ptrace.sendSignal(pid, sig),
-  tgid: tgidOf,
-  ppid: ppidOf,
-  exe: exeOf,
-};
 
 /** Spawn stage-2 waiting on fd 3 and seize it; returns the write end of its pipe. */
 function spawnStage2(): { pid: number; writeEnd: number; supervised: boolean; note?: string } {
@@ -89,9 +69,11 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 
 let tracer: Tracer | undefined;
 
-function main(): void {
+async function main(): Promise<void> {
   const stage2 = spawnStage2();
   post({ type: 'ready', pid: stage2.pid, mode: stage2.supervised ? 'supervised' : 'bpf-only', note: stage2.note });
+  // The tracing code loads while stage-2 boots.
+  const { trace } = await import('./loop.js');
   const start = waitForStart(stage2.pid);
   if (!start) {
     // Cancelled: stage-2 must not be left waiting (if it was not seized, EXITKILL does not cover it).
@@ -100,76 +82,12 @@ function main(): void {
     return;
   }
 
-  const table = syscallTable();
-  const matchers = compileMatchers(start.profile);
-  const supervisorPid = process.pid;
-  const supervisorPgid = pgidOf(process.pid) ?? process.pid;
-  const pid = stage2.pid;
-  const request = encodeRequest(start.command, Buffer.from(stage2.supervised ? start.filter : start.unsupervisedFilter));
-  let off = 0;
-  while (off < request.length) off += writeSync(stage2.writeEnd, request, off);
-  closeFd(stage2.writeEnd);
-  post({ type: 'started' });
-
-  const observation = start.record ? emptyObservation(start.arch) : undefined;
-  let lastSnapshot = Date.now();
-  const t: Tracer = new Tracer(pid, {
-    ops,
-    arch: start.arch,
-    auditArch: AUDIT_ARCH[start.arch],
-    traps: start.traps,
-    syscallName: (nr) => table.name(start.arch, nr) ?? '(unknown)',
-    audit: start.audit,
-    decide: (trap) => decide(trap, {
-      matchers,
-      view: traceeView(trap.tid),
-      realpath,
-      isTracee: (id: number): boolean => t.isTracee(id),
-      supervisorPid,
-      supervisorPgid,
-      isSupervisorThread: (tid: number) => existsSync(`/proc/${supervisorPid}/task/${tid}`),
-      callerPgid: () => pgidOf(trap.pid) ?? { fault: 'the caller is gone' },
-      pidOfPidfd: (fd: number) => pidOfPidfd(trap.tid, fd),
-      audit: start.audit,
-    }),
-    report: (verdict) => {
-      if (observation) {
-        observe(observation, verdict.trap, verdict.decision);
-        const now = Date.now();
-        if (now - lastSnapshot > 1000) {
-          lastSnapshot = now;
-          post({ type: 'observation', observation });
-        }
-        return;
-      }
-      const time = Date.now();
-      if (start.events) {
-        const e = auditEvent(verdict, time, start.events.profile);
-        writeSync(start.events.fd, (start.events.human ? humanLine(e) : JSON.stringify(e)) + '\n');
-      }
-      post({ type: 'verdict', verdict, time });
-    },
-  });
-  tracer = t;
-  for (;;) {
-    const w = waitAny();
-    if (!w) break;
-    t.handle(w.pid, w.status);
-    // The command is done: what it left behind does not run on after it.
-    if (t.exit && w.pid === pid) t.killAll();
-  }
-  if (observation) {
-    observation.forks = t.counts.processes ?? 0;
-    observation.threads = t.counts.threads ?? 0;
-  }
-  post({ type: 'exit', ...(t.exit ?? { signal: 9 }), counts: t.counts, observation });
+  trace(start, stage2, (t) => { tracer = t; });
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e: unknown) => {
   // Fail closed: an internal error must not leave tracees running unsupervised.
   // Returning from this thread ends the tracer; PTRACE_O_EXITKILL kills every tracee.
   tracer?.killAll();
   post({ type: 'error', message: (e as Error).stack ?? String(e) });
-}
+});

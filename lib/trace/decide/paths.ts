@@ -25,7 +25,7 @@
 // of the caller is matched and shown as /proc/self, so that a profile grants
 // "/proc/self/**" without granting every process's /proc entries.
 import { normalizePath } from '../../profile/glob.js';
-import type { Trap } from '../types.js';
+import type { Fault, Trap } from '../types.js';
 import { AT_FDCWD, EBADF, ENAMETOOLONG, ENOTDIR, EFAULT, faultErrno, isFault, PATH_MAX, argInt, argU64 } from './args.js';
 import type { DecideContext } from './context.js';
 
@@ -168,17 +168,28 @@ export function realPaths(t: PathTarget, follow: Follow, trap: Trap, ctx: Decide
   const out: string[] = [];
   if (whole) {
     const r = ctx.realpath(raw);
-    if (isFault(r)) return problem(`cannot resolve symlinks in ${t.lexical}: ${r.fault}`, faultErrno(r));
+    if (isFault(r)) return unresolvable(t, r);
     out.push(r);
   }
   if (follow !== 'follow' && !(last === '' || last === '.' || last === '..')) {
     const r = ctx.realpath(cut <= 0 ? '/' : raw.slice(0, cut));
-    if (isFault(r)) return problem(`cannot resolve symlinks in ${t.lexical}: ${r.fault}`, faultErrno(r));
+    if (isFault(r)) return unresolvable(t, r);
     out.push(join(r, '/' + last));
   }
   // normal(): a realpath that appends a non-existent rest as written may leave ".." in it.
   for (let i = 0; i < out.length; i++) out[i] = forMatch(normal(out[i]!), trap.pid);
   return out;
+}
+
+/**
+ * The symlinks of a path could not be resolved. With the errno the kernel's
+ * own walk meets (ELOOP, ENOTDIR) the call is broken the same way; without one
+ * (EACCES on another process's /proc/N/root, a link that vanished) it is a
+ * policy refusal, fail closed — not EFAULT, which is for unreadable memory and
+ * which the kernel would never return for it.
+ */
+function unresolvable(t: PathTarget & { kind: 'path' }, r: Fault): PathProblem {
+  return problem(`cannot resolve symlinks in ${t.lexical}: ${r.fault}`, r.errno);
 }
 
 /**
@@ -203,7 +214,7 @@ function inRoot(t: PathTarget & { kind: 'path' }, root: string, follow: Follow, 
       const next = join(cur, '/' + c);
       if (i === comps.length - 1 && !followLast) return next;
       const r = ctx.realpath(next);
-      if (isFault(r)) return problem(`cannot resolve symlinks in ${t.lexical}: ${r.fault}`, faultErrno(r));
+      if (isFault(r)) return unresolvable(t, r);
       if (r !== root && !r.startsWith(root === '/' ? '/' : root + '/')) {
         return problem(`${t.lexical}: a symlink leads out of its root ${root} (to ${r}), which the kernel would re-root; not supported`);
       }

@@ -1,0 +1,114 @@
+// The tracing half of the tracer thread (worker.ts is the launching half,
+// kept light so that stage-2 is spawned before this loads): decide every
+// trapped call of every tracee in a blocking waitpid loop.
+import { existsSync, writeSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { AUDIT_ARCH, syscallTable } from '../arch/index.js';
+import { auditEvent, humanLine } from '../audit/event.js';
+import { closeFd, ptrace, waitAny } from '../native/index.js';
+import { encodeRequest } from '../launch/request.js';
+import { emptyObservation } from '../record/observation.js';
+import { observe } from '../record/observer.js';
+import { compileMatchers, decide } from './decide/index.js';
+import type { FromTracer, TracerStart } from './messages.js';
+import { exeOf, pgidOf, pidOfPidfd, ppidOf, tgidOf } from './proc.js';
+import { Tracer, type Ops } from './tracer.js';
+import { forgetRoot, realpath, traceeView } from './view.js';
+
+const post = (m: FromTracer): void => parentPort!.postMessage(m);
+
+const ops: Ops = {
+  syscallInfo: (tid) => ptrace.syscallInfo(tid),
+  eventMsg: (tid) => ptrace.eventMsg(tid),
+  cont: (tid, sig = 0) => ptrace.cont(tid, sig),
+  listen: (tid) => ptrace.listen(tid),
+  deny: (tid, arch, errno) => ptrace.denySyscall(tid, arch, errno),
+  kill: (pid, sig) => ptrace.sendSignal(pid, sig),
+  tgid: tgidOf,
+  ppid: ppidOf,
+  // A new image may come with a new root (a setuid helper that chroots): read it anew.
+  exe: (pid) => {
+    forgetRoot(pid);
+    return exeOf(pid);
+  },
+};
+
+/** Calls after which a process's root directory may have changed. */
+const CHANGES_ROOT: ReadonlySet<string> = new Set(['chroot', 'pivot_root', 'setns', 'unshare']);
+
+/** Launch the command in the waiting stage-2 and trace everything until it is done. */
+export function trace(
+  start: TracerStart,
+  stage2: { pid: number; writeEnd: number; supervised: boolean },
+  onTracer: (t: Tracer) => void,
+): void {
+  const table = syscallTable();
+  const matchers = compileMatchers(start.profile);
+  const supervisorPid = process.pid;
+  const supervisorPgid = pgidOf(process.pid) ?? process.pid;
+  const pid = stage2.pid;
+  const request = encodeRequest(start.command, Buffer.from(start.filter));
+  let off = 0;
+  while (off < request.length) off += writeSync(stage2.writeEnd, request, off);
+  closeFd(stage2.writeEnd);
+  post({ type: 'started' });
+
+  const observation = start.record ? emptyObservation(start.arch) : undefined;
+  let lastSnapshot = Date.now();
+  const t: Tracer = new Tracer(pid, {
+    ops,
+    arch: start.arch,
+    auditArch: AUDIT_ARCH[start.arch],
+    traps: start.traps,
+    syscallName: (nr) => table.name(start.arch, nr) ?? '(unknown)',
+    audit: start.audit,
+    decide: (trap) => {
+      const d = decide(trap, {
+        matchers,
+        view: traceeView(trap.tid, trap.pid),
+        realpath,
+        isTracee: (id: number): boolean => t.isTracee(id),
+        supervisorPid,
+        supervisorPgid,
+        isSupervisorThread: (tid: number) => existsSync(`/proc/${supervisorPid}/task/${tid}`),
+        callerPgid: () => pgidOf(trap.pid) ?? { fault: 'the caller is gone' },
+        pidOfPidfd: (fd: number) => pidOfPidfd(trap.tid, fd),
+        audit: start.audit,
+      });
+      // The call has not happened yet: forget the root after deciding, so the next trap reads it anew.
+      if (CHANGES_ROOT.has(trap.syscall)) forgetRoot(trap.pid);
+      return d;
+    },
+    report: (verdict) => {
+      if (observation) {
+        observe(observation, verdict.trap, verdict.decision);
+        const now = Date.now();
+        if (now - lastSnapshot > 1000) {
+          lastSnapshot = now;
+          post({ type: 'observation', observation });
+        }
+        return;
+      }
+      const time = Date.now();
+      if (start.events) {
+        const e = auditEvent(verdict, time, start.events.profile);
+        writeSync(start.events.fd, (start.events.human ? humanLine(e) : JSON.stringify(e)) + '\n');
+      }
+      post({ type: 'verdict', verdict, time });
+    },
+  });
+  onTracer(t);
+  for (;;) {
+    const w = waitAny();
+    if (!w) break;
+    t.handle(w.pid, w.status);
+    // The command is done: what it left behind does not run on after it.
+    if (t.exit && w.pid === pid) t.killAll();
+  }
+  if (observation) {
+    observation.forks = t.counts.processes ?? 0;
+    observation.threads = t.counts.threads ?? 0;
+  }
+  post({ type: 'exit', ...(t.exit ?? { signal: 9 }), counts: t.counts, observation });
+}
+
