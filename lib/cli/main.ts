@@ -10,11 +10,13 @@ import { check } from './check.js';
 import type { Command, RunContext } from './common.js';
 import { compile } from './compile.js';
 import { doctor } from './doctor.js';
+import { merge } from './merge.js';
+import { record } from './record.js';
 import { run } from './run.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: readonly Command<any>[] = [check, compile, run, doctor];
+const COMMANDS: readonly Command<any>[] = [check, compile, run, record, doctor, merge];
 
 export function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;

@@ -1,0 +1,112 @@
+// syscage record [-o profile.yaml] [--extends BASE] [--base PROFILE] [--exact] [--force] -- CMD ARGS...
+import { existsSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { builtinProfiles, loadProfile } from '../profile/load.js';
+import type { Profile } from '../profile/types.js';
+import type { Observation } from '../record/observation.js';
+import { RECORDING_PROFILE } from '../record/observer.js';
+import { checkWritable, writeAtomically } from '../record/output.js';
+import { writeProfile } from '../record/write.js';
+import { localPortRange } from '../record/generalise.js';
+import { LaunchError, PreparedTracer, supervise } from '../trace/supervisor.js';
+import { loadForCommand, type Command } from './common.js';
+import { EXIT, UsageError } from './io.js';
+
+interface Args {
+  output: string;
+  extends?: string;
+  base?: string;
+  exact: boolean;
+  force: boolean;
+  '--'?: (string | number)[];
+}
+
+const SIGNAL_NAMES: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
+
+export const record: Command<Args> = {
+  command: 'record',
+  describe: 'Run a command with everything allowed and write a profile of what it did',
+  builder: (y: Argv) =>
+    y.option('output', { alias: 'o', type: 'string', default: 'syscage.yaml', describe: 'the profile to write' })
+      .option('extends', { type: 'string', describe: 'the written profile extends this profile (a built-in name or a path)' })
+      .option('base', { type: 'string', describe: 'record only what this profile does not already allow; the output extends it' })
+      .option('exact', { type: 'boolean', default: false, describe: 'record exactly the syscalls used, not their whole families (open → open, openat, openat2, creat)' })
+      .option('force', { type: 'boolean', default: false, describe: 'overwrite the output if it exists' })
+      .parserConfiguration({ 'populate--': true })
+      .example('$0 record -o syscage.yaml -- node index.mjs', '')
+      .epilogue('Ctrl-C or SIGTERM stops the command; what was recorded is still written, marked incomplete, and the exit status is non-zero.'),
+  run: async (args, io, ctx) => {
+    const command = (args['--'] ?? []).map(String);
+    const prepared = ctx.prepared ?? new PreparedTracer();
+    let base: Profile | undefined;
+    try {
+      if (command.length === 0) throw new UsageError('give the command after --: syscage record -o OUT.yaml -- CMD ARGS...');
+      // Everything that can be wrong with the output is said before the command runs.
+      const unwritable = checkWritable(args.output, args.force);
+      if (unwritable) throw new UsageError(unwritable);
+      if (args.base) base = loadForCommand(args.base, io);
+      if (args.extends && !knownProfile(args.extends)) throw new UsageError(`--extends ${args.extends}: no such profile (a built-in name: ${builtinProfiles().join(', ')}; or a path)`);
+    } catch (e) {
+      await prepared.cancel();
+      throw e;
+    }
+    const { profile } = loadProfile('recording.yaml', { readFile: () => RECORDING_PROFILE });
+
+    let latest: Observation | undefined;
+    let interrupted: string | undefined;
+    const onSignal = (sig: NodeJS.Signals) => { interrupted ??= `interrupted by ${sig}`; };
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+    const progress = io.errIsTty ? setInterval(() => {
+      if (!latest) return;
+      const n = Object.values(latest.syscalls).reduce((a, b) => a + b, 0);
+      io.err(`\rsyscage: recording: ${n} calls, ${Object.keys(latest.syscalls).length} syscalls, ${Object.keys(latest.files).length} paths`);
+    }, 500) : undefined;
+
+    let result;
+    try {
+      result = await supervise({ profile, command, record: true, onObservation: (o) => { latest = o; } }, prepared);
+    } catch (e) {
+      if (e instanceof LaunchError) {
+        io.err(`syscage: ${e.message}\n`);
+        return e.status;
+      }
+      // The tracer failed: write what it had sent, marked incomplete, and say so.
+      if (!latest) throw e;
+      interrupted = `syscage failed: ${(e as Error).message.split('\n')[0]}`;
+    } finally {
+      if (progress) {
+        clearInterval(progress);
+        io.err('\n');
+      }
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, onSignal);
+    }
+
+    const observation = result?.observation ?? latest;
+    if (!observation) throw new Error('internal: the recording produced no observation');
+    const crashed = result?.signal !== undefined ? `the command was killed by ${SIGNAL_NAMES[result.signal] ?? `signal ${result.signal}`}` : undefined;
+    const incomplete = interrupted ?? crashed;
+    const { yaml, warnings } = writeProfile(observation, {
+      command,
+      extendsName: args.base ?? args.extends,
+      base,
+      exact: args.exact,
+      incomplete,
+      output: args.output,
+      generalise: { portRange: localPortRange() },
+    });
+    // A file that appeared while the command ran is not overwritten either.
+    writeAtomically(args.output, yaml, { noClobber: !args.force });
+    for (const w of warnings) io.err(`syscage: warning: ${w}\n`);
+    const calls = Object.values(observation.syscalls).reduce((a, b) => a + b, 0);
+    io.err(`syscage: wrote ${args.output}: ${calls} calls, ${Object.keys(observation.syscalls).length} syscalls, ` +
+      `${Object.keys(observation.files).length} paths, ${Object.keys(observation.exec).length} programs, ` +
+      `${Object.keys(observation.connect).length + Object.keys(observation.bind).length} addresses${incomplete ? ` — INCOMPLETE (${incomplete})` : ''}\n`);
+    if (incomplete) return result?.code || (result?.signal !== undefined ? 128 + result.signal : EXIT.interrupted);
+    return result?.code ?? EXIT.ok;
+  },
+};
+
+/** A built-in profile name, or a profile file that exists. */
+function knownProfile(ref: string): boolean {
+  return ref.includes('/') || /\.ya?ml$/.test(ref) ? existsSync(ref) : builtinProfiles().includes(ref);
+}
