@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Perform ONE action, named on the command line, and say how it went.
 
-    attempt.py ACTION ARGS...
+    attempt.py [--cd DIR] ACTION ARGS...
 
 Prints one line, "ok ACTION ..." or "refused ERRNO-NAME", and exits 0 either
 way, so that a test sees a refusal from inside the sandbox as well as in the
@@ -26,15 +26,21 @@ Actions
     execveat DIR NAME ARGS...   execveat(dirfd of DIR, NAME, [NAME, ARGS...])
     fork-exec PROG ARGS...      execve in a forked child; the parent waits
     thread-exec PROG ARGS...    execve from a second thread
+    execveat-fd PROG ARGS...    execveat(open(PROG, O_PATH), "", AT_EMPTY_PATH)
+    memfd-exec PROG ARGS...     copy PROG into a memfd and execveat it (fileless)
+    spawn PROG ARGS...          subprocess.run (vfork + exec in the child)
   network
     connect HOST PORT           TCP; HOST with ":" is IPv6 (::ffff:a.b.c.d too)
     connect-unix PATH           SOCK_STREAM to a UNIX socket path
     sendto HOST PORT            one UDP datagram, the destination in sendto
+    sendmsg HOST PORT           one UDP datagram, the destination in sendmsg's msg_name
   kernel
     io_uring                    io_uring_setup(8, &params)
   misc
     threads N                   N threads each read /etc/hostname; "ok threads N"
     pids FILE ARGS...           write this pid to FILE, then execve ARGS
+
+--cd DIR changes to DIR first (for relative paths).
 """
 import ctypes
 import errno
@@ -51,6 +57,7 @@ SYS_execveat = 322
 SYS_io_uring_setup = 425
 SYS_openat2 = 437
 AT_FDCWD = -100
+AT_EMPTY_PATH = 0x1000
 
 
 class Refused(Exception):
@@ -214,6 +221,32 @@ def a_thread_exec(prog, *args):
     raise Refused(result["err"])
 
 
+def a_execveat_fd(prog, *args):
+    fd = os.open(prog, os.O_PATH)
+    flush()
+    raw(SYS_execveat, ctypes.c_int(fd), cstr(""), argv_array([prog, *args]), envp_array(), ctypes.c_int(AT_EMPTY_PATH))
+    raise AssertionError("execveat returned success")
+
+
+def a_memfd_exec(prog, *args):
+    with open(prog, "rb") as f:
+        code = f.read()
+    fd = os.memfd_create("payload", 0)
+    os.write(fd, code)
+    flush()
+    raw(SYS_execveat, ctypes.c_int(fd), cstr(""), argv_array([prog, *args]), envp_array(), ctypes.c_int(AT_EMPTY_PATH))
+    raise AssertionError("execveat returned success")
+
+
+def a_spawn(prog, *args):
+    import subprocess
+    flush()
+    r = subprocess.run([prog, *args])
+    if r.returncode < 0:
+        print(f"child killed by signal {-r.returncode}", flush=True)
+    return None
+
+
 # --- network -------------------------------------------------------------------
 
 def family(host):
@@ -238,6 +271,12 @@ def a_sendto(host, port):
     with socket.socket(family(host), socket.SOCK_DGRAM) as s:
         n = s.sendto(b"attempt.py datagram", (host, int(port)))
     return f"sendto {host} {port} {n} bytes"
+
+
+def a_sendmsg(host, port):
+    with socket.socket(family(host), socket.SOCK_DGRAM) as s:
+        n = s.sendmsg([b"attempt.py datagram"], [], 0, (host, int(port)))
+    return f"sendmsg {host} {port} {n} bytes"
 
 
 # --- kernel ------------------------------------------------------------------------
@@ -293,9 +332,13 @@ ACTIONS = {
     "execveat": a_execveat,
     "fork-exec": a_fork_exec,
     "thread-exec": a_thread_exec,
+    "execveat-fd": a_execveat_fd,
+    "memfd-exec": a_memfd_exec,
+    "spawn": a_spawn,
     "connect": a_connect,
     "connect-unix": a_connect_unix,
     "sendto": a_sendto,
+    "sendmsg": a_sendmsg,
     "io_uring": a_io_uring,
     "threads": a_threads,
     "pids": a_pids,
@@ -303,6 +346,9 @@ ACTIONS = {
 
 
 def main(argv):
+    if len(argv) > 2 and argv[1] == "--cd":
+        os.chdir(argv[2])
+        argv = [argv[0], *argv[3:]]
     if len(argv) < 2 or argv[1] not in ACTIONS:
         sys.stderr.write(f"usage: attempt.py ACTION ARGS...  (actions: {' '.join(ACTIONS)})\n")
         return 2

@@ -30,7 +30,7 @@ function world() {
 
 const argvOf = (v: FakeTracee, args: readonly string[]) => v.ptrs(args.map((a) => v.str(a)));
 
-const notAllowed = (reason?: RegExp): Want => ({ action: 'deny', errno: EACCES, what: 'exec.allow', text: 'not in exec.allow', line: lineOf(PROFILE, 'exec:') + 1, reason });
+const notAllowed = (reason?: RegExp): Want => ({ action: 'deny', errno: EACCES, what: 'exec.allow', text: 'not in exec.allow', line: lineOf(PROFILE, '- /var/task/bin/*'), reason });
 const fileless = (reason?: RegExp): Want => ({ action: 'deny', errno: EACCES, what: 'exec.allow', text: 'fileless exec is never allowed', reason });
 
 const rows: { name: string; syscall: string; args: (v: FakeTracee) => readonly Arg[]; want: Want }[] = [

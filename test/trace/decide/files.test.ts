@@ -60,8 +60,8 @@ interface Row {
 
 const allowR = (...paths: string[]): Want => ({ action: 'allow', paths, access: 'read' });
 const allowW = (...paths: string[]): Want => ({ action: 'allow', paths, access: 'write' });
-const notRead = (reason?: RegExp): Want => ({ action: 'deny', errno: EACCES, what: 'files.read', text: 'not in files.read', line: lineOf(PROFILE, 'read:'), reason });
-const notWrite = (reason?: RegExp): Want => ({ action: 'deny', errno: EACCES, what: 'files.write', text: 'not in files.write', line: lineOf(PROFILE, 'read:'), reason });
+const notRead = (reason?: RegExp): Want => ({ action: 'deny', errno: EACCES, what: 'files.read', text: 'not in files.read', line: lineOf(PROFILE, '- /var/task/**'), reason });
+const notWrite = (reason?: RegExp): Want => ({ action: 'deny', errno: EACCES, what: 'files.write', text: 'not in files.write', line: lineOf(PROFILE, '- /tmp/**'), reason });
 const denied = (glob: string, reason?: RegExp): Want => ({ action: 'deny', errno: EACCES, what: 'files.deny', text: glob, line: lineOf(PROFILE, `- ${glob}`), reason });
 const broken = (errno: number, reason?: RegExp): Want => ({ action: 'deny', errno, what: 'files', reason });
 
@@ -327,6 +327,19 @@ t.test('a chrooted tracee: paths start at its root, and ".." stops there', async
 t.test('a realpath that leaves ".." in a non-existent rest is normalised', async (t) => {
   const { view, ctx } = world({ realpath: () => '/tmp/nope/../../etc/shadow' });
   expectDecision(t, decide(makeTrap('open', [view.str('/tmp/x'), O_RDONLY]), ctx), denied('/etc/shadow', /\/tmp\/x \(resolves to \/etc\/shadow\)/));
+});
+
+t.test('a path whose symlinks cannot be resolved, for no errno the kernel would give, is a policy refusal (not EFAULT)', async (t) => {
+  // e.g. /proc/1/root/... when the supervisor may not read that link (EACCES): the kernel would not say EFAULT.
+  const unresolvable = { realpath: () => ({ fault: 'cannot resolve /proc/1/root/etc/x: EACCES' }) };
+  const { view, ctx } = world(unresolvable);
+  expectDecision(t, decide(makeTrap('open', [view.str('/var/task/a'), O_RDONLY]), ctx),
+    { action: 'deny', errno: EACCES, what: 'files', reason: /cannot resolve symlinks in \/var\/task\/a: cannot resolve .*EACCES/ });
+  const k = world(unresolvable, profileFrom(PROFILE.replace('errno: EACCES', 'violation: kill')));
+  expectDecision(t, decide(makeTrap('open', [k.view.str('/var/task/a'), O_RDONLY]), k.ctx), { action: 'kill', what: 'files' }, 'violation: kill applies');
+  // With the errno the kernel's own walk would meet, the call is broken the same way.
+  const loop = world({ realpath: () => ({ fault: 'cannot resolve /var/task/a: ELOOP', errno: 40 }) });
+  expectDecision(t, decide(makeTrap('open', [loop.view.str('/var/task/a'), O_RDONLY]), loop.ctx), broken(40));
 });
 
 t.test('a logged call names the glob that allowed it', async (t) => {

@@ -108,7 +108,12 @@ t.test('compileMatchers', async (t) => {
   t.ok(m.files!.readable.test('/tmp/x'), 'readable is read ∪ write');
   t.match(m.files!.deny.which('/tmp/secret/a'), { what: 'files.deny', text: '/tmp/secret/**', loc: { line: lineOf(PROFILE, '/tmp/secret/**') } });
   t.equal(m.files!.deny.which('/tmp/a'), undefined);
-  t.match(m.files!.read.missing, { what: 'files.read', text: 'not in files.read', loc: { line: lineOf(PROFILE, 'read:') } });
+  t.match(m.files!.read.missing, { what: 'files.read', text: 'not in files.read', loc: { line: lineOf(PROFILE, '- /var/task/**') } });
+  // "not in LIST" points at that list, not at the section (whose position is its first key: read:).
+  t.match(m.files!.write.missing, { what: 'files.write', loc: { line: lineOf(PROFILE, '- /tmp/**') } }, 'not in files.write: at files.write');
+  t.match(m.network!.bind.missing, { what: 'network.bind', loc: { line: lineOf(PROFILE, '- 127.0.0.1:8080') } }, 'not in network.bind: at network.bind');
+  const absent = compileMatchers(profileFrom('version: 1\nfiles:\n  read: [/a/**]\n'));
+  t.match(absent.files!.write.missing, { what: 'files.write', loc: { line: 3 } }, 'an absent list: the section');
   t.match(m.exec!.allow.which('/usr/bin/node'), { text: '/usr/bin/node' });
   t.match(m.network!.connect.which({ kind: 'ip', family: 4, addr: 0x0a000001n, port: 443 }), { text: '10.0.0.0/8:443' });
   t.match(m.network!.connect.which({ kind: 'unix', abstract: true, path: 'agent-9' }), { text: 'unix:@agent-*' });

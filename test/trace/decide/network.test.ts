@@ -74,10 +74,10 @@ function world(more: Parameters<typeof fixture>[2] = {}, p = profile) {
   return fixture(p, LINKS, more);
 }
 
-const CONNECT_LINE = lineOf(PROFILE, 'connect:');
+const CONNECT_LINE = lineOf(PROFILE, '- 10.0.0.0/8:443');
 const allow = (address: string): Want => ({ action: 'allow', address });
 const notConnect = (reason?: RegExp): Want => ({ action: 'deny', errno: EACCES, what: 'network.connect', text: 'not in network.connect', line: CONNECT_LINE, reason });
-const notBind = (reason?: RegExp): Want => ({ action: 'deny', errno: EACCES, what: 'network.bind', text: 'not in network.bind', reason });
+const notBind = (reason?: RegExp): Want => ({ action: 'deny', errno: EACCES, what: 'network.bind', text: 'not in network.bind', line: lineOf(PROFILE, '- 127.0.0.1:8080'), reason });
 const broken = (errno: number, reason?: RegExp): Want => ({ action: 'deny', errno, what: 'network', reason });
 
 const at = (v: FakeTracee, b: Buffer): [bigint, number] => [v.map(b), b.length];
