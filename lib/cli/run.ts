@@ -56,6 +56,8 @@ export const run: Command<Args> = {
         onStart: (s) => { if (s.note) io.err(`syscage: ${s.note}\n`); },
         events,
       }, prepared);
+      // The command never started (stage-2 said why, in one line): nothing to sum up.
+      if (!result.launched) return result.code ?? EXIT.notExecutable;
       const c = result.counts;
       io.err(`syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged\n`);
       if (result.policyKill) {

@@ -5,7 +5,7 @@
 // this process traps until its one exec, which the supervisor recognises as
 // the launch. If the exec fails, the message and the exit status are
 // shell-like: 127 not found, 126 not executable.
-import { readFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { errnoName } from '../arch/errno.js';
 import { closeFd, exec, installFilter, keepOnExec, resetSignals, setNoNewPrivs } from '../native/index.js';
 import { decodeRequest, REQUEST_FD } from './request.js';
@@ -36,5 +36,10 @@ try {
 }
 const errno = exec(req.path, req.argv, req.env);
 const name = errnoName(errno) ?? `errno ${errno}`;
-if (name === 'ENOENT') fail(`${req.argv[0] ?? req.path}: command not found`, 127);
+if (name === 'ENOENT') {
+  // The program was found before the launch: ENOENT now means its #! interpreter is missing.
+  const interpreter = existsSync(req.path) ? /^#!\s*(\S+)/.exec(readFileSync(req.path, { encoding: 'latin1' }).slice(0, 256))?.[1] : undefined;
+  if (interpreter) fail(`${req.path}: ${interpreter}: bad interpreter: No such file or directory`, 126);
+  fail(`${req.argv[0] ?? req.path}: command not found`, 127);
+}
 fail(`${req.path}: cannot execute: ${name}`, 126);

@@ -109,6 +109,6 @@ export function trace(
     observation.forks = t.counts.processes ?? 0;
     observation.threads = t.counts.threads ?? 0;
   }
-  post({ type: 'exit', ...(t.exit ?? { signal: 9 }), counts: t.counts, observation });
+  post({ type: 'exit', ...(t.exit ?? { signal: 9 }), counts: t.counts, observation, launched: t.launched });
 }
 

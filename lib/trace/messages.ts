@@ -45,6 +45,8 @@ export type FromTracer =
       readonly policyKill?: Verdict;
       readonly counts: Readonly<Record<string, number>>;
       readonly observation?: Observation;
+      /** False when stage-2 ended before its exec succeeded: the command never ran. */
+      readonly launched: boolean;
     }
   /** While recording: what has been seen so far (sent now and then, so a crash loses little). */
   | { readonly type: 'observation'; readonly observation: Observation }

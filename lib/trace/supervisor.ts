@@ -43,6 +43,8 @@ export interface SuperviseResult {
   readonly counts: Readonly<Record<string, number>>;
   /** What a recording saw. */
   readonly observation?: Observation;
+  /** False when the command could not be executed (stage-2 said why, and exited 126/127). */
+  readonly launched: boolean;
 }
 
 /** The command could not be started: shell-like status (126 not executable, 127 not found). */
@@ -113,7 +115,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
             o.onObservation?.(m.observation);
             break;
           case 'exit':
-            resolve({ code: m.code, signal: m.signal, policyKill: m.policyKill, counts: m.counts, observation: m.observation });
+            resolve({ code: m.code, signal: m.signal, policyKill: m.policyKill, counts: m.counts, observation: m.observation, launched: m.launched });
             break;
           case 'error':
             reject(new Error(`tracer failed: ${m.message}`));

@@ -111,11 +111,16 @@ export class Tracer {
 
   constructor(readonly root: number, private readonly d: TracerDeps) {
     this.tasks.set(root, { pid: root });
-    this.procs.set(root, {});
+    this.procs.set(root, { ppid: d.ops.ppid(root) });
   }
 
   get exit(): RootExit | undefined {
     return this.rootExit;
+  }
+
+  /** Did the command itself start (stage-2's exec went through)? */
+  get launched(): boolean {
+    return this.phase === 'running';
   }
 
   /** Live tasks (threads), for killing everything on an internal error. */
@@ -159,7 +164,8 @@ export class Tracer {
     this.tasks.set(tid, { pid });
     if (tid === pid) this.counts.processes++;
     else this.counts.threads++;
-    if (!this.procs.has(pid)) this.procs.set(pid, { ppid: this.d.ops.ppid(pid) });
+    // A new process runs its parent's program until it execs: name it from the start.
+    if (!this.procs.has(pid)) this.procs.set(pid, { ppid: this.d.ops.ppid(pid), exe: this.d.ops.exe(pid) });
   }
 
   private newChild(tid: number, _event: number): void {

@@ -62,14 +62,10 @@ const CASES: readonly Case[] = [
   { name: 'a directory as the command', argv: ['run', '--profile', GOOD, '--', join(D, 'a-directory')], status: 126, says: /^syscage: .*a-directory: is a directory$/ },
   {
     name: 'executable but not a program (ENOEXEC)', argv: ['run', '--profile', GOOD, '--', GARBAGE], status: 126, says: /^syscage: .*garbage: cannot execute: ENOEXEC$/,
-    todo: { lines: 'after a failed launch syscage still prints its summary line ("syscage: 0 checked calls: ...")' },
   },
   {
-    name: 'a script whose interpreter does not exist', argv: ['run', '--profile', GOOD, '--', BAD_SHEBANG], status: 127, says: /^syscage: .*bad-shebang: .*interpreter/,
-    todo: {
-      says: 'stage-2 reports any ENOENT from execve as "command not found", though the script exists (its #! interpreter does not)',
-      lines: 'after a failed launch syscage still prints its summary line ("syscage: 0 checked calls: ...")',
-    },
+    // As bash: 126 and "bad interpreter".
+    name: 'a script whose interpreter does not exist', argv: ['run', '--profile', GOOD, '--', BAD_SHEBANG], status: 126, says: /^syscage: .*bad-shebang: .*: bad interpreter: No such file or directory$/,
   },
   { name: 'no -- (the command is taken for an argument)', argv: ['run', '--profile', GOOD, ...TOUCH], status: 2, says: /^syscage: unknown arguments?: .*touch/ },
   { name: 'nothing after --', argv: ['run', '--profile', GOOD, '--'], status: 2, says: /^syscage: give the command after --/ },
