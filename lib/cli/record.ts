@@ -56,10 +56,11 @@ export const record: Command<Args> = {
     let interrupted: string | undefined;
     const onSignal = (sig: NodeJS.Signals) => { interrupted ??= `interrupted by ${sig}`; };
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+    const began = Date.now();
     const progress = io.errIsTty ? setInterval(() => {
-      if (!latest) return;
-      const n = Object.values(latest.syscalls).reduce((a, b) => a + b, 0);
-      io.err(`\rsyscage: recording: ${n} calls, ${Object.keys(latest.syscalls).length} syscalls, ${Object.keys(latest.files).length} paths`);
+      const seconds = ((Date.now() - began) / 1000).toFixed(0);
+      const n = latest ? Object.values(latest.syscalls).reduce((a, b) => a + b, 0) : 0;
+      io.err(`\rsyscage: recording ${seconds}s: ${n} calls, ${latest ? Object.keys(latest.syscalls).length : 0} syscalls, ${latest ? Object.keys(latest.files).length : 0} paths`);
     }, 500) : undefined;
 
     let result;
