@@ -1,7 +1,7 @@
 // `make bench`: runs the benchmarks and prints one table per topic.
 // Performance targets are checked here, never in timed tests.
 //
-//   node dist/bench/run.js [--only compile|runtime] [--quick]
+//   node dist/bench/run.js [--only compile|runtime|record] [--quick]
 //
 // The results also go to bench/out/latest.json (machine, options, every number).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../lib/paths.js';
 import { benchCompile, type CompileRow } from './compile.js';
+import { benchRecord, RECORD_DEFAULT_OPTIONS, RECORD_QUICK_OPTIONS, renderRecord, type RecordResults } from './record.js';
 import { benchRuntime, DEFAULT_OPTIONS, QUICK_OPTIONS, type RuntimeResults } from './runtime.js';
 import { renderRuntime } from './runtime-report.js';
 import { table } from './stats.js';
@@ -16,8 +17,8 @@ import { table } from './stats.js';
 const argv = process.argv.slice(2);
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 const quick = argv.includes('--quick');
-if (only !== undefined && only !== 'compile' && only !== 'runtime') {
-  process.stderr.write('usage: node dist/bench/run.js [--only compile|runtime] [--quick]\n');
+if (only !== undefined && only !== 'compile' && only !== 'runtime' && only !== 'record') {
+  process.stderr.write('usage: node dist/bench/run.js [--only compile|runtime|record] [--quick]\n');
   process.exit(2);
 }
 
@@ -28,7 +29,7 @@ console.log(`machine: ${machine.cores} x ${machine.cpu}, Linux ${machine.kernel}
   (loadavg()[0]! > 0.5 ? ' (other work is running: expect noise)' : '') + '\n');
 
 let compile: CompileRow[] | undefined;
-if (only !== 'runtime') {
+if (only === undefined || only === 'compile') {
   console.log('## Compiler (target: < 50 ms for the largest shipped profile; depth = ceil(log2 ranges), the least a comparison tree can do)\n');
   const rows = benchCompile();
   compile = rows;
@@ -43,13 +44,19 @@ if (only !== 'runtime') {
 }
 
 let runtime: RuntimeResults | undefined;
-if (only !== 'compile') {
+if (only === undefined || only === 'runtime') {
   runtime = benchRuntime({ ...(quick ? QUICK_OPTIONS : DEFAULT_OPTIONS), log: (l) => process.stderr.write(l + '\n') });
   console.log(renderRuntime(runtime));
+}
+
+let record: RecordResults | undefined;
+if (only === undefined || only === 'record') {
+  record = benchRecord({ ...(quick ? RECORD_QUICK_OPTIONS : RECORD_DEFAULT_OPTIONS), log: (l) => process.stderr.write(l + '\n') });
+  console.log('\n' + renderRecord(record));
 }
 const loadAfter = load();
 console.log(`\nload average at the end: ${loadAfter}`);
 
 const out = join(packageRoot(), 'bench', 'out');
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, load: { before: loadBefore, after: loadAfter }, quick, compile, runtime }, null, 2) + '\n');
+writeFileSync(join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, load: { before: loadBefore, after: loadAfter }, quick, compile, runtime, record }, null, 2) + '\n');

@@ -1,5 +1,7 @@
 // syscage record [-o profile.yaml] [--extends BASE] [--base PROFILE] [--exact] [--force] -- CMD ARGS...
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { profilesDir } from '../paths.js';
 import type { Argv } from 'yargs';
 import { builtinProfiles, loadProfile } from '../profile/load.js';
 import type { Profile } from '../profile/types.js';
@@ -44,7 +46,7 @@ export const record: Command<Args> = {
       // Everything that can be wrong with the output is said before the command runs.
       const unwritable = checkWritable(args.output, args.force);
       if (unwritable) throw new UsageError(unwritable);
-      if (args.base) base = loadForCommand(args.base, io);
+      if (args.base) base = loadForCommand(profilePath(args.base), io);
       if (args.extends && !knownProfile(args.extends)) throw new UsageError(`--extends ${args.extends}: no such profile (a built-in name: ${builtinProfiles().join(', ')}; or a path)`);
     } catch (e) {
       await prepared.cancel();
@@ -68,6 +70,7 @@ export const record: Command<Args> = {
       result = await supervise({ profile, command, record: true, onObservation: (o) => { latest = o; } }, prepared);
     } catch (e) {
       if (e instanceof LaunchError) {
+        await prepared.cancel();
         io.err(`syscage: ${e.message}\n`);
         return e.status;
       }
@@ -82,6 +85,8 @@ export const record: Command<Args> = {
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, onSignal);
     }
 
+    // The command never ran (stage-2 said why): there is nothing to write.
+    if (result && !result.launched) return result.code ?? EXIT.notExecutable;
     const observation = result?.observation ?? latest;
     if (!observation) throw new Error('internal: the recording produced no observation');
     const crashed = result?.signal !== undefined ? `the command was killed by ${SIGNAL_NAMES[result.signal] ?? `signal ${result.signal}`}` : undefined;
@@ -106,6 +111,11 @@ export const record: Command<Args> = {
     return result?.code ?? EXIT.ok;
   },
 };
+
+/** A profile reference as `extends` takes it: a built-in name, or a path. */
+function profilePath(ref: string): string {
+  return ref.includes('/') || /\.ya?ml$/.test(ref) ? ref : join(profilesDir(), `${ref}.yaml`);
+}
 
 /** A built-in profile name, or a profile file that exists. */
 function knownProfile(ref: string): boolean {

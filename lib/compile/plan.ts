@@ -39,7 +39,7 @@ const PR_SET_SECCOMP = 22n;
 export type Verdict =
   | { readonly kind: 'allow' }
   | { readonly kind: 'log' }
-  | { readonly kind: 'errno'; readonly errno: number }
+  | { readonly kind: 'errno'; readonly errno: number; readonly quiet?: boolean }
   | { readonly kind: 'kill' }
   | { readonly kind: 'trace'; readonly id: number };
 
@@ -280,7 +280,9 @@ class Planner {
   private processFallback(name: string, fallback: Verdict): Verdict {
     if (!this.forkRefused() || !permits(fallback)) return fallback;
     if (name === 'fork' || name === 'vfork') return this.violation;
-    if (name === 'clone3') return { kind: 'errno', errno: ENOSYS };
+    // Not a violation: "this kernel has no clone3", so that libc makes the thread with clone,
+    // whose flags the filter can see. Answered in the kernel and never reported.
+    if (name === 'clone3') return { kind: 'errno', errno: ENOSYS, quiet: true };
     return fallback;
   }
 
@@ -327,7 +329,7 @@ class Planner {
       return this.audit ? v : this.violation; // BPF-only: what would need a check is refused
     }
     if (!permits(v)) {
-      if (this.supervised) return this.trap({ checks: [], then: 'allow', refuse: v as TrapEntry['refuse'], origin });
+      if (this.supervised && !(v.kind === 'errno' && v.quiet)) return this.trap({ checks: [], then: 'allow', refuse: v as TrapEntry['refuse'], origin });
       return this.audit ? { kind: 'log' } : v;
     }
     if (v.kind === 'log' && this.supervised) return this.trap({ checks: [], then: 'log', origin });

@@ -12,7 +12,8 @@ export function observe(o: Observation, trap: Trap, d: Decided): void {
   const detail = d.detail;
   if (!detail) return;
   if (detail.exec) {
-    noteExec(o, detail.exec.path);
+    // The program as named and where its symlinks lead: exec.allow must hold both.
+    for (const p of new Set([detail.exec.path, ...(detail.paths ?? [])])) if (p.startsWith('/')) noteExec(o, p);
   } else if (detail.paths && (detail.access === 'read' || detail.access === 'write')) {
     for (const p of detail.paths) if (p.startsWith('/')) noteFile(o, p, detail.access);
   }

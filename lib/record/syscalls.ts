@@ -108,6 +108,8 @@ export function recordSyscalls(obs: Observation, opts: { exact?: boolean; base?:
       }
     }
     for (const m of ALWAYS) if (!needed.has(m)) needed.set(m, { name: m, calls: 0, always: true });
+    // Threads that contend yield: a recording where they never did still needs it.
+    if (obs.threads > 0 && !needed.has('sched_yield')) needed.set('sched_yield', { name: 'sched_yield', calls: 0, familyOf: 'futex' });
   }
 
   const withheld: SyscallEntry[] = [];

@@ -162,8 +162,11 @@ export class Tracer {
     if (this.tasks.has(tid)) return;
     const pid = this.d.ops.tgid(tid) ?? tid;
     this.tasks.set(tid, { pid });
-    if (tid === pid) this.counts.processes++;
-    else this.counts.threads++;
+    // What the command creates, not stage-2's own Node threads.
+    if (this.phase === 'running') {
+      if (tid === pid) this.counts.processes++;
+      else this.counts.threads++;
+    }
     // A new process runs its parent's program until it execs: name it from the start.
     if (!this.procs.has(pid)) this.procs.set(pid, { ppid: this.d.ops.ppid(pid), exe: this.d.ops.exe(pid) });
   }

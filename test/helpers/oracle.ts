@@ -60,6 +60,7 @@ export function expectedAction(p: Profile, arch: Arch, input: Input, supervised 
 
   // What the lists and rules say.
   let out: Expected;
+  let quietFallback = false;
   if (inList('kill')) out = { action: 'kill' };
   else if (inList('deny')) out = { action: 'errno', errno: p.errno.value };
   else if (name === 'prctl' && ((input.args[0] ?? 0n) & 0xffffffffn) === PR_SET_SECCOMP && !allowedByName('seccomp')) {
@@ -77,7 +78,10 @@ export function expectedAction(p: Profile, arch: Arch, input: Input, supervised 
     // process.fork: false — no new processes, threads still allowed.
     if ((out.action === 'allow' || out.action === 'log') && p.process?.fork.value === false) {
       if (name === 'fork' || name === 'vfork') out = refuse;
-      else if (name === 'clone3') out = { action: 'errno', errno: ENOSYS };
+      else if (name === 'clone3') {
+        out = { action: 'errno', errno: ENOSYS };
+        quietFallback = true;
+      }
       else if (name === 'clone' && ((input.args[0] ?? 0n) & CLONE_THREAD) === 0n) out = refuse;
     }
   }
@@ -96,7 +100,9 @@ export function expectedAction(p: Profile, arch: Arch, input: Input, supervised 
     if (supervised) return { action: 'trace', checks, then: out.action as 'allow' | 'log' };
     return audit ? out : refuse;
   }
-  // With a supervisor every refusal is reported by it before it is applied (or, in audit mode, not).
+  // With a supervisor every refusal is reported by it before it is applied (or, in audit mode,
+  // not) — except fork: false's ENOSYS for clone3, a fallback mechanism, not a violation.
+  if (quietFallback) return out;
   if (!permitted && supervised) return { action: 'trace', checks: [], then: 'allow', refuse: describe(out) };
   if (!permitted && audit) return { action: 'log' };
   if (out.action === 'log' && supervised) return { action: 'trace', checks: [], then: 'log' };

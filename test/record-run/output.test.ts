@@ -70,3 +70,36 @@ t.test('an output that the command itself creates meanwhile is not overwritten e
   t.match(r.stderr, /already exists/, 'says why', seen(r));
   t.same(readdirSync(work).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left behind');
 });
+
+t.test('a command that cannot be started: its status, promptly, and no profile of nothing', async (t) => {
+  const plain = join(work, 'plain.txt');
+  writeFileSync(plain, 'not a program\n');
+  chmodSync(plain, 0o644);
+  const garbage = join(work, 'garbage.bin');
+  writeFileSync(garbage, Buffer.from([0x67, 0x61, 0x72, 0x62, 0, 1, 2, 3]));
+  chmodSync(garbage, 0o755);
+  // record.ts returns a LaunchError's status without `await prepared.cancel()` (run.ts cancels it):
+  // the prepared tracer thread and its stage-2 child stay, and syscage never exits.
+  const hang = 'BUG record/launch-error-hang: prints the error, then never exits (the prepared tracer is not cancelled)';
+  // An exec that fails in stage-2 (ENOEXEC) comes back as an ordinary exit 126: a profile of nothing, not marked incomplete.
+  const empty = 'BUG record/launch-failed-profile: writes a profile of a command that never ran (0 calls), not marked INCOMPLETE';
+  const cases = [
+    ['not found', '/no/such/program', 127, /no such file or directory/],
+    ['not permitted (mode 644)', plain, 126, /permission denied/],
+    ['not a program (ENOEXEC)', garbage, 126, /cannot execute/],
+  ] as const;
+  // Side by side: a hang costs the timeout once.
+  const runs = await Promise.all(cases.map(([what, cmd, status]) => {
+    const p = join(work, `launch-${status}-${what.split(' ')[1]}.yaml`);
+    return syscage(['record', '-o', p, '--', cmd], { ...o, timeoutMs: 5000 }).then((r) => ({ r, p }));
+  }));
+  cases.forEach(([what, , status, says], i) => {
+    const { r, p } = runs[i]!;
+    t.match(r.stderr, says, `${what}: says so`, seen(r));
+    t.notOk(r.timedOut, `${what}: exits by itself`, { ...seen(r), todo: r.timedOut && hang });
+    t.equal(r.status, status, `${what}: exit ${status}, as a shell`, { ...seen(r), todo: r.timedOut && hang });
+    const text = readText(p);
+    const ok = text === '' || /^# INCOMPLETE: /m.test(text);
+    t.ok(ok, `${what}: no profile (or one marked INCOMPLETE) for a command that never ran`, { text, todo: !ok && empty });
+  });
+});

@@ -98,7 +98,9 @@ export function checkExec(trap: Trap, ctx: DecideContext, explain: boolean): Che
     const r2 = judge(trap, m.allow, real, t.lexical, detail);
     if (r2) return r2;
   }
-  return passed(detail, explain ? m.allow.which(t.lexical) : undefined);
+  // Allowed: the detail also names where symlinks lead (a recording must allow both).
+  const also = reals.filter((r) => r !== t.lexical);
+  return passed(also.length ? { ...detail, paths: [t.lexical, ...also] } : detail, explain ? m.allow.which(t.lexical) : undefined);
 }
 
 function judge(trap: Trap, allow: GlobList, p: string, via: string | undefined, detail: Detail): Refused | undefined {

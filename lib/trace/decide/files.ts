@@ -357,12 +357,12 @@ function applyFlags(s: PathSpec, trap: Trap): PathUse {
 function checkTarget(t: PathTarget, access: Access, follow: Follow, trap: Trap, ctx: DecideContext, m: FileMatchers, paths: string[]): Refused | undefined {
   if (t.kind === 'none') return undefined;
   if (t.kind === 'fd') {
-    paths.push(t.path);
     // Reading through an fd the process already holds (glibc's fstat is
     // newfstatat(fd, "", AT_EMPTY_PATH)) is what fstat does, which is never
     // trapped: how the fd was obtained was the check. Writing through one is
     // checked: an O_PATH fd opened to look must not become a chown or a link.
     if (access === R || isAnonymous(t.path)) return undefined;
+    paths.push(t.path);
     return judge(t.path, undefined, access, trap, ctx, m, paths);
   }
   paths.push(t.lexical);
@@ -376,7 +376,10 @@ function checkTarget(t: PathTarget, access: Access, follow: Follow, trap: Trap, 
     const r2 = judge(real, t.lexical, access, trap, ctx, m, paths);
     if (r2) return r2;
   }
-  return reopened(t.lexical, reals, access, trap, ctx, m, paths);
+  const r3 = reopened(t.lexical, reals, access, trap, ctx, m, paths);
+  // Allowed: the detail names where the symlinks lead too (a recording must allow both).
+  if (!r3) for (const real of reals) if (real !== t.lexical && !isAnonymous(real) && !paths.includes(real)) paths.push(real);
+  return r3;
 }
 
 /**
