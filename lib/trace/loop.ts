@@ -13,6 +13,7 @@ import { compileMatchers, decide } from './decide/index.js';
 import type { FromTracer, TracerStart } from './messages.js';
 import { exeOf, pgidOf, pidOfPidfd, ppidOf, tgidOf } from './proc.js';
 import { Tracer, type Ops } from './tracer.js';
+import { SharedText } from './shared-text.js';
 import { forgetRoot, realpath, traceeView } from './view.js';
 
 const post = (m: FromTracer): void => parentPort!.postMessage(m);
@@ -54,6 +55,7 @@ export function trace(
   post({ type: 'started' });
 
   const observation = start.record ? emptyObservation(start.arch) : undefined;
+  const requestIdCell = start.requestId ? new SharedText(start.requestId) : undefined;
   let lastSnapshot = Date.now();
   const t: Tracer = new Tracer(pid, {
     ops,
@@ -90,11 +92,12 @@ export function trace(
         return;
       }
       const time = Date.now();
+      const requestId = requestIdCell?.get() || undefined;
       if (start.events) {
-        const e = auditEvent(verdict, time, start.events.profile);
+        const e = auditEvent(verdict, time, start.events.profile, requestId);
         writeSync(start.events.fd, (start.events.human ? humanLine(e) : JSON.stringify(e)) + '\n');
       }
-      post({ type: 'verdict', verdict, time });
+      post({ type: 'verdict', verdict, time, requestId });
     },
   });
   onTracer(t);

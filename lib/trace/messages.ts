@@ -30,6 +30,8 @@ export interface TracerStart {
   readonly events?: { readonly fd: number; readonly human: boolean; readonly profile: string };
   /** Record instead of report: every trapped call adds to an Observation (lib/record). */
   readonly record?: boolean;
+  /** A SharedText (lib/trace/shared-text.ts) holding the request id being served, for events. */
+  readonly requestId?: SharedArrayBuffer;
 }
 
 export type FromTracer =
@@ -37,7 +39,7 @@ export type FromTracer =
   | { readonly type: 'ready'; readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string }
   /** The command is launched. */
   | { readonly type: 'started' }
-  | { readonly type: 'verdict'; readonly verdict: Verdict; readonly time: number }
+  | { readonly type: 'verdict'; readonly verdict: Verdict; readonly time: number; readonly requestId?: string }
   | {
       readonly type: 'exit';
       readonly code?: number;

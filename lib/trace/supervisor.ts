@@ -9,6 +9,7 @@ import type { Observation } from '../record/observation.js';
 import type { Profile } from '../profile/types.js';
 import type { FromTracer, TracerStart } from './messages.js';
 import { PreparedTracer } from './prepare.js';
+import type { SharedText } from './shared-text.js';
 
 export { PreparedTracer };
 import type { Verdict } from './tracer.js';
@@ -22,7 +23,9 @@ export interface SuperviseOptions {
   /** Report, never block (also when the profile says mode: audit). */
   readonly audit?: boolean;
   /** Called for every reported call (after the tracer wrote it to `events`, if given). */
-  readonly onVerdict?: (v: Verdict, time: number) => void;
+  readonly onVerdict?: (v: Verdict, time: number, requestId?: string) => void;
+  /** The Lambda request id being served (set by the bootstrap): every event names it. */
+  readonly requestId?: SharedText;
   /** Have the tracer thread write audit events to this fd itself, before each decision is applied. */
   readonly events?: { readonly fd: number; readonly human: boolean };
   /** Stage-2 is running (and seized); the command is about to be launched. */
@@ -89,6 +92,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
     audit,
     events: o.events && { ...o.events, profile: o.profile.name },
     record: o.record,
+    requestId: o.requestId?.buffer,
   };
 
   const worker = tracer.take();
@@ -109,7 +113,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
       worker.on('message', (m: FromTracer) => {
         switch (m.type) {
           case 'verdict':
-            o.onVerdict?.(m.verdict, m.time);
+            o.onVerdict?.(m.verdict, m.time, m.requestId);
             break;
           case 'observation':
             o.onObservation?.(m.observation);
