@@ -56,6 +56,7 @@ export function trace(
 
   const observation = start.record ? emptyObservation(start.arch) : undefined;
   const requestIdCell = start.requestId ? new SharedText(start.requestId) : undefined;
+  const always = new Set(start.alwaysConnect ?? []);
   let lastSnapshot = Date.now();
   const t: Tracer = new Tracer(pid, {
     ops,
@@ -76,6 +77,7 @@ export function trace(
         callerPgid: () => pgidOf(trap.pid) ?? { fault: 'the caller is gone' },
         pidOfPidfd: (fd: number) => pidOfPidfd(trap.tid, fd),
         audit: start.audit,
+        alwaysAllowConnect: always.size ? (dest) => always.has(dest.text) : undefined,
       });
       // The call has not happened yet: forget the root after deciding, so the next trap reads it anew.
       if (CHANGES_ROOT.has(trap.syscall)) forgetRoot(trap.pid);

@@ -30,6 +30,11 @@ export interface TracerStart {
   readonly events?: { readonly fd: number; readonly human: boolean; readonly profile: string };
   /** Record instead of report: every trapped call adds to an Observation (lib/record). */
   readonly record?: boolean;
+  /**
+   * Destinations the command may always connect to, whatever the profile says:
+   * "127.0.0.1:PORT" of the bootstrap's Runtime API proxy.
+   */
+  readonly alwaysConnect?: readonly string[];
   /** A SharedText (lib/trace/shared-text.ts) holding the request id being served, for events. */
   readonly requestId?: SharedArrayBuffer;
 }

@@ -24,6 +24,8 @@ export interface SuperviseOptions {
   readonly audit?: boolean;
   /** Called for every reported call (after the tracer wrote it to `events`, if given). */
   readonly onVerdict?: (v: Verdict, time: number, requestId?: string) => void;
+  /** Destinations always reachable, whatever the profile says ("127.0.0.1:PORT": the Runtime API proxy). */
+  readonly alwaysConnect?: readonly string[];
   /** The Lambda request id being served (set by the bootstrap): every event names it. */
   readonly requestId?: SharedText;
   /** Have the tracer thread write audit events to this fd itself, before each decision is applied. */
@@ -93,6 +95,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
     events: o.events && { ...o.events, profile: o.profile.name },
     record: o.record,
     requestId: o.requestId?.buffer,
+    alwaysConnect: o.alwaysConnect,
   };
 
   const worker = tracer.take();
