@@ -1,0 +1,498 @@
+// A local Lambda Runtime API (2018-06-01) emulator: the core of `syscage invoke`.
+//
+// It plays the part of Lambda's RAPID for ONE runtime process on 127.0.0.1 and hands it a fixed list
+// of events, one invoke at a time, the way a classic (non-LMI) execution environment does. Facts come
+// from /work/shared/research/lambda-runtime-api.md (cited "§n" below), which in turn cites the AWS
+// docs (RAPI, OAS, CUST, LIM) and the open-source emulator RIE (aws-lambda-runtime-interface-emulator).
+//
+// Endpoints (§1), all under /2018-06-01:
+//   GET  /runtime/invocation/next            long poll; 200 + event, or pending until close()
+//   POST /runtime/invocation/{id}/response   202 | 400 InvalidRequestID | 400 InvalidFunctionResponseMode
+//                                            | 413 RequestEntityTooLarge | 410 InvokeTimeout
+//   POST /runtime/invocation/{id}/error      202 | 400 | 410 | 413
+//   POST /runtime/init/error                 202 | 403 InvalidStateTransition once init is over
+// Error bodies are JSON {errorType, errorMessage} as RIE renders them (§1 "Errors come as JSON").
+//
+// The world is injected (STYLE.md #10): the clock (deadlines, durations, the timeout timer). The
+// HTTP server is node:http bound to 127.0.0.1 on an ephemeral port.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
+
+const API_PREFIX = '/2018-06-01/runtime';
+
+/** §1 /response: "6 MB" [D LIM]; RIE enforces `MaxPayloadSize = 6*1024*1024 + 100` (interop/model.go:23). */
+export const MAX_BUFFERED_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
+/** §1 streaming: "streamed responses up to 200 MB" [D configuration-response-streaming]. */
+export const MAX_STREAMED_RESPONSE_BYTES = 200 * 1024 * 1024;
+/** §1 /error: RAPID keeps the error-type header only if it matches this, else *.Unknown (RIE fatalerror.go). */
+const ERROR_TYPE_RE = /^(Runtime|Function)\.[A-Z][a-zA-Z]+$/;
+/** Lambda's default function timeout is 3 s. */
+const DEFAULT_TIMEOUT_MS = 3000;
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Run `cb` after `ms`; returns a cancel function. */
+  schedule(ms: number, cb: () => void): () => void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  schedule(ms, cb) {
+    const t = setTimeout(cb, ms);
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};
+
+export interface EmulatorOptions {
+  /** JSON values, one per invocation, handed out in order. */
+  events: unknown[];
+  functionName?: string;
+  functionVersion?: string;
+  memoryMb?: number;
+  /** Function timeout; an invoke unanswered by then ends with status 'timeout'. */
+  timeoutMs?: number;
+  region?: string;
+  accountId?: string;
+  /** `_HANDLER` (for provided.* runtimes it is whatever the function's Handler setting says). */
+  handler?: string;
+  taskRoot?: string;
+  runtimeDir?: string;
+  /** AWS_EXECUTION_ENV: §2 says UNVERIFIED for the provided family, so it is set only when given. */
+  executionEnv?: string;
+  clock?: Clock;
+  maxBufferedResponseBytes?: number;
+  maxStreamedResponseBytes?: number;
+}
+
+export interface InvocationError {
+  errorType: string;
+  errorMessage: string;
+  [key: string]: unknown;
+}
+
+export type InvocationStatus = 'response' | 'error' | 'init-error' | 'timeout';
+
+export interface InvocationResult {
+  requestId: string;
+  event: unknown;
+  ok: boolean;
+  status: InvocationStatus;
+  /** The response bytes (for a streamed response that failed mid-stream: what arrived before the error). */
+  body?: Buffer;
+  error?: InvocationError;
+  /** The normalized `Lambda-Runtime-Function-Error-Type` (Runtime.X / Function.X / *.Unknown), when the runtime sent one. */
+  functionErrorType?: string;
+  /** Request headers of the runtime's /response, /error or /init/error POST (lower-case names). */
+  headers: Record<string, string>;
+  /** HTTP trailers of a streamed response. */
+  trailers?: Record<string, string>;
+  streamed: boolean;
+  durationMs: number;
+}
+
+export interface Emulator {
+  /** host:port, the value for AWS_LAMBDA_RUNTIME_API. */
+  address: string;
+  /** The environment a provided.al2023 function's bootstrap gets (§2). */
+  env(): Record<string, string>;
+  /** Resolves when every event got a response, an error or a timeout, or the runtime reported an init error
+   *  (then every event is reported as 'init-error'). close() before that resolves it with the results so far. */
+  results: Promise<InvocationResult[]>;
+  close(): Promise<void>;
+}
+
+interface Invoke {
+  index: number;
+  requestId: string;
+  event: unknown;
+  startedAt: number;
+  deadlineMs: number;
+  cancelTimer: () => void;
+  /** A /response or /error POST is being read. */
+  answering: boolean;
+  settled: boolean;
+  timedOut: boolean;
+}
+
+function apiError(res: ServerResponse, status: number, errorType: string, errorMessage: string): void {
+  const body = JSON.stringify({ errorType, errorMessage });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function accepted(res: ServerResponse): void {
+  const body = JSON.stringify({ status: 'OK' });
+  res.writeHead(202, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function flatHeaders(h: IncomingMessage['headers'] | IncomingMessage['trailers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/** Reads the whole body, keeping at most `limit` bytes; past that it keeps draining (so the client can
+ *  read our 413 instead of getting a reset) and reports `tooLarge`. */
+function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean; aborted: boolean }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => resolve({ body: Buffer.concat(chunks), tooLarge, aborted: false }));
+    req.on('error', () => resolve({ body: Buffer.concat(chunks), tooLarge, aborted: true }));
+    req.on('aborted', () => resolve({ body: Buffer.concat(chunks), tooLarge, aborted: true }));
+  });
+}
+
+function normalizeErrorType(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  if (ERROR_TYPE_RE.test(header)) return header;
+  return header.startsWith('Runtime.') ? 'Runtime.Unknown' : 'Function.Unknown';
+}
+
+/** §1 /error body: ErrorRequest JSON; "without a body Lambda builds the error from the type header". */
+function parseErrorBody(body: Buffer, typeHeader: string | undefined): InvocationError {
+  const fallback: InvocationError = { errorType: typeHeader ?? 'Runtime.Unknown', errorMessage: '' };
+  if (body.length === 0) return fallback;
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const o = parsed as Record<string, unknown>;
+      return {
+        ...o,
+        errorType: typeof o['errorType'] === 'string' ? o['errorType'] : fallback.errorType,
+        errorMessage: typeof o['errorMessage'] === 'string' ? o['errorMessage'] : '',
+      };
+    }
+  } catch {
+    // fall through: keep the raw text as the message
+  }
+  return { ...fallback, errorMessage: body.toString('utf8') };
+}
+
+function traceId(nowMs: number): string {
+  const epoch = Math.floor(nowMs / 1000).toString(16).padStart(8, '0');
+  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+}
+
+function logStreamName(nowMs: number, version: string): string {
+  const d = new Date(nowMs);
+  const ymd = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`;
+  return `${ymd}/[${version}]${randomBytes(16).toString('hex')}`;
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const clock = options.clock ?? systemClock;
+  const functionName = options.functionName ?? 'function';
+  const functionVersion = options.functionVersion ?? '$LATEST';
+  const memoryMb = options.memoryMb ?? 128;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  const taskRoot = options.taskRoot ?? '/var/task';
+  const runtimeDir = options.runtimeDir ?? '/var/runtime';
+  const maxBuffered = options.maxBufferedResponseBytes ?? MAX_BUFFERED_RESPONSE_BYTES;
+  const maxStreamed = options.maxStreamedResponseBytes ?? MAX_STREAMED_RESPONSE_BYTES;
+  const functionArn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
+  const logStream = logStreamName(clock.now(), functionVersion);
+  const events = [...options.events];
+
+  let nextIndex = 0;
+  let current: Invoke | undefined;
+  let parkedNext: ServerResponse | undefined;
+  let initDone = false;
+  let finished = false;
+  const invokes = new Map<string, Invoke>();
+  const done: (InvocationResult | undefined)[] = new Array<InvocationResult | undefined>(events.length).fill(undefined);
+
+  let resolveResults!: (r: InvocationResult[]) => void;
+  const results = new Promise<InvocationResult[]>((resolve) => (resolveResults = resolve));
+
+  function finish(): void {
+    if (finished) return;
+    finished = true;
+    for (const inv of invokes.values()) inv.cancelTimer();
+    resolveResults(done.filter((r): r is InvocationResult => r !== undefined));
+  }
+
+  function settle(inv: Invoke, result: Omit<InvocationResult, 'requestId' | 'event' | 'durationMs'>): void {
+    inv.settled = true;
+    inv.cancelTimer();
+    if (current === inv) current = undefined;
+    done[inv.index] = { requestId: inv.requestId, event: inv.event, durationMs: clock.now() - inv.startedAt, ...result };
+    if (done.every((r) => r !== undefined)) finish();
+  }
+
+  function handOut(res: ServerResponse): void {
+    const index = nextIndex++;
+    const event = events[index];
+    const now = clock.now();
+    const inv: Invoke = {
+      index,
+      requestId: randomUUID(),
+      event,
+      startedAt: now,
+      deadlineMs: now + timeoutMs,
+      cancelTimer: () => {},
+      answering: false,
+      settled: false,
+      timedOut: false,
+    };
+    inv.cancelTimer = clock.schedule(timeoutMs, () => {
+      if (inv.settled) return;
+      inv.timedOut = true;
+      settle(inv, {
+        ok: false,
+        status: 'timeout',
+        error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` },
+        headers: {},
+        streamed: false,
+      });
+    });
+    invokes.set(inv.requestId, inv);
+    current = inv;
+    const body = JSON.stringify(event === undefined ? null : event);
+    // §1 /next headers; §3: RIC segfaults on a 200 without Content-Type, so it is always sent.
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+      'Lambda-Runtime-Aws-Request-Id': inv.requestId,
+      'Lambda-Runtime-Deadline-Ms': String(inv.deadlineMs),
+      'Lambda-Runtime-Invoked-Function-Arn': functionArn,
+      'Lambda-Runtime-Trace-Id': traceId(now),
+    });
+    res.end(body);
+  }
+
+  function onNext(req: IncomingMessage, res: ServerResponse): void {
+    // §1: 403 InvalidStateTransition when a previous /next is still pending or the current invoke is unanswered.
+    if (parkedNext !== undefined || (current !== undefined && !current.settled)) {
+      apiError(res, 403, 'InvalidStateTransition', 'State transition from Invoke to Ready is not allowed');
+      return;
+    }
+    if (finished && nextIndex < events.length) {
+      // The run ended (init error): nothing more will be handed out.
+      apiError(res, 403, 'InvalidStateTransition', 'State transition is not allowed: the run has ended');
+      return;
+    }
+    initDone = true; // §4: init ends at the runtime's first /next.
+    if (nextIndex < events.length) {
+      handOut(res);
+      return;
+    }
+    // Out of events: keep the long poll open until close() (§1: clients set no timeout).
+    parkedNext = res;
+    req.on('close', () => {
+      if (parkedNext === res) parkedNext = undefined;
+    });
+  }
+
+  async function onAnswer(req: IncomingMessage, res: ServerResponse, requestId: string, kind: 'response' | 'error'): Promise<void> {
+    const inv = invokes.get(requestId);
+    const mode = req.headers['lambda-runtime-function-response-mode'];
+    const streamed = kind === 'response' && mode !== undefined;
+    if (streamed && mode !== 'streaming') {
+      await readBody(req, 0);
+      apiError(res, 400, 'InvalidFunctionResponseMode', `Unsupported Lambda-Runtime-Function-Response-Mode: ${String(mode)}`);
+      return;
+    }
+    if (inv === undefined || (inv.settled && !inv.timedOut) || inv.answering) {
+      await readBody(req, 0);
+      apiError(res, 400, 'InvalidRequestID', `Invalid request ID: "${requestId}"`);
+      return;
+    }
+    if (inv.timedOut) {
+      await readBody(req, 0);
+      apiError(res, 410, 'InvokeTimeout', `Invoke ${requestId} timed out`);
+      return;
+    }
+    inv.answering = true;
+    const { body, tooLarge, aborted } = await readBody(req, streamed ? maxStreamed : maxBuffered);
+    const headers = flatHeaders(req.headers);
+    inv.answering = false;
+    if (inv.timedOut) {
+      apiError(res, 410, 'InvokeTimeout', `Invoke ${requestId} timed out`);
+      return;
+    }
+    if (aborted) {
+      // The runtime went away mid-body: RIE renders 400 TruncatedHTTPRequest; the invoke stays open.
+      if (!res.destroyed) apiError(res, 400, 'TruncatedHTTPRequest', 'The request body was truncated');
+      return;
+    }
+    if (tooLarge) {
+      // §1: 413 means Lambda already finished the invoke with Function.ResponseSizeTooLarge.
+      const limit = streamed ? maxStreamed : maxBuffered;
+      settle(inv, {
+        ok: false,
+        status: 'error',
+        error: {
+          errorType: 'Function.ResponseSizeTooLarge',
+          errorMessage: `Response payload size exceeded maximum allowed payload size (${limit} bytes).`,
+        },
+        headers,
+        streamed,
+      });
+      apiError(res, 413, 'RequestEntityTooLarge', `Exceeded maximum allowed payload size (${limit} bytes).`);
+      return;
+    }
+    if (kind === 'error') {
+      const functionErrorType = normalizeErrorType(headers['lambda-runtime-function-error-type']);
+      settle(inv, {
+        ok: false,
+        status: 'error',
+        error: parseErrorBody(body, functionErrorType),
+        ...(functionErrorType !== undefined ? { functionErrorType } : {}),
+        headers,
+        streamed: false,
+      });
+      accepted(res);
+      return;
+    }
+    if (streamed) {
+      // §1 streaming: a mid-stream failure arrives as trailers, Error-Body = base64(JSON).
+      const trailers = flatHeaders(req.trailers);
+      const trailerType = trailers['lambda-runtime-function-error-type'];
+      if (trailerType !== undefined && trailerType !== '') {
+        const rawBody = trailers['lambda-runtime-function-error-body'];
+        const decoded = rawBody !== undefined ? Buffer.from(rawBody, 'base64') : Buffer.alloc(0);
+        const functionErrorType = normalizeErrorType(trailerType);
+        settle(inv, {
+          ok: false,
+          status: 'error',
+          body,
+          error: parseErrorBody(decoded, trailerType),
+          ...(functionErrorType !== undefined ? { functionErrorType } : {}),
+          headers,
+          trailers,
+          streamed: true,
+        });
+      } else {
+        settle(inv, { ok: true, status: 'response', body, headers, trailers, streamed: true });
+      }
+      accepted(res); // RIE answers 202 only after the whole streamed body has been read.
+      return;
+    }
+    settle(inv, { ok: true, status: 'response', body, headers, streamed: false });
+    accepted(res);
+  }
+
+  async function onInitError(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { body, tooLarge } = await readBody(req, maxBuffered);
+    // §1: after init has completed (the first /next), /init/error is 403 InvalidStateTransition.
+    if (initDone || finished) {
+      apiError(res, 403, 'InvalidStateTransition', 'State transition from Ready to InitError is not allowed');
+      return;
+    }
+    if (tooLarge) {
+      apiError(res, 413, 'RequestEntityTooLarge', `Exceeded maximum allowed payload size (${maxBuffered} bytes).`);
+      return;
+    }
+    const headers = flatHeaders(req.headers);
+    const functionErrorType = normalizeErrorType(headers['lambda-runtime-function-error-type']);
+    const error = parseErrorBody(body, functionErrorType);
+    // OAS: "Error will be served in response to the first invoke." The emulator does not restart the
+    // runtime, so the run ends here and every event is reported with the init error.
+    for (let i = 0; i < events.length; i++) {
+      done[i] = {
+        requestId: randomUUID(),
+        event: events[i],
+        ok: false,
+        status: 'init-error',
+        error,
+        ...(functionErrorType !== undefined ? { functionErrorType } : {}),
+        headers,
+        streamed: false,
+        durationMs: 0,
+      };
+    }
+    nextIndex = events.length;
+    accepted(res);
+    finish();
+  }
+
+  const server = createServer({ requestTimeout: 0 }, (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const route = (): Promise<void> | void => {
+      if (path === `${API_PREFIX}/invocation/next`) {
+        return method === 'GET' ? onNext(req, res) : apiError(res, 405, 'MethodNotAllowed', `${method} ${path}`);
+      }
+      if (path === `${API_PREFIX}/init/error`) {
+        return method === 'POST' ? onInitError(req, res) : apiError(res, 405, 'MethodNotAllowed', `${method} ${path}`);
+      }
+      const m = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(path);
+      if (m !== null) {
+        if (method !== 'POST') return apiError(res, 405, 'MethodNotAllowed', `${method} ${path}`);
+        return onAnswer(req, res, decodeURIComponent(m[1] ?? ''), m[2] === 'error' ? 'error' : 'response');
+      }
+      req.resume();
+      return apiError(res, 404, 'UnknownPath', `No such endpoint: ${method} ${path}`);
+    };
+    Promise.resolve()
+      .then(route)
+      .catch((e: unknown) => {
+        if (!res.headersSent) apiError(res, 500, 'Runtime.EmulatorError', String(e));
+        else res.destroy();
+      });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const address = `127.0.0.1:${port}`;
+  if (events.length === 0) finish();
+
+  return {
+    address,
+    results,
+    env() {
+      const env: Record<string, string> = {
+        AWS_LAMBDA_RUNTIME_API: address,
+        AWS_LAMBDA_FUNCTION_NAME: functionName,
+        AWS_LAMBDA_FUNCTION_VERSION: functionVersion,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+        AWS_LAMBDA_LOG_STREAM_NAME: logStream,
+        LAMBDA_TASK_ROOT: taskRoot,
+        LAMBDA_RUNTIME_DIR: runtimeDir,
+        TZ: ':UTC',
+        LANG: 'en_US.UTF-8',
+        PATH: '/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+        LD_LIBRARY_PATH: `/lib64:/usr/lib64:${runtimeDir}:${runtimeDir}/lib:${taskRoot}:${taskRoot}/lib:/opt/lib`,
+        _HANDLER: options.handler ?? 'function.handler',
+      };
+      if (options.executionEnv !== undefined) env['AWS_EXECUTION_ENV'] = options.executionEnv;
+      return env;
+    },
+    close() {
+      finish();
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
