@@ -11,12 +11,13 @@ import type { Command, RunContext } from './common.js';
 import { compile } from './compile.js';
 import { doctor } from './doctor.js';
 import { merge } from './merge.js';
+import { invoke } from './invoke.js';
 import { record } from './record.js';
 import { run } from './run.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: readonly Command<any>[] = [check, compile, run, record, doctor, merge];
+const COMMANDS: readonly Command<any>[] = [check, compile, run, record, invoke, doctor, merge];
 
 export function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;

@@ -1,0 +1,106 @@
+// syscage invoke --profile P [--event FILE|-]... -- CMD ARGS...
+// Runs CMD as a Lambda custom runtime, sandboxed, against a local Runtime API
+// emulator, sends it each event and prints each response (stdout) or error
+// (stderr). Exit 0 when every invocation succeeded, 1 when one failed.
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { startEmulator, type InvocationResult } from '../runtime/emulator.js';
+import { LaunchError, PreparedTracer, supervise } from '../trace/supervisor.js';
+import { loadForCommand, type Command } from './common.js';
+import { EXIT, UsageError } from './io.js';
+
+interface Args { profile: string; event?: string | string[]; audit: boolean; '--'?: (string | number)[] }
+
+/** The events, parsed: each file (or - for stdin) holds one JSON value. */
+function readEvents(files: readonly string[]): unknown[] {
+  return files.map((f) => {
+    const text = f === '-' ? readFileSync(0, 'utf8') : (() => {
+      try {
+        return readFileSync(f, 'utf8');
+      } catch (e) {
+        throw new UsageError(`cannot read event ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    })();
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw new UsageError(`event ${f === '-' ? '(stdin)' : f} is not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`);
+    }
+  });
+}
+
+export const invoke: Command<Args> = {
+  command: 'invoke',
+  describe: 'Run a Lambda runtime sandboxed against a local Runtime API and send it events',
+  builder: (y: Argv) =>
+    y.option('profile', { alias: 'p', type: 'string', demandOption: true, describe: 'profile file' })
+      .option('event', { alias: 'e', type: 'string', describe: 'an event: a JSON file, or - for stdin (repeat for several; default: one {})' })
+      .option('audit', { type: 'boolean', default: false, describe: 'block nothing; report every call the profile would refuse' })
+      .parserConfiguration({ 'populate--': true })
+      .example('$0 invoke --profile syscage.yaml --event event.json -- python3 runtime.py', '')
+      .epilogue('Responses go to stdout, one per line; errors to stderr. Exit status: 0 when every invocation succeeded, 1 when one did not, 2 for bad input.'),
+  run: async (args, io, ctx) => {
+    const prepared = ctx.prepared ?? new PreparedTracer();
+    let events: unknown[];
+    let profile;
+    try {
+      const command = (args['--'] ?? []).map(String);
+      if (command.length === 0) throw new UsageError('give the runtime command after --: syscage invoke --profile P --event E.json -- CMD ARGS...');
+      events = readEvents([args.event ?? []].flat());
+      if (events.length === 0) events = [{}];
+      profile = loadForCommand(args.profile, io);
+    } catch (e) {
+      await prepared.cancel();
+      throw e;
+    }
+    const command = (args['--'] ?? []).map(String);
+    const emulator = await startEmulator({ events });
+    let root: number | undefined;
+    // Every event answered: the runtime now waits on /next forever; end it.
+    const done = emulator.results.then((r) => {
+      if (root !== undefined) {
+        try {
+          process.kill(root, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+      return r;
+    });
+    let results: InvocationResult[];
+    try {
+      const run = await supervise({
+        profile,
+        command,
+        env: emulator.env(),
+        audit: args.audit,
+        alwaysConnect: [emulator.address],
+        events: { fd: 2, human: !!io.errIsTty },
+        onStart: (s) => { root = s.pid; },
+      }, prepared);
+      // The runtime ended before every event was answered: what was answered stands.
+      if (run.policyKill || !run.launched) await emulator.close();
+      else await Promise.race([done, emulator.close()]);
+      results = await emulator.results;
+    } catch (e) {
+      await emulator.close();
+      if (e instanceof LaunchError) {
+        io.err(`syscage: ${e.message}\n`);
+        return e.status;
+      }
+      throw e;
+    }
+    let failed = events.length - results.length;
+    for (const r of results) {
+      if (r.ok) {
+        io.out((r.body ?? Buffer.alloc(0)).toString('utf8') + '\n');
+      } else {
+        failed++;
+        const err = r.error ? `${r.error.errorType}: ${r.error.errorMessage}` : r.status;
+        io.err(`syscage: invocation ${r.requestId} failed (${r.status}): ${err}\n`);
+      }
+    }
+    if (failed > 0 && results.length < events.length) io.err(`syscage: ${events.length - results.length} event(s) never answered: the runtime ended first\n`);
+    return failed === 0 ? EXIT.ok : 1;
+  },
+};

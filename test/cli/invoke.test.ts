@@ -1,0 +1,45 @@
+// syscage invoke: a custom runtime, sandboxed, against the local Runtime API
+// emulator — responses on stdout, a violation during an invocation reported,
+// bad events refused before anything starts.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../lib/paths.js';
+
+const root = packageRoot();
+const python = '/usr/bin/python3';
+const dir = mkdtempSync(join(tmpdir(), 'syscage-invoke-'));
+const write = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+// tap's loaders must not follow the real binary.
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS')));
+const syscage = (...argv: string[]) =>
+  spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, join(root, 'bin', 'syscage'), ...argv], { env, encoding: 'utf8', timeout: 30_000 });
+
+const profile = write('p.yaml', 'version: 1\ndefault: allow\nfiles:\n  read: ["/**"]\n  deny: [/etc/shadow]\nnetwork:\n  connect: []\n');
+const runtime = join(root, 'test', 'fixtures', 'invoke', 'echo-runtime.py');
+
+t.test('events in, responses out; a violation in an invocation is reported', { skip: existsSync(python) ? false : `${python} is not installed` }, async (t) => {
+  const e1 = write('e1.json', '{"n": 1}');
+  const e2 = write('e2.json', '{"n": 2, "secret": true}');
+  const r = syscage('invoke', '--profile', profile, '--event', e1, '--event', e2, '--', python, runtime);
+  t.equal(r.status, 0, 'every invocation answered', { stderr: r.stderr });
+  t.same(r.stdout.trim().split('\n').map((l) => JSON.parse(l)), [{ echo: { n: 1 } }, { echo: { n: 2, secret: true } }], 'the responses, in order');
+  const events = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { path?: string; address?: string; syscall: string });
+  t.same(events.filter((e) => e.path === '/etc/shadow').map((e) => e.syscall), ['openat'], 'the read of /etc/shadow refused and reported once');
+  t.notOk(events.some((e) => e.address?.startsWith('127.0.0.1:')), 'the runtime reaches the emulator although network.connect is empty');
+});
+
+t.test('an event that is not JSON: one line, exit 2, nothing started', async (t) => {
+  const bad = write('bad.json', 'nope\n');
+  const marker = join(dir, 'started');
+  const r = syscage('invoke', '--profile', profile, '--event', bad, '--', '/bin/touch', marker);
+  t.equal(r.status, 2);
+  t.match(r.stderr, /^syscage: event .*bad\.json is not JSON: [^\n]*\n$/);
+  t.notOk(existsSync(marker), 'the runtime never started');
+});
