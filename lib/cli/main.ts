@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { packageRoot } from '../paths.js';
 import { ProfileError, formatDiagnostic } from '../profile/diagnostic.js';
+import { bootstrap } from './bootstrap.js';
 import { check } from './check.js';
 import type { Command, RunContext } from './common.js';
 import { compile } from './compile.js';
@@ -17,7 +18,7 @@ import { run } from './run.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: readonly Command<any>[] = [check, compile, run, record, invoke, doctor, merge];
+const COMMANDS: readonly Command<any>[] = [check, compile, run, record, invoke, bootstrap, doctor, merge];
 
 export function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;

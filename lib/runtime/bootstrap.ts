@@ -1,0 +1,150 @@
+// `syscage bootstrap`: what a Lambda layer's /opt/bootstrap runs. It binds a
+// Runtime API proxy on 127.0.0.1, then runs the function's real handler
+// sandboxed with AWS_LAMBDA_RUNTIME_API pointing at the proxy (reachable
+// whatever the profile says), and keeps it serving:
+//
+//   policy kill during an invocation  → that invocation gets Runtime.SyscallViolation, handler restarted
+//   policy kill during the first init → /runtime/init/error, exit
+//   any other exit or crash           → the in-flight invocation gets an error, handler restarted;
+//                                       repeated failures without a success back off, then exit
+//   profile missing or invalid        → /runtime/init/error; the handler never starts unsandboxed
+//
+// Every audit event names the invocation being served (its request id).
+import { loadProfile } from '../profile/load.js';
+import { ProfileError, formatDiagnostic } from '../profile/diagnostic.js';
+import type { Profile } from '../profile/types.js';
+import { auditEvent, humanLine } from '../audit/event.js';
+import { SharedText } from '../trace/shared-text.js';
+import { LaunchError, supervise, type SuperviseOptions, type SuperviseResult } from '../trace/supervisor.js';
+import { lambdaLogger, type Logger } from './log.js';
+import { createRuntimeProxy, type RuntimeProxy, type RuntimeProxyOptions } from './proxy.js';
+
+export interface BootstrapDeps {
+  readonly env: NodeJS.ProcessEnv;
+  readonly createProxy: (o: RuntimeProxyOptions) => Promise<RuntimeProxy>;
+  readonly supervise: (o: SuperviseOptions) => Promise<SuperviseResult>;
+  readonly log: Logger;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Stop after the current handler run (tests and `syscage invoke`; Lambda just ends the sandbox). */
+  readonly stop?: AbortSignal;
+}
+
+export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): BootstrapDeps => ({
+  env,
+  createProxy: createRuntimeProxy,
+  supervise,
+  log: lambdaLogger(env, (l) => process.stderr.write(l)),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+});
+
+/** Failures in a row (no invocation answered between them) before the bootstrap gives up. */
+export const MAX_CRASHES = 5;
+const backoff = (n: number): number => Math.min(2000, 100 * 2 ** (n - 1));
+
+/** The handler command: the profile's `command:`, else SYSCAGE_COMMAND (a JSON array, or words). */
+export function handlerCommand(profile: Profile | undefined, env: NodeJS.ProcessEnv): string[] | undefined {
+  if (profile?.command) return [...profile.command.value];
+  const raw = env.SYSCAGE_COMMAND?.trim();
+  if (!raw) return undefined;
+  if (raw.startsWith('[')) {
+    const v = JSON.parse(raw) as unknown;
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
+  }
+  return raw.split(/\s+/);
+}
+
+/** Runs until the bootstrap must exit; resolves to the exit status. */
+export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<number> {
+  const { env, log } = deps;
+  const upstream = env.AWS_LAMBDA_RUNTIME_API;
+  if (!upstream) {
+    log.log('FATAL', 'AWS_LAMBDA_RUNTIME_API is not set: syscage bootstrap runs as a Lambda custom runtime');
+    return 1;
+  }
+  const requestId = new SharedText();
+  let served = 0; // invocations answered (by the handler or for it)
+  const proxy = await deps.createProxy({
+    upstream,
+    onInvocation: (ev) => requestId.set(ev.requestId),
+    onResponseDone: () => {
+      served++;
+      requestId.set(undefined);
+    },
+  });
+
+  const fatalInit = async (errorType: string, errorMessage: string): Promise<number> => {
+    log.log('FATAL', errorMessage, { errorType });
+    await proxy.postInitError({ errorType, errorMessage }).catch((e: Error) => log.log('ERROR', `cannot report the init error: ${e.message}`));
+    await proxy.close();
+    return 1;
+  };
+
+  const profilePath = env.SYSCAGE_PROFILE ?? `${env.LAMBDA_TASK_ROOT ?? '/var/task'}/syscage.yaml`;
+  let profile: Profile;
+  try {
+    profile = loadProfile(profilePath).profile;
+  } catch (e) {
+    const why = e instanceof ProfileError ? e.diagnostics.map(formatDiagnostic).join('\n') : (e as Error).message;
+    return fatalInit('Runtime.InvalidProfile', `syscage: the profile ${profilePath} cannot be used, so the handler is not started: ${why}`);
+  }
+  let command: string[] | undefined;
+  try {
+    command = handlerCommand(profile, env);
+  } catch (e) {
+    return fatalInit('Runtime.InvalidEntrypoint', `syscage: SYSCAGE_COMMAND is not a JSON array of strings: ${(e as Error).message}`);
+  }
+  if (!command?.length) {
+    return fatalInit('Runtime.InvalidEntrypoint', `syscage: no handler command: set command: in ${profilePath} or SYSCAGE_COMMAND`);
+  }
+
+  const handlerEnv = { ...env, AWS_LAMBDA_RUNTIME_API: proxy.address };
+  let crashes = 0;
+  for (;;) {
+    const before = served;
+    let result: SuperviseResult;
+    try {
+      result = await deps.supervise({
+        profile,
+        command,
+        env: handlerEnv,
+        alwaysConnect: [proxy.address],
+        requestId,
+        onVerdict: (v, time, rid) => {
+          const e = auditEvent(v, time, profile.name, rid);
+          log.log(v.decision.action === 'allow' ? 'INFO' : 'WARN', humanLine(e), { syscage: e }, rid);
+        },
+      });
+    } catch (e) {
+      if (e instanceof LaunchError) return fatalInit('Runtime.InvalidEntrypoint', `syscage: ${e.message}`);
+      throw e;
+    }
+    if (deps.stop?.aborted) {
+      await proxy.close();
+      return 0;
+    }
+    const inFlight = proxy.inFlight();
+    const initDone = served > 0 || inFlight !== undefined;
+    const what = result.policyKill
+      ? humanLine(auditEvent(result.policyKill, Date.now(), profile.name, inFlight?.requestId)).replace(/^syscage: /, '')
+      : result.code !== undefined ? `the handler exited with status ${result.code}` : `the handler was killed by signal ${result.signal}`;
+    const errorType = result.policyKill ? 'Runtime.SyscallViolation' : 'Runtime.ExitError';
+
+    if (!initDone) return fatalInit(errorType, `syscage: during init, ${what}`);
+    if (inFlight) {
+      await proxy.postInvocationError(inFlight.requestId, { errorType, errorMessage: `syscage: ${what}` }).catch(async (e: Error & { code?: string }) => {
+        log.log('ERROR', `cannot report the invocation error: ${e.message}`);
+        if (e.code === 'ERR_RUNTIME_API_500') throw e;
+      });
+      requestId.set(undefined);
+      served++;
+    }
+    log.log('WARN', `syscage: restarting the handler: ${what}`, {}, inFlight?.requestId);
+    crashes = served > before + (inFlight ? 1 : 0) ? 1 : crashes + 1;
+    if (crashes >= MAX_CRASHES) {
+      log.log('FATAL', `syscage: the handler failed ${crashes} times in a row; giving up`);
+      await proxy.close();
+      return 1;
+    }
+    await deps.sleep(backoff(crashes));
+  }
+}

@@ -1,0 +1,87 @@
+// The bootstrap end to end on the real kernel: the local Runtime API emulator
+// upstream, the proxy, a Python custom runtime sandboxed behind it. A policy
+// kill in an invocation answers it with Runtime.SyscallViolation and the next
+// one is served by a restarted handler; bad set-ups are init errors.
+import t from 'tap';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootstrap, defaultDeps, handlerCommand } from '../../lib/runtime/bootstrap.js';
+import { startEmulator } from '../../lib/runtime/emulator.js';
+import { supervise } from '../../lib/trace/supervisor.js';
+import { packageRoot } from '../../lib/paths.js';
+
+const python = '/usr/bin/python3';
+const runtime = join(packageRoot(), 'test', 'fixtures', 'invoke', 'echo-runtime.py');
+const dir = mkdtempSync(join(tmpdir(), 'syscage-bootstrap-'));
+const write = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+async function serve(profileText: string | undefined, events: unknown[], extraEnv: Record<string, string> = {}) {
+  const emulator = await startEmulator({ events });
+  const stop = new AbortController();
+  let root: number | undefined;
+  const lines: string[] = [];
+  const env = {
+    ...emulator.env(),
+    PATH: '/usr/bin:/bin',
+    SYSCAGE_PROFILE: profileText === undefined ? join(dir, 'missing.yaml') : write(`p${Math.random()}.yaml`, profileText),
+    SYSCAGE_COMMAND: JSON.stringify([python, runtime]),
+    AWS_LAMBDA_LOG_FORMAT: 'JSON',
+    ...extraEnv,
+  };
+  const deps = {
+    ...defaultDeps(env),
+    log: { log: (level: string, message: string, fields?: Record<string, unknown>, requestId?: string) => lines.push(JSON.stringify({ level, message, requestId, ...fields })) },
+    supervise: (o: Parameters<typeof supervise>[0]) => supervise({ ...o, onStart: (s) => { root = s.pid; } }),
+    sleep: async () => undefined,
+    stop: stop.signal,
+  };
+  const running = bootstrap(deps);
+  const results = await Promise.race([emulator.results, running.then(() => emulator.close()).then(() => emulator.results)]);
+  stop.abort();
+  if (root !== undefined) try { process.kill(root, 'SIGTERM'); } catch { /* gone */ }
+  const status = await running;
+  await emulator.close();
+  return { results, status, lines };
+}
+
+const skip = existsSync(python) ? false : `${python} is not installed`;
+
+t.test('a violation kills the handler: that invocation fails with Runtime.SyscallViolation, the next is served', { skip }, async (t) => {
+  const profile = 'version: 1\ndefault: allow\nviolation: kill\nfiles:\n  read: ["/**"]\n  deny: [/etc/shadow]\n';
+  const { results, lines } = await serve(profile, [{ n: 1 }, { n: 2, secret: true }, { n: 3 }]);
+  t.same(results.map((r) => r.status), ['response', 'error', 'response']);
+  t.same(JSON.parse(results[0]!.body!.toString()), { echo: { n: 1 } });
+  t.equal(results[1]!.error?.errorType, 'Runtime.SyscallViolation');
+  t.match(results[1]!.error?.errorMessage, /openat \/etc\/shadow/, 'names the call and its argument');
+  t.match(results[1]!.error?.errorMessage, /files\.deny "\/etc\/shadow" at .*:6:/, 'and the rule, file:line');
+  t.same(JSON.parse(results[2]!.body!.toString()), { echo: { n: 3 } }, 'a restarted handler serves the next invocation');
+  const audit = lines.map((l) => JSON.parse(l) as { requestId?: string; syscage?: { path?: string } }).filter((l) => l.syscage?.path === '/etc/shadow');
+  t.equal(audit.length, 1, 'one audit record');
+  t.equal(audit[0]?.requestId, results[1]!.requestId, 'naming the invocation that caused it');
+});
+
+t.test('a missing profile is an init error; the handler never starts', { skip }, async (t) => {
+  const { results, status } = await serve(undefined, [{ n: 1 }]);
+  t.equal(status, 1);
+  t.equal(results[0]?.status, 'init-error');
+  t.equal(results[0]?.error?.errorType, 'Runtime.InvalidProfile');
+});
+
+t.test('a violation during init is an init error', { skip }, async (t) => {
+  const profile = 'version: 1\ndefault: allow\nsyscalls:\n  kill: [getrandom]\n';
+  const { results, status } = await serve(profile, [{ n: 1 }]);
+  t.equal(status, 1);
+  t.equal(results[0]?.status, 'init-error');
+  t.equal(results[0]?.error?.errorType, 'Runtime.SyscallViolation');
+});
+
+t.test('handlerCommand: the profile\'s command, else SYSCAGE_COMMAND as JSON or words', async (t) => {
+  t.same(handlerCommand(undefined, { SYSCAGE_COMMAND: '["node", "a b.js"]' }), ['node', 'a b.js']);
+  t.same(handlerCommand(undefined, { SYSCAGE_COMMAND: 'python3 -u main.py' }), ['python3', '-u', 'main.py']);
+  t.equal(handlerCommand(undefined, {}), undefined);
+});
