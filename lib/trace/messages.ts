@@ -39,22 +39,26 @@ export interface TracerStart {
   readonly requestId?: SharedArrayBuffer;
 }
 
+/** How a supervised run ended (what `supervise` resolves to). */
+export interface RunOutcome {
+  readonly code?: number;
+  readonly signal?: number;
+  /** Set when syscage killed the command for a violation. */
+  readonly policyKill?: Verdict;
+  readonly counts: Readonly<Record<string, number>>;
+  /** What a recording saw. */
+  readonly observation?: Observation;
+  /** False when stage-2 ended before its exec succeeded: the command never ran (stage-2 said why, exit 126/127). */
+  readonly launched: boolean;
+}
+
 export type FromTracer =
   /** Stage-2 is spawned (and seized, unless ptrace is refused): waiting for the start message. */
   | { readonly type: 'ready'; readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string }
   /** The command is launched. */
   | { readonly type: 'started' }
   | { readonly type: 'verdict'; readonly verdict: Verdict; readonly time: number; readonly requestId?: string }
-  | {
-      readonly type: 'exit';
-      readonly code?: number;
-      readonly signal?: number;
-      readonly policyKill?: Verdict;
-      readonly counts: Readonly<Record<string, number>>;
-      readonly observation?: Observation;
-      /** False when stage-2 ended before its exec succeeded: the command never ran. */
-      readonly launched: boolean;
-    }
+  | ({ readonly type: 'exit' } & RunOutcome)
   /** While recording: what has been seen so far (sent now and then, so a crash loses little). */
   | { readonly type: 'observation'; readonly observation: Observation }
   | { readonly type: 'error'; readonly message: string };

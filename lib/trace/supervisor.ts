@@ -7,7 +7,7 @@ import { compileProfile } from '../compile/index.js';
 import { resolveCommand } from '../launch/resolve.js';
 import type { Observation } from '../record/observation.js';
 import type { Profile } from '../profile/types.js';
-import type { FromTracer, TracerStart } from './messages.js';
+import type { FromTracer, RunOutcome, TracerStart } from './messages.js';
 import { PreparedTracer } from './prepare.js';
 import type { SharedText } from './shared-text.js';
 
@@ -40,17 +40,7 @@ export interface SuperviseOptions {
   readonly forward?: readonly NodeJS.Signals[];
 }
 
-export interface SuperviseResult {
-  readonly code?: number;
-  readonly signal?: number;
-  /** Set when syscage killed the command for a violation. */
-  readonly policyKill?: Verdict;
-  readonly counts: Readonly<Record<string, number>>;
-  /** What a recording saw. */
-  readonly observation?: Observation;
-  /** False when the command could not be executed (stage-2 said why, and exited 126/127). */
-  readonly launched: boolean;
-}
+export type SuperviseResult = RunOutcome;
 
 /** The command could not be started: shell-like status (126 not executable, 127 not found). */
 export class LaunchError extends Error {
@@ -121,9 +111,11 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
           case 'observation':
             o.onObservation?.(m.observation);
             break;
-          case 'exit':
-            resolve({ code: m.code, signal: m.signal, policyKill: m.policyKill, counts: m.counts, observation: m.observation, launched: m.launched });
+          case 'exit': {
+            const { type: _exit, ...outcome } = m;
+            resolve(outcome);
             break;
+          }
           case 'error':
             reject(new Error(`tracer failed: ${m.message}`));
             break;
