@@ -1,11 +1,13 @@
 // syscage invoke --profile P [--event FILE|-]... -- CMD ARGS...
-// Runs CMD as a Lambda custom runtime, sandboxed, against a local Runtime API
-// emulator, sends it each event and prints each response (stdout) or error
-// (stderr). Exit 0 when every invocation succeeded, 1 when one failed.
+// Runs CMD as a Lambda custom runtime behind `syscage bootstrap` (the Runtime
+// API proxy and the sandbox, as a layer would in Lambda) against a local
+// Runtime API emulator, sends it each event and prints each response (stdout)
+// or error (stderr). Exit 0 when every invocation succeeded, 1 when one failed.
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { startEmulator, type InvocationResult } from '../runtime/emulator.js';
-import { LaunchError, PreparedTracer, supervise } from '../trace/supervisor.js';
+import { bootstrap, defaultDeps } from '../runtime/bootstrap.js';
+import { PreparedTracer, supervise, type SuperviseOptions } from '../trace/supervisor.js';
 import { loadForCommand, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 
@@ -42,54 +44,48 @@ export const invoke: Command<Args> = {
   run: async (args, io, ctx) => {
     const prepared = ctx.prepared ?? new PreparedTracer();
     let events: unknown[];
-    let profile;
     try {
       const command = (args['--'] ?? []).map(String);
       if (command.length === 0) throw new UsageError('give the runtime command after --: syscage invoke --profile P --event E.json -- CMD ARGS...');
       events = readEvents([args.event ?? []].flat());
       if (events.length === 0) events = [{}];
-      profile = loadForCommand(args.profile, io);
+      // A bad profile is a usage error here, before anything starts (the bootstrap would make it an init error).
+      loadForCommand(args.profile, io);
     } catch (e) {
       await prepared.cancel();
       throw e;
     }
     const command = (args['--'] ?? []).map(String);
+    await prepared.cancel();
     const emulator = await startEmulator({ events });
+    // As in Lambda: the bootstrap (Runtime API proxy + sandboxed handler) between the API and the runtime.
+    const env = {
+      ...emulator.env(),
+      SYSCAGE_PROFILE: args.profile,
+      SYSCAGE_COMMAND: JSON.stringify(command),
+      // The log format is the caller's choice, as it is a function's configuration in Lambda.
+      ...Object.fromEntries(['AWS_LAMBDA_LOG_FORMAT', 'AWS_LAMBDA_LOG_LEVEL'].filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
+    };
+    const stop = new AbortController();
     let root: number | undefined;
-    // Every event answered: the runtime now waits on /next forever; end it.
-    const done = emulator.results.then((r) => {
-      if (root !== undefined) {
-        try {
-          process.kill(root, 'SIGTERM');
-        } catch {
-          // already gone
-        }
+    const deps = {
+      ...defaultDeps(env),
+      supervise: (o: SuperviseOptions) => supervise({ ...o, audit: args.audit, onStart: (s) => { root = s.pid; } }),
+      stop: stop.signal,
+    };
+    const serving = bootstrap(deps);
+    // Every event answered (or the bootstrap gave up): stop the handler waiting on /next.
+    const results: InvocationResult[] = await Promise.race([emulator.results, serving.then(() => emulator.close()).then(() => emulator.results)]);
+    stop.abort();
+    if (root !== undefined) {
+      try {
+        process.kill(root, 'SIGTERM');
+      } catch {
+        // already gone
       }
-      return r;
-    });
-    let results: InvocationResult[];
-    try {
-      const run = await supervise({
-        profile,
-        command,
-        env: emulator.env(),
-        audit: args.audit,
-        alwaysConnect: [emulator.address],
-        events: { fd: 2, human: !!io.errIsTty },
-        onStart: (s) => { root = s.pid; },
-      }, prepared);
-      // The runtime ended before every event was answered: what was answered stands.
-      if (run.policyKill || !run.launched) await emulator.close();
-      else await Promise.race([done, emulator.close()]);
-      results = await emulator.results;
-    } catch (e) {
-      await emulator.close();
-      if (e instanceof LaunchError) {
-        io.err(`syscage: ${e.message}\n`);
-        return e.status;
-      }
-      throw e;
     }
+    await serving;
+    await emulator.close();
     let failed = events.length - results.length;
     for (const r of results) {
       if (r.ok) {

@@ -17,7 +17,7 @@ const write = (name: string, text: string) => {
   return p;
 };
 // tap's loaders must not follow the real binary.
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS')));
+const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS'))), AWS_LAMBDA_LOG_FORMAT: 'JSON' };
 const syscage = (...argv: string[]) =>
   spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, join(root, 'bin', 'syscage'), ...argv], { env, encoding: 'utf8', timeout: 30_000 });
 
@@ -30,9 +30,13 @@ t.test('events in, responses out; a violation in an invocation is reported', { s
   const r = syscage('invoke', '--profile', profile, '--event', e1, '--event', e2, '--', python, runtime);
   t.equal(r.status, 0, 'every invocation answered', { stderr: r.stderr });
   t.same(r.stdout.trim().split('\n').map((l) => JSON.parse(l)), [{ echo: { n: 1 } }, { echo: { n: 2, secret: true } }], 'the responses, in order');
-  const events = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { path?: string; address?: string; syscall: string });
-  t.same(events.filter((e) => e.path === '/etc/shadow').map((e) => e.syscall), ['openat'], 'the read of /etc/shadow refused and reported once');
-  t.notOk(events.some((e) => e.address?.startsWith('127.0.0.1:')), 'the runtime reaches the emulator although network.connect is empty');
+  // Lambda-shaped JSON log records (AWS_LAMBDA_LOG_FORMAT=JSON), each audit event under "syscage".
+  type Rec = { level: string; requestId?: string; syscage?: { path?: string; address?: string; syscall: string } };
+  const recs = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Rec);
+  const shadow = recs.filter((e) => e.syscage?.path === '/etc/shadow');
+  t.same(shadow.map((e) => e.syscage?.syscall), ['openat'], 'the read of /etc/shadow refused and reported once');
+  t.match(shadow[0]?.requestId, /^[0-9a-f-]{36}$/, 'naming the invocation it happened in');
+  t.notOk(recs.some((e) => e.syscage?.address?.startsWith('127.0.0.1:')), 'the runtime reaches its Runtime API although network.connect is empty');
 });
 
 t.test('an event that is not JSON: one line, exit 2, nothing started', async (t) => {
