@@ -98,3 +98,31 @@ t.test('1000 sequential invocations through bootstrap and proxy: none lost, dupl
   const mixed = results.filter((r) => (JSON.parse(r.body!.toString()) as { echo: { n: number } }).echo.n !== (r.event as { n: number }).n);
   t.equal(mixed.length, 0, 'each response answers its own event');
 });
+
+t.test('bad set-ups are init errors with a clear message; the handler never runs unsandboxed', { skip }, async (t) => {
+  const allow = 'version: 1\ndefault: allow\n';
+  const cases: { name: string; profile: string | undefined; env?: Record<string, string>; type: string; says: RegExp }[] = [
+    { name: 'an invalid profile', profile: 'version: 2\n', type: 'Runtime.InvalidProfile', says: /version must be 1/ },
+    { name: 'no handler command', profile: allow, env: { SYSCAGE_COMMAND: '' }, type: 'Runtime.InvalidEntrypoint', says: /no handler command/ },
+    { name: 'a handler that does not exist', profile: allow, env: { SYSCAGE_COMMAND: '["/nonexistent/handler"]' }, type: 'Runtime.InvalidEntrypoint', says: /nonexistent\/handler/ },
+    { name: 'a handler that exits at once', profile: allow, env: { SYSCAGE_COMMAND: '["/bin/false"]' }, type: 'Runtime.ExitError', says: /during init, the handler exited with status 1/ },
+  ];
+  for (const c of cases) {
+    const { results, status } = await serve(c.profile, [{ n: 1 }], c.env);
+    t.equal(status, 1, `${c.name}: the bootstrap exits`);
+    t.equal(results[0]?.status, 'init-error', `${c.name}: reported as an init error`);
+    t.equal(results[0]?.error?.errorType, c.type, `${c.name}: ${c.type}`);
+    t.match(results[0]?.error?.errorMessage, c.says, `${c.name}: says why`);
+  }
+});
+
+t.test('a handler that keeps crashing: each invocation gets an error, then the bootstrap gives up', { skip }, async (t) => {
+  const profile = 'version: 1\ndefault: allow\n';
+  const events = [{ n: 1 }, ...Array.from({ length: 6 }, () => ({ crash: true }))];
+  const { results, status } = await serve(profile, events);
+  t.equal(status, 1, 'the bootstrap exits');
+  t.equal(results[0]?.status, 'response', 'the first invocation was served');
+  const errors = results.slice(1).filter((r) => r.status === 'error');
+  t.equal(errors.length, 5, `${errors.length} crashed invocations reported before giving up (MAX_CRASHES = 5)`);
+  t.ok(errors.every((r) => r.error?.errorType === 'Runtime.ExitError' && /exited with status 3/.test(r.error.errorMessage)), 'each as Runtime.ExitError with the status');
+});
