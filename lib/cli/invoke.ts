@@ -5,7 +5,7 @@
 // or error (stderr). Exit 0 when every invocation succeeded, 1 when one failed.
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { startEmulator, type InvocationResult } from '../runtime/emulator.js';
+import { fromCallerEnv, startEmulator, type InvocationResult } from '../runtime/emulator.js';
 import { bootstrap, defaultDeps } from '../runtime/bootstrap.js';
 import { PreparedTracer, supervise, type SuperviseOptions } from '../trace/supervisor.js';
 import { loadForCommand, type Command } from './common.js';
@@ -14,7 +14,7 @@ import { EXIT, UsageError } from './io.js';
 interface Args { profile: string; event?: string | string[]; audit: boolean; '--'?: (string | number)[] }
 
 /** The events, parsed: each file (or - for stdin) holds one JSON value. */
-function readEvents(files: readonly string[]): unknown[] {
+export function readEvents(files: readonly string[]): unknown[] {
   return files.map((f) => {
     const text = f === '-' ? readFileSync(0, 'utf8') : (() => {
       try {
@@ -57,7 +57,7 @@ export const invoke: Command<Args> = {
     }
     const command = (args['--'] ?? []).map(String);
     await prepared.cancel();
-    const emulator = await startEmulator({ events });
+    const emulator = await startEmulator({ events, ...fromCallerEnv() });
     // As in Lambda: the bootstrap (Runtime API proxy + sandboxed handler) between the API and the runtime.
     const env = {
       ...emulator.env(),

@@ -11,11 +11,15 @@ import { checkWritable, writeAtomically } from '../record/output.js';
 import { writeProfile } from '../record/write.js';
 import { localPortRange } from '../record/generalise.js';
 import { LaunchError, PreparedTracer, supervise } from '../trace/supervisor.js';
+import { fromCallerEnv, startEmulator } from '../runtime/emulator.js';
+import { readEvents } from './invoke.js';
 import { loadForCommand, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 
 interface Args {
   output: string;
+  lambda: boolean;
+  event?: string | string[];
   extends?: string;
   base?: string;
   exact: boolean;
@@ -34,6 +38,8 @@ export const record: Command<Args> = {
       .option('base', { type: 'string', describe: 'record only what this profile does not already allow; the output extends it' })
       .option('exact', { type: 'boolean', default: false, describe: 'record exactly the syscalls used, not their whole families (open → open, openat, openat2, creat)' })
       .option('force', { type: 'boolean', default: false, describe: 'overwrite the output if it exists' })
+      .option('lambda', { type: 'boolean', default: false, describe: 'CMD is a Lambda custom runtime: run it against a local Runtime API emulator and send it the --event files' })
+      .option('event', { alias: 'e', type: 'string', describe: 'with --lambda: an event (a JSON file, or -); repeat for several; default one {}' })
       .parserConfiguration({ 'populate--': true })
       .example('$0 record -o syscage.yaml -- node index.mjs', '')
       .epilogue('Ctrl-C or SIGTERM stops the command; what was recorded is still written, marked incomplete, and the exit status is non-zero.'),
@@ -65,9 +71,23 @@ export const record: Command<Args> = {
       io.err(`\rsyscage: recording ${seconds}s: ${n} calls, ${latest ? Object.keys(latest.syscalls).length : 0} syscalls, ${latest ? Object.keys(latest.files).length : 0} paths`);
     }, 500) : undefined;
 
+    // --lambda: the runtime talks to a local Runtime API, which the recorded profile need not name
+    // (in Lambda the bootstrap's proxy is always reachable).
+    const lambda = args.lambda
+      ? await lambdaWorld(args.event).catch(async (e: unknown) => {
+        await prepared.cancel();
+        throw e;
+      })
+      : undefined;
     let result;
     try {
-      result = await supervise({ profile, command, record: true, onObservation: (o) => { latest = o; } }, prepared);
+      result = await supervise({
+        profile,
+        command,
+        record: true,
+        onObservation: (o) => { latest = o; },
+        ...(lambda ? { env: lambda.env, alwaysConnect: [lambda.address], onStart: (s: { pid: number }) => lambda.watch(s.pid) } : {}),
+      }, prepared);
     } catch (e) {
       if (e instanceof LaunchError) {
         await prepared.cancel();
@@ -87,9 +107,15 @@ export const record: Command<Args> = {
 
     // The command never ran (stage-2 said why): there is nothing to write.
     if (result && !result.launched) return result.code ?? EXIT.notExecutable;
+    const answered = lambda ? await lambda.finish() : undefined;
     const observation = result?.observation ?? latest;
     if (!observation) throw new Error('internal: the recording produced no observation');
-    const crashed = result?.signal !== undefined ? `the command was killed by ${SIGNAL_NAMES[result.signal] ?? `signal ${result.signal}`}` : undefined;
+    // The local Runtime API is not a destination of the function's own.
+    if (lambda) delete observation.connect[lambda.address];
+    if (answered && answered.some((r) => !r.ok)) io.err(`syscage: warning: ${answered.filter((r) => !r.ok).length} invocation(s) did not succeed while recording\n`);
+    // With --lambda the runtime is stopped (SIGTERM) once every event is answered: that is the end, not a crash.
+    const crashed = result?.signal !== undefined && !(lambda && answered && answered.length === lambda.events)
+      ? `the command was killed by ${SIGNAL_NAMES[result.signal] ?? `signal ${result.signal}`}` : undefined;
     const incomplete = interrupted ?? crashed;
     const { yaml, warnings } = writeProfile(observation, {
       command,
@@ -108,6 +134,7 @@ export const record: Command<Args> = {
       `${Object.keys(observation.files).length} paths, ${Object.keys(observation.exec).length} programs, ` +
       `${Object.keys(observation.connect).length + Object.keys(observation.bind).length} addresses${incomplete ? ` — INCOMPLETE (${incomplete})` : ''}\n`);
     if (incomplete) return result?.code || (result?.signal !== undefined ? 128 + result.signal : EXIT.interrupted);
+    if (lambda) return answered?.every((r) => r.ok) && answered.length === lambda.events ? EXIT.ok : 1;
     return result?.code ?? EXIT.ok;
   },
 };
@@ -120,4 +147,32 @@ function profilePath(ref: string): string {
 /** A built-in profile name, or a profile file that exists. */
 function knownProfile(ref: string): boolean {
   return ref.includes('/') || /\.ya?ml$/.test(ref) ? existsSync(ref) : builtinProfiles().includes(ref);
+}
+
+/** The local Lambda world of `record --lambda`: an emulator with the events; the runtime is stopped when all are answered. */
+async function lambdaWorld(eventFiles: string | string[] | undefined) {
+  const events = readEvents([eventFiles ?? []].flat());
+  const emulator = await startEmulator({ events: events.length ? events : [{}], ...fromCallerEnv() });
+  let root: number | undefined;
+  const done = emulator.results.then((r) => {
+    if (root !== undefined) {
+      try {
+        process.kill(root, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    return r;
+  });
+  return {
+    address: emulator.address,
+    env: emulator.env(),
+    events: events.length || 1,
+    watch: (pid: number) => { root = pid; },
+    finish: async () => {
+      const r = await Promise.race([done, emulator.close().then(() => emulator.results)]);
+      await emulator.close();
+      return r;
+    },
+  };
 }

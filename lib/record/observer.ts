@@ -17,9 +17,10 @@ export function observe(o: Observation, trap: Trap, d: Decided): void {
   } else if (detail.paths && (detail.access === 'read' || detail.access === 'write')) {
     for (const p of detail.paths) if (p.startsWith('/')) noteFile(o, p, detail.access);
   }
-  if (detail.address && !NOT_A_DESTINATION.test(detail.address)) {
-    if (trap.syscall === 'bind') noteBind(o, detail.address);
-    else noteConnect(o, detail.address);
+  for (const a of detail.addresses ?? (detail.address ? [detail.address] : [])) {
+    if (NOT_A_DESTINATION.test(a)) continue;
+    if (trap.syscall === 'bind') noteBind(o, a);
+    else noteConnect(o, a);
   }
 }
 

@@ -46,6 +46,12 @@ export const systemClock: Clock = {
   },
 };
 
+/** What a local run takes from the caller's environment: the function's own settings. */
+export const fromCallerEnv = (env: NodeJS.ProcessEnv = process.env): Partial<EmulatorOptions> => ({
+  ...(env._HANDLER ? { handler: env._HANDLER } : {}),
+  ...(env.LAMBDA_TASK_ROOT ? { taskRoot: env.LAMBDA_TASK_ROOT } : {}),
+});
+
 export interface EmulatorOptions {
   /** JSON values, one per invocation, handed out in order. */
   events: unknown[];

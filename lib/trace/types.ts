@@ -63,6 +63,8 @@ export interface Detail {
   readonly exec?: { readonly path: string; readonly argv: readonly string[] };
   /** Socket destination: "1.2.3.4:443", "[::1]:80", "unix:/tmp/x.sock", "unix:@abstract", "netlink", "connected peer", "AF_UNSPEC". */
   readonly address?: string;
+  /** The address and what its symlinks resolve to (UNIX paths), when they differ. */
+  readonly addresses?: readonly string[];
   /** Signal target pid and signal number. */
   readonly signal?: { readonly target: number; readonly sig: number };
 }

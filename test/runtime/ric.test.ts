@@ -16,27 +16,31 @@ const ric = join(root, 'test', '.ric', 'node_modules', 'aws-lambda-ric', 'index.
 const taskRoot = join(root, 'test', 'fixtures', 'ric');
 const skip = existsSync(ric) ? false : 'aws-lambda-ric is not installed: run scripts/install-ric.sh (it needs cmake, autoconf, automake, libtool)';
 const dir = mkdtempSync(join(tmpdir(), 'syscage-ric-'));
+/** /a/b/c → /a, /a/b: Node's module resolution looks at each. */
+const ancestors = (p: string): string[] => p.split('/').slice(1, -1).map((_, i, parts) => '/' + parts.slice(0, i + 1).join('/'));
 const profile = join(dir, 'syscage.yaml');
+// The shipped profile for such handlers, plus where this checkout keeps what Lambda keeps in
+// /var/task, /opt and /var/lang, and a secret to refuse.
 writeFileSync(profile, [
   'version: 1',
-  'default: allow',
+  'extends: [lambda-nodejs]',
   'violation: kill',
   'files:',
-  '  read: ["/**"]',
-  '  write: [/tmp/**]',
+  `  read: [${JSON.stringify(root + '/**')}, ${ancestors(root).map((a) => JSON.stringify(a)).join(', ')}, ${JSON.stringify(process.execPath)}, "/usr/bin/**"]`,
   '  deny: [/etc/shadow]',
-  'network:',
-  '  connect: []',
 ].join('\n') + '\n');
 
+const denials: string[] = [];
+
 async function invoke(events: unknown[], handler = 'index.handler', extraEnv: Record<string, string> = {}): Promise<{ results: InvocationResult[]; status: number }> {
+  denials.length = 0;
   const emulator = await startEmulator({ events, handler, taskRoot, timeoutMs: 20_000 });
   const stop = new AbortController();
   let pid: number | undefined;
   const env = { ...emulator.env(), HOME: '/tmp', SYSCAGE_PROFILE: profile, SYSCAGE_COMMAND: JSON.stringify([process.execPath, ric]), ...extraEnv };
   const running = bootstrap({
     ...defaultDeps(env),
-    log: { log: () => undefined },
+    log: { log: (_level: string, message: string) => { if (/^syscage: (denied|killed)/.test(message)) denials.push(message); } },
     supervise: (o) => supervise({ ...o, onStart: (s) => { pid = s.pid; } }),
     sleep: async () => undefined,
     stop: stop.signal,
@@ -58,6 +62,7 @@ t.test('normal responses and a handler exception', { skip }, async (t) => {
   t.equal(results[1]?.error?.errorType, 'Error', 'the exception is the invocation\'s error');
   t.match(results[1]?.error?.errorMessage, /boom 2/);
   t.same(body(results[2]), { echo: { n: 3 } });
+  t.same(denials, [], 'the shipped lambda-nodejs profile refuses nothing aws-lambda-ric and the handler need');
 });
 
 t.test('a streamed response', { skip }, async (t) => {

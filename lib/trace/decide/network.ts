@@ -137,12 +137,15 @@ function judge(trap: Trap, ctx: DecideContext, dest: Destination, use: Use, list
   if (lexical.refused) return lexical;
   const reals = realPaths(t, use === 'bind' ? 'nofollow' : 'follow', trap, ctx);
   if (isProblem(reals)) return reals.errno !== undefined ? broken(rule, reals.errno, `${trap.syscall}: ${reals.reason}`, shown) : refused(rule, `${trap.syscall}: ${reals.reason}`, shown);
+  const resolved: string[] = [];
   for (const real of reals) {
     if (real === t.lexical || isAnonymous(real)) continue;
     const r = decide(trap, { kind: 'unix', abstract: false, path: real }, `${address} (resolves to unix:${real})`, verb, list, false, shown);
     if (r.refused) return r;
+    resolved.push(`unix:${real}`);
   }
-  return lexical;
+  // Allowed: the detail also names where symlinks lead (a recording must allow both).
+  return resolved.length && !lexical.refused ? { ...lexical, detail: { ...(lexical.detail ?? shown), addresses: [address, ...resolved] } } : lexical;
 }
 
 function decide(trap: Trap, q: AddressQuery, text: string, verb: string, list: AddressList, explain: boolean, detail: Detail): CheckOutcome {
