@@ -1,7 +1,7 @@
 // `make bench`: runs the benchmarks and prints one table per topic.
 // Performance targets are checked here, never in timed tests.
 //
-//   node dist/bench/run.js [--only compile|runtime|record] [--quick]
+//   node dist/bench/run.js [--only compile|runtime|record|lambda] [--quick]
 //
 // The results also go to bench/out/latest.json (machine, options, every number).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../lib/paths.js';
 import { benchCompile, type CompileRow } from './compile.js';
+import { benchLambda, renderLambda, type LambdaRow } from './lambda.js';
 import { benchRecord, RECORD_DEFAULT_OPTIONS, RECORD_QUICK_OPTIONS, renderRecord, type RecordResults } from './record.js';
 import { benchRuntime, DEFAULT_OPTIONS, QUICK_OPTIONS, type RuntimeResults } from './runtime.js';
 import { renderRuntime } from './runtime-report.js';
@@ -17,8 +18,8 @@ import { table } from './stats.js';
 const argv = process.argv.slice(2);
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 const quick = argv.includes('--quick');
-if (only !== undefined && only !== 'compile' && only !== 'runtime' && only !== 'record') {
-  process.stderr.write('usage: node dist/bench/run.js [--only compile|runtime|record] [--quick]\n');
+if (only !== undefined && only !== 'compile' && only !== 'runtime' && only !== 'record' && only !== 'lambda') {
+  process.stderr.write('usage: node dist/bench/run.js [--only compile|runtime|record|lambda] [--quick]\n');
   process.exit(2);
 }
 
@@ -59,4 +60,10 @@ console.log(`\nload average at the end: ${loadAfter}`);
 
 const out = join(packageRoot(), 'bench', 'out');
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, load: { before: loadBefore, after: loadAfter }, quick, compile, runtime, record }, null, 2) + '\n');
+let lambda: LambdaRow[] | undefined;
+if (only === undefined || only === 'lambda') {
+  lambda = await benchLambda(quick ? 100 : 300, quick ? 1 : 3);
+  console.log('\n' + renderLambda(lambda));
+}
+
+writeFileSync(join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, load: { before: loadBefore, after: loadAfter }, quick, compile, runtime, record, lambda }, null, 2) + '\n');

@@ -1,0 +1,92 @@
+// The Lambda path: what `syscage bootstrap` (Runtime API proxy + sandbox) adds
+// to each invocation and to the cold start, against the same custom runtime
+// talking to the same local Runtime API emulator directly, in the same run.
+// The runtime is test/fixtures/invoke/echo-runtime.py (a new connection per
+// request, as simple runtimes do).
+import { spawn } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../lib/paths.js';
+import { bootstrap, defaultDeps } from '../lib/runtime/bootstrap.js';
+import { startEmulator, type InvocationResult } from '../lib/runtime/emulator.js';
+import { supervise } from '../lib/trace/supervisor.js';
+import { table } from './stats.js';
+
+export interface LambdaRow { mode: string; p50: number; p99: number; coldMs: number; n: number }
+
+const PY = '/usr/bin/python3';
+const runtime = () => join(packageRoot(), 'test', 'fixtures', 'invoke', 'echo-runtime.py');
+/** Sub-millisecond timestamps for the emulator (Date.now() has 1 ms steps). */
+const fineClock = {
+  now: () => performance.timeOrigin + performance.now(),
+  schedule: (ms: number, cb: () => void) => {
+    const t = setTimeout(cb, ms);
+    return () => clearTimeout(t);
+  },
+};
+
+const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+
+async function bare(n: number): Promise<{ results: InvocationResult[]; coldMs: number }> {
+  const emulator = await startEmulator({ events: Array.from({ length: n }, (_, i) => ({ n: i })), timeoutMs: 60_000, clock: fineClock });
+  const t0 = performance.now();
+  const child = spawn(PY, [runtime()], { env: emulator.env(), stdio: 'ignore' });
+  const results = await emulator.results;
+  const coldMs = performance.now() - t0 - (results[0]?.durationMs ?? 0);
+  child.kill('SIGTERM');
+  await emulator.close();
+  return { results, coldMs };
+}
+
+async function sandboxed(n: number): Promise<{ results: InvocationResult[]; coldMs: number }> {
+  const emulator = await startEmulator({ events: Array.from({ length: n }, (_, i) => ({ n: i })), timeoutMs: 60_000, clock: fineClock });
+  const dir = mkdtempSync(join(tmpdir(), 'syscage-bench-lambda-'));
+  const profile = join(dir, 'syscage.yaml');
+  writeFileSync(profile, 'version: 1\ndefault: allow\nfiles:\n  read: ["/**"]\nnetwork:\n  connect: []\n');
+  const stop = new AbortController();
+  let pid: number | undefined;
+  const env = { ...emulator.env(), SYSCAGE_PROFILE: profile, SYSCAGE_COMMAND: JSON.stringify([PY, runtime()]) };
+  const t0 = performance.now();
+  const running = bootstrap({
+    ...defaultDeps(env),
+    log: { log: () => undefined },
+    supervise: (o) => supervise({ ...o, onStart: (s) => { pid = s.pid; } }),
+    stop: stop.signal,
+  });
+  const results = await emulator.results;
+  const coldMs = performance.now() - t0 - (results[0]?.durationMs ?? 0);
+  stop.abort();
+  if (pid !== undefined) try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+  await running;
+  await emulator.close();
+  return { results, coldMs };
+}
+
+export async function benchLambda(n = 300, rounds = 3): Promise<LambdaRow[]> {
+  const rows: LambdaRow[] = [];
+  for (const [mode, run] of [['runtime alone', bare], ['behind syscage bootstrap', sandboxed]] as const) {
+    const durations: number[] = [];
+    const colds: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const { results, coldMs } = await run(n);
+      // The first invocation includes the runtime's warm-up: leave it out of the per-invocation numbers.
+      durations.push(...results.slice(1).map((x) => x.durationMs));
+      colds.push(coldMs);
+    }
+    rows.push({ mode, p50: q(durations, 0.5), p99: q(durations, 0.99), coldMs: q(colds, 0.5), n: durations.length });
+  }
+  return rows;
+}
+
+export function renderLambda(rows: LambdaRow[]): string {
+  const [a, b] = rows;
+  const lines = [
+    '## Lambda path (echo runtime, local Runtime API emulator; per invocation = /next handed out → response received)',
+    '',
+    table(['mode', 'invocations', 'p50 ms', 'p99 ms', 'cold start ms (start → first /next)'],
+      rows.map((r) => [r.mode, String(r.n), r.p50.toFixed(2), r.p99.toFixed(2), r.coldMs.toFixed(0)])),
+  ];
+  if (a && b) lines.push('', `syscage adds ${(b.p50 - a.p50).toFixed(2)} ms at p50 and ${(b.p99 - a.p99).toFixed(2)} ms at p99 per invocation, and ${(b.coldMs - a.coldMs).toFixed(0)} ms to the cold start.`);
+  return lines.join('\n');
+}
