@@ -3,7 +3,7 @@
 // bad events refused before anything starts.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../lib/paths.js';
@@ -46,4 +46,20 @@ t.test('an event that is not JSON: one line, exit 2, nothing started', async (t)
   t.equal(r.status, 2);
   t.match(r.stderr, /^syscage: event .*bad\.json is not JSON: [^\n]*\n$/);
   t.notOk(existsSync(marker), 'the runtime never started');
+});
+
+t.test('record --lambda, then invoke with the recorded profile: the same answers, nothing refused', { skip: existsSync(python) ? false : `${python} is not installed` }, async (t) => {
+  const e1 = write('r1.json', '{"n": 1}');
+  const out = join(dir, 'recorded.yaml');
+  const home = { HOME: '/tmp' };
+  const rec = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, join(root, 'bin', 'syscage'), 'record', '--lambda', '-o', out, '--event', e1, '--', python, runtime],
+    { env: { ...env, ...home }, encoding: 'utf8', timeout: 30_000 });
+  t.equal(rec.status, 0, 'recorded', { stderr: rec.stderr });
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, join(root, 'bin', 'syscage'), 'invoke', '--profile', out, '--event', e1, '--', python, runtime],
+    { env: { ...env, ...home }, encoding: 'utf8', timeout: 30_000 });
+  t.equal(r.status, 0, 'invoked', { stderr: r.stderr });
+  t.same(JSON.parse(r.stdout), { echo: { n: 1 } });
+  const refused = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { syscage?: unknown }).filter((l) => l.syscage);
+  t.same(refused, [], 'the recorded profile refuses nothing the runtime does');
+  t.notMatch(readFileSync(out, 'utf8'), /127\.0\.0\.1/, 'the local Runtime API is not in the profile');
 });
