@@ -131,10 +131,14 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
 
     if (!initDone) return fatalInit(errorType, `syscage: during init, ${what}`);
     if (inFlight) {
-      await proxy.postInvocationError(inFlight.requestId, { errorType, errorMessage: `syscage: ${what}` }).catch(async (e: Error & { code?: string }) => {
-        log.log('ERROR', `cannot report the invocation error: ${e.message}`);
-        if (e.code === 'ERR_RUNTIME_API_500') throw e;
-      });
+      try {
+        await proxy.postInvocationError(inFlight.requestId, { errorType, errorMessage: `syscage: ${what}` });
+      } catch (e) {
+        // A 500 from the Runtime API means the environment is broken: exit, as every runtime does.
+        log.log('FATAL', `syscage: cannot report the invocation error: ${(e as Error).message}`);
+        await proxy.close();
+        return 1;
+      }
       requestId.set(undefined);
       served++;
     }
