@@ -70,7 +70,15 @@ export const invoke: Command<Args> = {
     let root: number | undefined;
     const deps = {
       ...defaultDeps(env),
-      supervise: (o: SuperviseOptions) => supervise({ ...o, audit: args.audit, onStart: (s) => { root = s.pid; } }),
+      supervise: (o: SuperviseOptions) => supervise({
+        ...o,
+        audit: args.audit,
+        onStart: (s) => {
+          root = s.pid;
+          // A handler (re)started after the last event was answered has nothing to serve.
+          if (stop.signal.aborted) process.kill(s.pid, 'SIGTERM');
+        },
+      }),
       stop: stop.signal,
     };
     const serving = bootstrap(deps);

@@ -100,6 +100,10 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
   const handlerEnv = { ...env, AWS_LAMBDA_RUNTIME_API: proxy.address };
   let crashes = 0;
   for (;;) {
+    if (deps.stop?.aborted) {
+      await proxy.close();
+      return 0;
+    }
     const before = served;
     let result: SuperviseResult;
     try {

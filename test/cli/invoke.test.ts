@@ -63,3 +63,12 @@ t.test('record --lambda, then invoke with the recorded profile: the same answers
   t.same(refused, [], 'the recorded profile refuses nothing the runtime does');
   t.notMatch(readFileSync(out, 'utf8'), /127\.0\.0\.1/, 'the local Runtime API is not in the profile');
 });
+
+t.test('the last event kills the handler: invoke reports it and ends (no handler left waiting)', { skip: existsSync(python) ? false : `${python} is not installed` }, async (t) => {
+  const kill = write('kill.yaml', 'version: 1\ndefault: allow\nviolation: kill\nfiles:\n  read: ["/**"]\n  deny: [/etc/shadow]\n');
+  const secret = write('secret.json', '{"secret": true}');
+  const r = syscage('invoke', '--profile', kill, '--event', secret, '--', python, runtime);
+  t.equal(r.signal, null, 'ended by itself, not by the test\'s timeout');
+  t.equal(r.status, 1, 'an invocation failed');
+  t.match(r.stderr, /failed \(error\): Runtime\.SyscallViolation: .*openat \/etc\/shadow/);
+});
