@@ -5,9 +5,9 @@
 // or error (stderr). Exit 0 when every invocation succeeded, 1 when one failed.
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { fromCallerEnv, startEmulator, type InvocationResult } from '../runtime/emulator.js';
-import { bootstrap, defaultDeps } from '../runtime/bootstrap.js';
-import { PreparedTracer, supervise, type SuperviseOptions } from '../trace/supervisor.js';
+import { fromCallerEnv } from '../runtime/emulator.js';
+import { serveLocally } from '../runtime/local.js';
+import { PreparedTracer } from '../trace/supervisor.js';
 import { loadForCommand, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 
@@ -57,43 +57,17 @@ export const invoke: Command<Args> = {
     }
     const command = (args['--'] ?? []).map(String);
     await prepared.cancel();
-    const emulator = await startEmulator({ events, ...fromCallerEnv() });
-    // As in Lambda: the bootstrap (Runtime API proxy + sandboxed handler) between the API and the runtime.
-    const env = {
-      ...emulator.env(),
-      SYSCAGE_PROFILE: args.profile,
-      SYSCAGE_COMMAND: JSON.stringify(command),
-      // The log format is the caller's choice, as it is a function's configuration in Lambda.
-      ...Object.fromEntries(['AWS_LAMBDA_LOG_FORMAT', 'AWS_LAMBDA_LOG_LEVEL'].filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
-    };
-    const stop = new AbortController();
-    let root: number | undefined;
-    const deps = {
-      ...defaultDeps(env),
-      supervise: (o: SuperviseOptions) => supervise({
-        ...o,
-        audit: args.audit,
-        onStart: (s) => {
-          root = s.pid;
-          // A handler (re)started after the last event was answered has nothing to serve.
-          if (stop.signal.aborted) process.kill(s.pid, 'SIGTERM');
-        },
-      }),
-      stop: stop.signal,
-    };
-    const serving = bootstrap(deps);
-    // Every event answered (or the bootstrap gave up): stop the handler waiting on /next.
-    const results: InvocationResult[] = await Promise.race([emulator.results, serving.then(() => emulator.close()).then(() => emulator.results)]);
-    stop.abort();
-    if (root !== undefined) {
-      try {
-        process.kill(root, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
-    await serving;
-    await emulator.close();
+    // As in Lambda: the bootstrap (Runtime API proxy + sandbox) between the API and the runtime.
+    const { results } = await serveLocally({
+      emulator: { events, ...fromCallerEnv() },
+      env: {
+        SYSCAGE_PROFILE: args.profile,
+        SYSCAGE_COMMAND: JSON.stringify(command),
+        // The log format is the caller's choice, as it is a function's configuration in Lambda.
+        ...Object.fromEntries(['AWS_LAMBDA_LOG_FORMAT', 'AWS_LAMBDA_LOG_LEVEL'].filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
+      },
+      audit: args.audit,
+    });
     let failed = events.length - results.length;
     for (const r of results) {
       if (r.ok) {

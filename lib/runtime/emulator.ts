@@ -97,6 +97,8 @@ export interface InvocationResult {
   trailers?: Record<string, string>;
   streamed: boolean;
   durationMs: number;
+  /** When /next handed this invocation out (the emulator's clock, ms). */
+  handedOutAt: number;
 }
 
 export interface Emulator {
@@ -236,11 +238,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     resolveResults(done.filter((r): r is InvocationResult => r !== undefined));
   }
 
-  function settle(inv: Invoke, result: Omit<InvocationResult, 'requestId' | 'event' | 'durationMs'>): void {
+  function settle(inv: Invoke, result: Omit<InvocationResult, 'requestId' | 'event' | 'durationMs' | 'handedOutAt'>): void {
     inv.settled = true;
     inv.cancelTimer();
     if (current === inv) current = undefined;
-    done[inv.index] = { requestId: inv.requestId, event: inv.event, durationMs: clock.now() - inv.startedAt, ...result };
+    done[inv.index] = { requestId: inv.requestId, event: inv.event, durationMs: clock.now() - inv.startedAt, handedOutAt: inv.startedAt, ...result };
     if (done.every((r) => r !== undefined)) finish();
   }
 
@@ -420,6 +422,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         ok: false,
         status: 'init-error',
         error,
+        handedOutAt: clock.now(), // never handed out: the init error answers it now
         ...(functionErrorType !== undefined ? { functionErrorType } : {}),
         headers,
         streamed: false,

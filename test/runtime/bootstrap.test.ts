@@ -6,9 +6,8 @@ import t from 'tap';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootstrap, defaultDeps, handlerCommand } from '../../lib/runtime/bootstrap.js';
-import { startEmulator } from '../../lib/runtime/emulator.js';
-import { supervise } from '../../lib/trace/supervisor.js';
+import { handlerCommand } from '../../lib/runtime/bootstrap.js';
+import { serveLocally } from '../../lib/runtime/local.js';
 import { packageRoot } from '../../lib/paths.js';
 
 const python = '/usr/bin/python3';
@@ -21,31 +20,21 @@ const write = (name: string, text: string) => {
 };
 
 async function serve(profileText: string | undefined, events: unknown[], extraEnv: Record<string, string> = {}) {
-  const emulator = await startEmulator({ events });
-  const stop = new AbortController();
-  let root: number | undefined;
   const lines: string[] = [];
-  const env = {
-    ...emulator.env(),
-    PATH: '/usr/bin:/bin',
-    SYSCAGE_PROFILE: profileText === undefined ? join(dir, 'missing.yaml') : write(`p${Math.random()}.yaml`, profileText),
-    SYSCAGE_COMMAND: JSON.stringify([python, runtime]),
-    AWS_LAMBDA_LOG_FORMAT: 'JSON',
-    ...extraEnv,
-  };
-  const deps = {
-    ...defaultDeps(env),
-    log: { log: (level: string, message: string, fields?: Record<string, unknown>, requestId?: string) => lines.push(JSON.stringify({ level, message, requestId, ...fields })) },
-    supervise: (o: Parameters<typeof supervise>[0]) => supervise({ ...o, onStart: (s) => { root = s.pid; } }),
-    sleep: async () => undefined,
-    stop: stop.signal,
-  };
-  const running = bootstrap(deps);
-  const results = await Promise.race([emulator.results, running.then(() => emulator.close()).then(() => emulator.results)]);
-  stop.abort();
-  if (root !== undefined) try { process.kill(root, 'SIGTERM'); } catch { /* gone */ }
-  const status = await running;
-  await emulator.close();
+  const { results, status } = await serveLocally({
+    emulator: { events },
+    env: {
+      PATH: '/usr/bin:/bin',
+      SYSCAGE_PROFILE: profileText === undefined ? join(dir, 'missing.yaml') : write(`p${Math.random()}.yaml`, profileText),
+      SYSCAGE_COMMAND: JSON.stringify([python, runtime]),
+      AWS_LAMBDA_LOG_FORMAT: 'JSON',
+      ...extraEnv,
+    },
+    deps: {
+      log: { log: (level: string, message: string, fields?: Record<string, unknown>, requestId?: string) => lines.push(JSON.stringify({ level, message, requestId, ...fields })) },
+      sleep: async () => undefined,
+    },
+  });
   return { results, status, lines };
 }
 

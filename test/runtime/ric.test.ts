@@ -6,9 +6,8 @@ import t from 'tap';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootstrap, defaultDeps } from '../../lib/runtime/bootstrap.js';
-import { startEmulator, type InvocationResult } from '../../lib/runtime/emulator.js';
-import { supervise } from '../../lib/trace/supervisor.js';
+import type { InvocationResult } from '../../lib/runtime/emulator.js';
+import { serveLocally } from '../../lib/runtime/local.js';
 import { packageRoot } from '../../lib/paths.js';
 
 const root = packageRoot();
@@ -34,23 +33,14 @@ const denials: string[] = [];
 
 async function invoke(events: unknown[], handler = 'index.handler', extraEnv: Record<string, string> = {}): Promise<{ results: InvocationResult[]; status: number }> {
   denials.length = 0;
-  const emulator = await startEmulator({ events, handler, taskRoot, timeoutMs: 20_000 });
-  const stop = new AbortController();
-  let pid: number | undefined;
-  const env = { ...emulator.env(), HOME: '/tmp', SYSCAGE_PROFILE: profile, SYSCAGE_COMMAND: JSON.stringify([process.execPath, ric]), ...extraEnv };
-  const running = bootstrap({
-    ...defaultDeps(env),
-    log: { log: (_level: string, message: string) => { if (/^syscage: (denied|killed)/.test(message)) denials.push(message); } },
-    supervise: (o) => supervise({ ...o, onStart: (s) => { pid = s.pid; } }),
-    sleep: async () => undefined,
-    stop: stop.signal,
+  return serveLocally({
+    emulator: { events, handler, taskRoot, timeoutMs: 20_000 },
+    env: { HOME: '/tmp', SYSCAGE_PROFILE: profile, SYSCAGE_COMMAND: JSON.stringify([process.execPath, ric]), ...extraEnv },
+    deps: {
+      log: { log: (_level: string, message: string) => { if (/^syscage: (denied|killed)/.test(message)) denials.push(message); } },
+      sleep: async () => undefined,
+    },
   });
-  const results = await Promise.race([emulator.results, running.then(() => emulator.close()).then(() => emulator.results)]);
-  stop.abort();
-  if (pid !== undefined) try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
-  const status = await running;
-  await emulator.close();
-  return { results, status };
 }
 
 const body = (r: InvocationResult | undefined): unknown => JSON.parse(r?.body?.toString() ?? 'null');
