@@ -79,6 +79,7 @@ const ptraceFn = libc.func('long ptrace(long request, long pid, uintptr_t addr, 
 const waitpidFn = libc.func('int waitpid(int pid, uintptr_t status, int options)');
 const processVmReadvFn = libc.func('intptr_t process_vm_readv(int pid, uintptr_t local, unsigned long liovcnt, uintptr_t remote, unsigned long riovcnt, unsigned long flags)');
 const killFn = libc.func('int kill(int pid, int sig)');
+const schedYieldFn = libc.func('int sched_yield(void)');
 
 /** ptrace(request, pid, addr, data); errno is 0 when the call succeeded. */
 export function ptrace(request: number, pid: number, addr: number | bigint, data: number | bigint): CResult {
@@ -98,6 +99,11 @@ export function processVmReadv(pid: number, local: number, liovcnt: number, remo
 
 export function kill(pid: number, sig: number): CResult {
   return result(killFn(pid, sig));
+}
+
+/** sched_yield(2): let a task waiting for this CPU run (cannot fail on Linux). */
+export function schedYield(): void {
+  schedYieldFn();
 }
 
 // ---- file descriptors and exec (stage-2, lib/native/process.ts) ----

@@ -13,6 +13,7 @@ import * as ffi from './ffi.js';
 export const PTRACE_PEEKUSER = 3;
 export const PTRACE_POKEUSER = 6;
 export const PTRACE_CONT = 7;
+export const PTRACE_SYSCALL = 24;
 export const PTRACE_GETREGS = 12;
 export const PTRACE_SETREGS = 13;
 export const PTRACE_GETREGSET = 0x4204;
@@ -24,6 +25,7 @@ export const PTRACE_GETEVENTMSG = 0x4201;
 export const PTRACE_GET_SYSCALL_INFO = 0x420e;
 
 // PTRACE_SEIZE options.
+export const PTRACE_O_TRACESYSGOOD = 1 << 0;
 export const PTRACE_O_TRACEFORK = 1 << 1;
 export const PTRACE_O_TRACEVFORK = 1 << 2;
 export const PTRACE_O_TRACECLONE = 1 << 3;
@@ -39,9 +41,13 @@ export const PTRACE_EVENT_EXEC = 4;
 export const PTRACE_EVENT_SECCOMP = 7;
 export const PTRACE_EVENT_STOP = 128;
 
-/** What the supervisor asks for on every tracee (children inherit it through the fork events). */
+/**
+ * What the supervisor asks for on every tracee (children inherit it through the fork events).
+ * TRACESYSGOOD marks the syscall-exit stops it asks for while it holds the sandbox still
+ * (lib/trace/quiesce.ts) with SIGTRAP|0x80, so they cannot be mistaken for a real SIGTRAP.
+ */
 export const SEIZE_OPTIONS =
-  PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
+  PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
 
 const ESRCH = errnoNumber('ESRCH')!;
 
@@ -62,6 +68,25 @@ export function cont(tid: number, sig = 0): boolean {
   const r = ffi.ptrace(PTRACE_CONT, tid, 0, sig);
   if (r.errno === ESRCH) return false;
   check(`ptrace(PTRACE_CONT, ${tid})`, r);
+  return true;
+}
+
+/** Resume a stopped tracee until its current syscall's exit (PTRACE_SYSCALL). False when it is gone. */
+export function resumeToExit(tid: number): boolean {
+  const r = ffi.ptrace(PTRACE_SYSCALL, tid, 0, 0);
+  if (r.errno === ESRCH) return false;
+  check(`ptrace(PTRACE_SYSCALL, ${tid})`, r);
+  return true;
+}
+
+/**
+ * Make a running tracee stop (PTRACE_INTERRUPT): it stops before it runs another user-space
+ * instruction, and a blocking call it is in is interrupted and restarted after. False when gone.
+ */
+export function interrupt(tid: number): boolean {
+  const r = ffi.ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+  if (r.errno === ESRCH) return false;
+  check(`ptrace(PTRACE_INTERRUPT, ${tid})`, r);
   return true;
 }
 

@@ -26,8 +26,13 @@ export interface Waited { readonly pid: number; readonly status: number }
  * are no children left (ECHILD); retries on EINTR.
  */
 export function waitAny(options = __WALL | __WNOTHREAD): Waited | undefined {
+  return waitFor(-1, options);
+}
+
+/** waitpid for one task (or -1: any); undefined on ECHILD (no such child, or none left). */
+export function waitFor(pid: number, options = __WALL | __WNOTHREAD): Waited | undefined {
   for (;;) {
-    const r = ffi.waitpid(-1, statusAddr, options);
+    const r = ffi.waitpid(pid, statusAddr, options);
     if (r.errno === EINTR) continue;
     if (r.errno === ECHILD) return undefined;
     if (r.errno !== 0) throw new NativeError('waitpid', r.errno);
@@ -35,6 +40,9 @@ export function waitAny(options = __WALL | __WNOTHREAD): Waited | undefined {
     return { pid: Number(r.ret), status: status.readInt32LE(0) };
   }
 }
+
+/** Give the CPU to whatever waits for it (sched_yield): the task we wait for, on a busy machine. */
+export const yieldCpu = (): void => ffi.schedYield();
 
 // The status word (sys/wait.h; ptrace(2) for the event bits).
 export const exited = (s: number): boolean => (s & 0x7f) === 0;

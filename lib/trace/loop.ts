@@ -5,13 +5,14 @@ import { existsSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { AUDIT_ARCH, syscallTable } from '../arch/index.js';
 import { auditEvent, humanLine } from '../audit/event.js';
-import { closeFd, ptrace, waitAny } from '../native/index.js';
+import { closeFd, ptrace, waitAny, waitFor, yieldCpu } from '../native/index.js';
+import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { encodeRequest } from '../launch/request.js';
 import { emptyObservation } from '../record/observation.js';
 import { observe } from '../record/observer.js';
 import { compileMatchers, decide } from './decide/index.js';
 import type { FromTracer, TracerStart } from './messages.js';
-import { exeOf, pgidOf, pidOfPidfd, ppidOf, tgidOf } from './proc.js';
+import { exeOf, pgidOf, pidOfPidfd, ppidOf, stateOf, tgidOf } from './proc.js';
 import { Tracer, type Ops } from './tracer.js';
 import { SharedText } from './shared-text.js';
 import { forgetRoot, realpath, traceeView } from './view.js';
@@ -32,7 +33,18 @@ const ops: Ops = {
     forgetRoot(pid);
     return exeOf(pid);
   },
+  interrupt: (tid) => ptrace.interrupt(tid),
+  resumeToExit: (tid) => ptrace.resumeToExit(tid),
+  poll: (tid) => {
+    const w = waitFor(tid, WNOHANG | __WALL | __WNOTHREAD);
+    return w === undefined ? undefined : w.pid === 0 ? 'none' : w;
+  },
+  state: stateOf,
+  yield: yieldCpu,
+  pause: (ms) => Atomics.wait(nap, 0, 0, ms),
+  now: () => performance.now(),
 };
+const nap = new Int32Array(new SharedArrayBuffer(4));
 
 /** Calls after which a process's root directory may have changed. */
 const CHANGES_ROOT: ReadonlySet<string> = new Set(['chroot', 'pivot_root', 'setns', 'unshare']);
@@ -107,8 +119,6 @@ export function trace(
     const w = waitAny();
     if (!w) break;
     t.handle(w.pid, w.status);
-    // The command is done: what it left behind does not run on after it.
-    if (t.exit && w.pid === pid) t.killAll();
   }
   if (observation) {
     observation.forks = t.counts.processes ?? 0;

@@ -26,6 +26,16 @@ export function readlink(path: string): string | undefined {
 
 export const exeOf = (pid: number): string | undefined => readlink(`/proc/${pid}/exe`);
 
+/** A task's state letter (/proc/TID/stat field 3: R running, S sleeping, D uninterruptible, t traced...). */
+export function stateOf(tid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${tid}/stat`, 'latin1');
+    return stat.charAt(stat.lastIndexOf(')') + 2) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Process group of a process (/proc/PID/stat field 5, after the parenthesised command name). */
 export function pgidOf(pid: number): number | undefined {
   try {

@@ -14,6 +14,7 @@
 import type { Arch } from '../arch/index.js';
 import type { TrapEntry } from '../compile/plan.js';
 import type { Decided } from './decide/index.js';
+import { hold, runAlone, type HoldOps, type Taken } from './hold.js';
 import type { Trap } from './types.js';
 
 // Wait-status decoding (sys/wait.h).
@@ -23,6 +24,9 @@ const STOPPED = (s: number) => (s & 0xff) === 0x7f;
 
 const SIGKILL = 9;
 const SIGTRAP = 5;
+/** A syscall stop under PTRACE_O_TRACESYSGOOD: only the hold's PTRACE_SYSCALL asks for one. */
+const SYSCALL_STOP = SIGTRAP | 0x80;
+const EINTR = 4;
 const SIGSTOP = 19;
 const SIGTSTP = 20;
 const SIGTTIN = 21;
@@ -37,7 +41,7 @@ const EVENT_STOP = 128;
 const INFO_SECCOMP = 3;
 
 /** What the tracer needs from the kernel; worker.ts implements it with lib/native. */
-export interface Ops {
+export interface Ops extends HoldOps {
   syscallInfo(tid: number): { op: number; arch: number; nr: number; args: bigint[]; retData: number } | undefined;
   eventMsg(tid: number): number;
   cont(tid: number, sig?: number): boolean;
@@ -106,6 +110,11 @@ export class Tracer {
   private phase: Phase = 'stage2';
   private rootExit: RootExit | undefined;
   private readonly policyKills = new Map<number, Verdict>();
+  /** A vfork child → the thread blocked in vfork until the child execs or exits (it cannot be stopped meanwhile). */
+  private readonly vforks = new Map<number, number>();
+  /** Statuses taken from the kernel but not handled yet (while the sandbox was held). */
+  private readonly backlog: Taken[] = [];
+  private draining = false;
   /** Counts by decision, for the summary line. */
   readonly counts = { traps: 0, allowed: 0, logged: 0, denied: 0, killed: 0, processes: 0, threads: 0 };
 
@@ -131,8 +140,19 @@ export class Tracer {
   /** Is this pid or tid a process or thread inside the sandbox? */
   isTracee = (id: number): boolean => this.procs.has(id) || this.tasks.has(id);
 
-  /** One waitpid result. */
+  /** One waitpid result (and whatever was taken from the kernel while handling it). */
   handle(tid: number, status: number): void {
+    this.backlog.push([tid, status]);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.backlog.shift(); next; next = this.backlog.shift()) this.step(next[0], next[1]);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private step(tid: number, status: number): void {
     if (EXITED(status) || SIGNALED(status)) return this.gone(tid, status);
     if (!STOPPED(status)) return;
     const sig = (status >> 8) & 0xff;
@@ -149,6 +169,11 @@ export class Tracer {
         else this.d.ops.cont(tid, 0);
         return;
       case 0:
+        // The exit stop of a call that ran alone (hold.ts): nothing to do but go on.
+        if (sig === SYSCALL_STOP) {
+          this.d.ops.cont(tid, 0);
+          return;
+        }
         // Signal-delivery stop: deliver it. (SIGTRAP here is a real one, e.g. from a debugger trap.)
         this.d.ops.cont(tid, sig === SIGTRAP && this.phase === 'stage2' ? 0 : sig);
         return;
@@ -171,9 +196,10 @@ export class Tracer {
     if (!this.procs.has(pid)) this.procs.set(pid, { ppid: this.d.ops.ppid(pid), exe: this.d.ops.exe(pid) });
   }
 
-  private newChild(tid: number, _event: number): void {
+  private newChild(tid: number, event: number): void {
     const child = this.d.ops.eventMsg(tid);
     if (child > 0) this.know(child);
+    if (child > 0 && event === EVENT_VFORK) this.vforks.set(child, tid);
     this.d.ops.cont(tid, 0);
   }
 
@@ -182,6 +208,8 @@ export class Tracer {
     const former = this.d.ops.eventMsg(tid);
     if (former !== tid) this.tasks.delete(former);
     const pid = this.tasks.get(tid)?.pid ?? tid;
+    this.vforks.delete(tid);
+    this.vforks.delete(former);
     const proc = this.procs.get(pid) ?? {};
     proc.exe = this.d.ops.exe(pid);
     this.procs.set(pid, proc);
@@ -192,6 +220,7 @@ export class Tracer {
   private gone(tid: number, status: number): void {
     const task = this.tasks.get(tid);
     this.tasks.delete(tid);
+    this.vforks.delete(tid);
     const pid = task?.pid ?? tid;
     if (tid !== pid) return; // a thread; the process lives on
     this.procs.delete(pid);
@@ -199,6 +228,8 @@ export class Tracer {
     this.policyKills.delete(pid);
     if (pid === this.root) {
       this.rootExit = EXITED(status) ? { code: (status >> 8) & 0xff } : { signal: status & 0x7f, policyKill: killed };
+      // The command is done: what it left behind does not run on after it.
+      this.killAll();
     }
   }
 
@@ -226,9 +257,13 @@ export class Tracer {
     }
     this.counts.traps++;
     const trap: Trap = { tid, pid, arch: this.d.arch, nr: info.nr, syscall: this.d.syscallName(info.nr), args: info.args, entry };
-    const decision = this.d.decide(trap);
+    // Hold the rest of the sandbox still while this call is read, decided and made (hold.ts).
+    const others = this.mustHold(entry) ? this.others(tid) : [];
+    const held = others.length > 0 ? hold(ops, others) : undefined;
+    const decision = held?.stragglers.length ? this.notHeld(held.stragglers) : this.d.decide(trap);
     const proc = this.procs.get(pid);
     const verdict: Verdict = { trap, decision, tracee: { pid, ppid: proc?.ppid, exe: proc?.exe }, enforced: !this.d.audit };
+    if (held) this.backlog.push(...held.taken);
 
     if (decision.action === 'allow') {
       if (decision.log) {
@@ -237,7 +272,8 @@ export class Tracer {
       } else {
         this.counts.allowed++;
       }
-      ops.cont(tid, 0);
+      if (held) this.backlog.push(...runAlone(ops, tid, (other) => this.tasks.get(other)?.pid === pid));
+      else ops.cont(tid, 0);
       return;
     }
     this.d.report(verdict);
@@ -255,6 +291,33 @@ export class Tracer {
     this.counts.killed++;
     this.policyKills.set(pid, verdict);
     ops.kill(pid, SIGKILL);
+  }
+
+  /**
+   * Must the sandbox hold still for this call? When the decision reads the
+   * tracee's memory or the filesystem (files, exec, network checks) and will
+   * be enforced. A call the profile refuses outright reads nothing that
+   * matters, and signal checks read only registers.
+   */
+  private mustHold(entry: TrapEntry): boolean {
+    return !this.d.audit && !entry.refuse && entry.checks.some((c) => c !== 'signal');
+  }
+
+  /** Every other task that could run: not one already stopped with its status waiting here, not one blocked in vfork. */
+  private others(tid: number): number[] {
+    const waiting = new Set(this.backlog.map(([t]) => t));
+    const inVfork = new Set(this.vforks.values());
+    return [...this.tasks.keys()].filter((t) => t !== tid && !waiting.has(t) && !inVfork.has(t));
+  }
+
+  /** Some task did not stop in time: the call cannot be checked safely; refuse it (a retry will do). */
+  private notHeld(stragglers: readonly number[]): Decided {
+    return {
+      action: 'deny',
+      errno: EINTR,
+      rule: { what: 'built-in: the sandbox must hold still while a call is checked' },
+      reason: `task${stragglers.length > 1 ? 's' : ''} ${stragglers.join(', ')} did not stop within the hold timeout (blocked in the kernel); refused with EINTR`,
+    };
   }
 
   /** The root is gone: nothing else may run on unsupervised. */

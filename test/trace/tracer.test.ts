@@ -28,6 +28,14 @@ function harness(decision: (nr: number) => Decided, audit = false) {
     tgid: (tid) => (tid === 101 ? ROOT : tid),
     ppid: () => ROOT,
     exe: (pid) => `/bin/prog${pid}`,
+    // No other task is ever held here: test/trace/hold.test.ts covers holding.
+    interrupt: (tid) => { calls.push(`interrupt ${tid}`); return false; },
+    resumeToExit: (tid) => { calls.push(`resume-to-exit ${tid}`); return true; },
+    poll: () => undefined,
+    state: () => undefined,
+    yield: () => {},
+    pause: () => {},
+    now: () => 0,
   };
   const traps: TrapEntry[] = [{ id: 0, checks: ['files'], then: 'allow', origin: { what: 'files' } }];
   const reports: Verdict[] = [];

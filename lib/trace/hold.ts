@@ -1,0 +1,124 @@
+// Holding the sandbox still while one call is checked and made (TOCTOU).
+//
+// The supervisor reads a path or an address from the tracee's memory at the
+// seccomp stop; the kernel reads it again when the call goes on. Anything
+// else in the sandbox that runs in between could rewrite that memory (another
+// thread, or a process sharing the page) or swap a symlink on the path. So,
+// for a call whose decision rests on such memory or on the filesystem:
+//
+//   1. hold: every other task of the sandbox is stopped (PTRACE_INTERRUPT) and
+//      seen stopped (waitpid) before the supervisor reads anything;
+//   2. the call is decided on what cannot change any more;
+//   3. run alone: an allowed call is resumed to its syscall-exit stop
+//      (PTRACE_SYSCALL) while the others stay stopped — by then the kernel
+//      has copied the path or address and finished the walk;
+//   4. release: the others' stops are handled as if they had just arrived.
+//
+// A stopped task runs no instruction and makes no syscall progress, and a
+// stop only happens at a syscall boundary or signal delivery, where a task
+// holds no kernel lock: the held tasks cannot block the call that runs alone.
+//
+// Two waits end the hold early, both after the kernel has taken the
+// arguments: the call sleeping interruptibly (state S: a FIFO waiting for its
+// writer, a connect waiting for the handshake, a send waiting for room),
+// because one of the held tasks may be what it waits for; and, for execve,
+// the new image's first stop. A task blocked in vfork until its child execs
+// cannot run either, and cannot be stopped: it is left alone.
+//
+// Cost: one interrupt, one wait and one resume per other task, plus the
+// caller's exit stop — only for checked calls, and only when the sandbox has
+// more than one task. See bench/ for the numbers.
+
+/** The kernel access holding needs (worker.ts: lib/native; tests: a script). */
+export interface HoldOps {
+  /** PTRACE_INTERRUPT; false when the task is gone. */
+  interrupt(tid: number): boolean;
+  /** PTRACE_SYSCALL: resume to the syscall-exit stop; false when the task is gone. */
+  resumeToExit(tid: number): boolean;
+  /** waitpid(tid or -1, WNOHANG|__WALL): a status, 'none' when nothing changed, undefined when no such child. */
+  poll(tid: number): { pid: number; status: number } | 'none' | undefined;
+  /** The task's state letter (/proc/TID/stat: R, S, D, t...), undefined when it is gone. */
+  state(tid: number): string | undefined;
+  /** Let another task have this CPU (sched_yield). */
+  yield(): void;
+  /** Sleep this many milliseconds (fractions allowed). */
+  pause(ms: number): void;
+  now(): number;
+}
+
+/** A status taken from the kernel while holding, to be handled as if it had just arrived. */
+export type Taken = readonly [tid: number, status: number];
+
+export interface Held {
+  /** Statuses of the held tasks (their stops, or their deaths), in the order they were taken. */
+  readonly taken: Taken[];
+  /** Tasks that did not stop in time; the call must not go on. */
+  readonly stragglers: number[];
+}
+
+/** How long a task may take to stop before the call is refused (a task stuck in D state: NFS, disk). */
+export const HOLD_TIMEOUT_MS = 2000;
+
+const EXITED_OR_KILLED = (s: number): boolean => (s & 0x7f) !== 0x7f;
+
+/** Stop every task in `others` and wait until each is seen stopped (or gone). */
+export function hold(ops: HoldOps, others: readonly number[]): Held {
+  const taken: Taken[] = [];
+  const pending = new Set<number>();
+  for (const tid of others) if (ops.interrupt(tid)) pending.add(tid);
+  const deadline = ops.now() + HOLD_TIMEOUT_MS;
+  let idle = 0;
+  while (pending.size > 0) {
+    let progress = false;
+    for (const tid of pending) {
+      const w = ops.poll(tid);
+      if (w === 'none') continue;
+      pending.delete(tid);
+      progress = true;
+      if (w) taken.push([tid, w.status]); // a stop, or its death: either way it runs no more
+    }
+    if (pending.size === 0) break;
+    if (ops.now() > deadline) return { taken, stragglers: [...pending] };
+    idle = progress ? 0 : idle + 1;
+    backOff(ops, idle);
+  }
+  return { taken, stragglers: [] };
+}
+
+/**
+ * Resume `tid` to the end of its call and wait until the kernel is done with
+ * its arguments: its next status (its exit stop, its exec, its death), its
+ * process's exec (a non-leader's exec is reported by the leader), or an
+ * interruptible sleep. Statuses taken meanwhile are returned, in order.
+ */
+export function runAlone(ops: HoldOps, tid: number, sameProcess: (other: number) => boolean): Taken[] {
+  const taken: Taken[] = [];
+  if (!ops.resumeToExit(tid)) return taken;
+  let idle = 0;
+  for (;;) {
+    const w = ops.poll(-1);
+    if (w === undefined) return taken;
+    if (w !== 'none') {
+      taken.push([w.pid, w.status]);
+      if (w.pid === tid || (sameProcess(w.pid) && !EXITED_OR_KILLED(w.status))) return taken;
+      idle = 0;
+      continue;
+    }
+    idle++;
+    // Most calls end within microseconds; look at the task's state only when it takes longer.
+    if (idle >= SPINS / 4 && idle % 4 === 0) {
+      const state = ops.state(tid);
+      if (state === undefined || state === 'S') return taken;
+    }
+    backOff(ops, idle);
+  }
+}
+
+/** Polls that yield the CPU before the waits start to sleep (a task stops or ends a call in microseconds). */
+const SPINS = 64;
+
+/** Yield first (the task we wait for may need this CPU), then sleep, growing to 1 ms. */
+function backOff(ops: HoldOps, idle: number): void {
+  if (idle < SPINS) ops.yield();
+  else ops.pause(Math.min(1, 0.05 * 2 ** Math.min(idle - SPINS, 5)));
+}

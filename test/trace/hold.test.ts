@@ -1,0 +1,185 @@
+// Holding the sandbox still around a checked call (lib/trace/hold.ts, and the
+// tracer's use of it), driven by scripted status words: which tasks are
+// stopped, that the decision is taken only once they all are, that an allowed
+// call runs alone to its exit stop, and that the held stops are then handled
+// as if they had just arrived. The real-kernel side (a thread racing the path
+// buffer, a symlink flipped in a loop) is in test/escapes/.
+import t from 'tap';
+import type { TrapEntry } from '../../lib/compile/plan.js';
+import type { Decided } from '../../lib/trace/decide/index.js';
+import { hold, runAlone, HOLD_TIMEOUT_MS, type HoldOps } from '../../lib/trace/hold.js';
+import { Tracer, type Ops } from '../../lib/trace/tracer.js';
+
+const ROOT = 100;
+const AUDIT_ARCH_X86_64 = 0xc000003e;
+const NR = { execve: 59, openat: 257, kill: 62 } as const;
+const SECCOMP_STOP = 0x7057f;
+const EXEC_STOP = 0x4057f;
+const VFORK_STOP = 0x2057f;
+const INTERRUPT_STOP = 0x80057f; // PTRACE_EVENT_STOP, SIGTRAP
+const SYSCALL_EXIT_STOP = 0x857f; // SIGTRAP|0x80
+const EXIT_0 = 0;
+
+type Poll = ReturnType<HoldOps['poll']> | 'gone';
+
+/** Scripted kernel: `polls` per tid (or -1) answered in order, then 'none'. */
+function kernel(script: { polls?: Record<number, Poll[]>; states?: Record<number, string>; clock?: number[] } = {}) {
+  const calls: string[] = [];
+  const polls = new Map(Object.entries(script.polls ?? {}).map(([k, v]) => [Number(k), [...v]]));
+  let time = 0;
+  const ops: HoldOps = {
+    interrupt: (tid) => { calls.push(`interrupt ${tid}`); return true; },
+    resumeToExit: (tid) => { calls.push(`resume-to-exit ${tid}`); return true; },
+    poll: (tid) => {
+      const p = polls.get(tid)?.shift() ?? 'none';
+      return p === 'gone' ? undefined : p;
+    },
+    state: (tid) => script.states?.[tid],
+    yield: () => {},
+    pause: (ms) => { time += ms; },
+    now: () => time,
+  };
+  return { ops, calls, advance: (ms: number) => { time += ms; } };
+}
+
+t.test('hold: every other task is interrupted and seen stopped; what they reported is kept', async (t) => {
+  const k = kernel({ polls: { 101: ['none', { pid: 101, status: INTERRUPT_STOP }], 102: [{ pid: 102, status: SECCOMP_STOP }] } });
+  const h = hold(k.ops, [101, 102]);
+  t.same(k.calls, ['interrupt 101', 'interrupt 102']);
+  t.same(h.stragglers, []);
+  t.same(h.taken.map(([tid]) => tid).sort(), [101, 102], 'both stops taken, including a seccomp stop that was already queued');
+});
+
+t.test('hold: a task already gone is not waited for; one that never stops is a straggler', async (t) => {
+  const k = kernel({ polls: { 102: ['gone'] } });
+  const ops = { ...k.ops, interrupt: (tid: number) => tid !== 101 };
+  const h = hold(ops, [101, 102, 103]);
+  t.same(h.stragglers, [103], 'task 103 never stopped: reported after the timeout');
+  t.ok(k.ops.now() > HOLD_TIMEOUT_MS, 'and only after the timeout');
+});
+
+t.test('runAlone: resumes to the exit stop and returns once the caller reports', async (t) => {
+  const k = kernel({ polls: { [-1]: ['none', { pid: 200, status: EXIT_0 }, { pid: 101, status: SYSCALL_EXIT_STOP }] } });
+  const taken = runAlone(k.ops, 101, () => false);
+  t.same(k.calls, ['resume-to-exit 101']);
+  t.same(taken, [[200, EXIT_0], [101, SYSCALL_EXIT_STOP]], 'other statuses taken meanwhile are kept, in order');
+});
+
+t.test('runAlone: a caller sleeping interruptibly (FIFO, connect) ends the wait; a busy one does not', async (t) => {
+  const sleeping = kernel({ states: { 101: 'S' } });
+  t.same(runAlone(sleeping.ops, 101, () => false), [], 'state S: released without its exit stop');
+  const k = kernel({ states: { 101: 'D' }, polls: { [-1]: Array(300).fill('none').concat([{ pid: 101, status: SYSCALL_EXIT_STOP }]) } });
+  t.same(runAlone(k.ops, 101, () => false), [[101, SYSCALL_EXIT_STOP]], 'state D: waited for to the end');
+});
+
+t.test('runAlone: the exec of a non-leader thread is reported by its leader', async (t) => {
+  const k = kernel({ polls: { [-1]: [{ pid: 100, status: EXEC_STOP }] } });
+  t.same(runAlone(k.ops, 101, (other) => other === 100), [[100, EXEC_STOP]]);
+});
+
+// ---- the tracer around it ----
+
+function world(decision: Decided, opts: { audit?: boolean; polls?: Record<number, Poll[]>; entry?: Partial<TrapEntry> } = {}) {
+  const k = kernel({ polls: opts.polls });
+  const calls = k.calls;
+  let next: { tid: number; nr: number } | undefined;
+  const children = new Map<number, number>();
+  const ops: Ops = {
+    ...k.ops,
+    syscallInfo: () => (next ? { op: 3, arch: AUDIT_ARCH_X86_64, nr: next.nr, args: [0n, 0n, 0n, 0n, 0n, 0n], retData: 0 } : undefined),
+    eventMsg: (tid) => children.get(tid) ?? tid,
+    cont: (tid, sig = 0) => { calls.push(`cont ${tid}${sig ? ` sig ${sig}` : ''}`); return true; },
+    listen: (tid) => { calls.push(`listen ${tid}`); return true; },
+    deny: (tid, _arch, errno) => { calls.push(`deny ${tid} errno ${errno}`); return true; },
+    kill: (pid, sig) => { calls.push(`kill ${pid} sig ${sig}`); return true; },
+    tgid: (tid) => (tid === 101 || tid === 102 ? ROOT : tid),
+    ppid: () => ROOT,
+    exe: (pid) => `/bin/prog${pid}`,
+  };
+  const traps: TrapEntry[] = [{ id: 0, checks: ['files'], then: 'allow', origin: { what: 'files' }, ...opts.entry }];
+  const decided: string[] = [];
+  const tracer = new Tracer(ROOT, {
+    ops, arch: 'x86_64', auditArch: AUDIT_ARCH_X86_64, traps, audit: opts.audit ?? false,
+    syscallName: (nr) => Object.entries(NR).find(([, n]) => n === nr)?.[0] ?? '?',
+    decide: () => { decided.push(calls.join(', ')); return decision; },
+    report: () => {},
+  });
+  const stop = (tid: number, nr: number) => {
+    next = { tid, nr };
+    tracer.handle(tid, SECCOMP_STOP);
+  };
+  // Launch, then two more threads of the root.
+  stop(ROOT, NR.execve);
+  tracer.handle(ROOT, EXEC_STOP);
+  tracer.handle(101, INTERRUPT_STOP);
+  tracer.handle(102, INTERRUPT_STOP);
+  calls.length = 0;
+  return { tracer, calls, decided, stop, children };
+}
+
+const allow: Decided = { action: 'allow', log: false };
+const deny: Decided = { action: 'deny', errno: 1, rule: { what: 'files.read' }, reason: 'no' };
+
+t.test('an allowed checked call: decided while the others are held, run alone, then the others go on', async (t) => {
+  const w = world(allow, { polls: { 101: [{ pid: 101, status: INTERRUPT_STOP }], 102: [{ pid: 102, status: INTERRUPT_STOP }], [-1]: [{ pid: 100, status: SYSCALL_EXIT_STOP }] } });
+  w.stop(ROOT, NR.openat);
+  t.same(w.decided, ['interrupt 101, interrupt 102'], 'the decision comes after both were stopped');
+  t.same(w.calls, ['interrupt 101', 'interrupt 102', 'resume-to-exit 100', 'cont 101', 'cont 102', 'cont 100'],
+    'the call runs alone to its exit stop; then the held threads and the caller go on');
+});
+
+t.test('a refused checked call: no run alone; the held tasks go on', async (t) => {
+  const w = world(deny, { polls: { 101: [{ pid: 101, status: INTERRUPT_STOP }], 102: [{ pid: 102, status: INTERRUPT_STOP }] } });
+  w.stop(ROOT, NR.openat);
+  t.same(w.calls, ['interrupt 101', 'interrupt 102', 'deny 100 errno 1', 'cont 100', 'cont 101', 'cont 102']);
+});
+
+t.test('a held task whose own seccomp stop was queued gets its decision after the release', async (t) => {
+  const w = world(allow, { polls: { 101: [{ pid: 101, status: SECCOMP_STOP }], 102: [{ pid: 102, status: INTERRUPT_STOP }], [-1]: [{ pid: 100, status: SYSCALL_EXIT_STOP }] } });
+  w.stop(ROOT, NR.openat);
+  t.equal(w.decided.length, 2, 'two decisions: the caller\'s, then the held thread\'s queued call');
+  t.match(w.calls, ['interrupt 101', 'interrupt 102', 'resume-to-exit 100', /./], 'the second decision starts after the first call ran alone');
+});
+
+t.test('a straggler: the call is refused with EINTR (fail closed), nothing runs alone', async (t) => {
+  const w = world(allow, { polls: { 101: [{ pid: 101, status: INTERRUPT_STOP }] } });
+  w.stop(ROOT, NR.openat);
+  t.same(w.decided, [], 'no decision on memory that may still change');
+  t.ok(w.calls.includes('deny 100 errno 4'), 'refused with EINTR');
+  t.notOk(w.calls.some((c) => c.startsWith('resume-to-exit')), 'not run');
+});
+
+t.test('no hold: in audit mode, for a call the profile refuses outright, for signal checks, for a lone task', async (t) => {
+  for (const [what, opts] of [
+    ['audit', { audit: true }],
+    ['refused', { entry: { checks: [], refuse: { kind: 'errno', errno: 1 } } as Partial<TrapEntry> }],
+    ['signal', { entry: { checks: ['signal'] } as Partial<TrapEntry> }],
+  ] as const) {
+    const w = world(allow, opts);
+    w.stop(ROOT, NR.openat);
+    t.notOk(w.calls.some((c) => c.startsWith('interrupt')), `${what}: nobody interrupted`);
+  }
+  const w = world(allow);
+  w.tracer.handle(101, EXIT_0);
+  w.tracer.handle(102, EXIT_0);
+  w.calls.length = 0;
+  w.stop(ROOT, NR.openat);
+  t.same(w.calls, ['cont 100'], 'a single task: straight on');
+});
+
+t.test('a thread blocked in vfork is not held (it cannot stop until its child execs)', async (t) => {
+  const w = world(allow, { polls: { 102: [{ pid: 102, status: INTERRUPT_STOP }], 300: [], [-1]: [{ pid: 300, status: SYSCALL_EXIT_STOP }] } });
+  w.children.set(101, 300);
+  w.tracer.handle(101, VFORK_STOP);
+  w.tracer.handle(300, INTERRUPT_STOP);
+  w.calls.length = 0;
+  w.stop(300, NR.execve);
+  t.notOk(w.calls.includes('interrupt 101'), 'the vfork parent is left alone');
+  t.ok(w.calls.includes('interrupt 102') && w.calls.includes('interrupt 100'), 'everyone else is held');
+});
+
+t.test('a syscall-exit stop is never delivered as a signal', async (t) => {
+  const w = world(allow);
+  w.tracer.handle(101, SYSCALL_EXIT_STOP);
+  t.same(w.calls, ['cont 101']);
+});
