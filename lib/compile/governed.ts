@@ -31,10 +31,15 @@ export const PROCESS_CREATORS: ReadonlySet<string> = new Set(['fork', 'vfork', '
  * - a tracee's own seccomp filter could outrank our RET_TRACE (the kernel runs
  *   every filter and keeps the most severe action; USER_NOTIF beats TRACE);
  * - io_uring performs reads, writes, opens and connects without a syscall per
- *   operation, so no filter or tracer would see them.
+ *   operation, so no filter or tracer would see them;
+ * - legacy AIO (io_setup, io_submit) lets the kernel write a program's memory
+ *   after the call that asked for it returned, while the supervisor holds the
+ *   sandbox still to check another call (lib/trace/hold.ts);
+ * - userfaultfd lets a program stall any read of its memory, the supervisor's
+ *   included: one page could freeze every decision.
  */
 export const PROTECTED: ReadonlySet<string> = new Set([
-  'seccomp', 'io_uring_setup', 'io_uring_enter', 'io_uring_register',
+  'seccomp', 'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'io_setup', 'io_submit', 'userfaultfd',
 ]);
 
 /**
