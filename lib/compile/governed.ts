@@ -36,10 +36,14 @@ export const PROCESS_CREATORS: ReadonlySet<string> = new Set(['fork', 'vfork', '
  *   after the call that asked for it returned, while the supervisor holds the
  *   sandbox still to check another call (lib/trace/hold.ts);
  * - userfaultfd lets a program stall any read of its memory, the supervisor's
- *   included: one page could freeze every decision.
+ *   included: one page could freeze every decision;
+ * - ptrace, process_vm_readv/writev and pidfd_getfd reach into another
+ *   process — a root program could reach the supervisor itself;
+ * - open_by_handle_at opens a file by handle, with no name a files rule could judge.
  */
 export const PROTECTED: ReadonlySet<string> = new Set([
   'seccomp', 'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'io_setup', 'io_submit', 'userfaultfd',
+  'ptrace', 'process_vm_readv', 'process_vm_writev', 'pidfd_getfd', 'open_by_handle_at',
 ]);
 
 /**

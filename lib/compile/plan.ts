@@ -245,7 +245,7 @@ class Planner {
       : allow
         ? [{ kind: 'allow' }, { what: 'syscalls.allow', loc: allow.loc }]
         : [this.defaultVerdict(name), PROTECTED.has(name) && permits({ kind: this.profile.default.value } as Verdict)
-          ? { what: 'built-in: seccomp, io_uring, legacy AIO and userfaultfd are refused unless the profile names them' }
+          ? { what: 'built-in: refused unless the profile names it (seccomp, io_uring, AIO, userfaultfd, ptrace, process_vm_*, pidfd_getfd, open_by_handle_at)' }
           : { what: 'default', loc: this.profile.default.loc }];
 
     steps.push(...this.processSteps(name, fallback));

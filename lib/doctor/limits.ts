@@ -16,8 +16,13 @@ export interface Limit {
 export const LIMITS: readonly Limit[] = Object.freeze([
   {
     id: 'toctou',
-    status: 'open',
-    text: 'Paths are checked at the syscall stop, before the kernel reads them: another thread of a multi-threaded program can swap the path, or a symlink on it, between the check and the use (TOCTOU).',
+    status: 'by design',
+    text: 'A path or address is checked with the rest of the sandbox stopped, and the call runs alone until the kernel has used it (TOCTOU closed): each checked call costs one stop per other thread or process. A call that sleeps interruptibly during its path walk (a FUSE or autofs mount) ends the hold early.',
+  },
+  {
+    id: 'root-no-files',
+    status: 'by design',
+    text: 'A program running as root under a profile with no files section can open the supervisor\'s /proc/PID/mem (opens are not trapped without a files section, and root overrides the supervisor\'s non-dumpable flag). Give such profiles a files section, or run the command as another user.',
   },
   {
     id: 'open-fds',

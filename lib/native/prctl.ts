@@ -5,6 +5,7 @@ import * as ffi from './ffi.js';
 import { asLong } from './syscall.js';
 
 /** linux/prctl.h */
+export const PR_SET_DUMPABLE = 4;
 export const PR_SET_NO_NEW_PRIVS = 38;
 export const PR_GET_NO_NEW_PRIVS = 39;
 
@@ -48,4 +49,15 @@ export function setNoNewPrivs(): void {
     if (noNewPrivs()) return;
     throw new NativeError('prctl(PR_SET_NO_NEW_PRIVS)', err.errno);
   }
+}
+
+/**
+ * Makes the calling process non-dumpable: its /proc/PID entries (mem, environ, fd...) become
+ * root's, and ptrace, process_vm_readv/writev and pidfd_getfd on it need CAP_SYS_PTRACE
+ * (ptrace_may_access). The supervisor does this so that a sandboxed program running as the same
+ * user cannot reach it whatever its profile lets through. The flag is per process and execve
+ * resets it for the new image, so the command is unaffected.
+ */
+export function setNotDumpable(): void {
+  prctl(PR_SET_DUMPABLE, 0);
 }

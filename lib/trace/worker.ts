@@ -9,7 +9,7 @@
 // this thread boots, so its Node start-up overlaps the main thread's work.
 // PTRACE_O_EXITKILL: if this thread dies, every tracee dies with it.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { closeFd, isNativeError, pipe, ptrace, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
+import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { REQUEST_FD } from '../launch/request.js';
 import type { FromTracer, TracerBoot, TracerStart } from './messages.js';
@@ -70,6 +70,8 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 let tracer: Tracer | undefined;
 
 async function main(): Promise<void> {
+  // The sandboxed program may run as this process's user: keep it out of our memory and /proc.
+  setNotDumpable();
   const stage2 = spawnStage2();
   post({ type: 'ready', pid: stage2.pid, mode: stage2.supervised ? 'supervised' : 'bpf-only', note: stage2.note });
   // The tracing code loads while stage-2 boots.

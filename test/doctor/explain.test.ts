@@ -78,7 +78,7 @@ t.test('the table: a heading, one line per probe, the mode, the limits', async (
   });
   t.ok(lines.includes('mode: bpf-only: because.'));
   t.ok(lines.includes('known limits:'));
-  t.match(lines.find((l) => l.includes('TOCTOU')), /^ {2}open {7}Paths/);
+  t.match(lines.find((l) => l.includes('TOCTOU')), /^ {2}by design {2}A path or address/);
 });
 
 t.test('a probe process keeps only what the loader needs of the environment', async (t) => {

@@ -18,7 +18,7 @@ const ENOSYS = 38;
 const PR_SET_SECCOMP = 22n;
 const CLONE_THREAD = 0x10000n;
 const SIGNALS = ['kill', 'tkill', 'tgkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo', 'pidfd_send_signal'];
-const NEVER_BY_DEFAULT = ['seccomp', 'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'io_setup', 'io_submit', 'userfaultfd'];
+const NEVER_BY_DEFAULT = ['seccomp', 'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'io_setup', 'io_submit', 'userfaultfd', 'ptrace', 'process_vm_readv', 'process_vm_writev', 'pidfd_getfd', 'open_by_handle_at'];
 
 const M64 = (1n << 64n) - 1n;
 
