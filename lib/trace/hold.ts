@@ -12,7 +12,9 @@
 //   3. run alone: an allowed call is resumed to its syscall-exit stop
 //      (PTRACE_SYSCALL) while the others stay stopped — by then the kernel
 //      has copied the path or address and finished the walk;
-//   4. release: the others' stops are handled as if they had just arrived.
+//   4. release: the others' stops are handled as if they had just arrived —
+//      not at once: the hold lasts while its owner makes checked calls in quick
+//      succession (a program loading its modules), see HOLD_IDLE_MS.
 //
 // A stopped task runs no instruction and makes no syscall progress, and a
 // stop only happens at a syscall boundary or signal delivery, where a task
@@ -58,6 +60,15 @@ export interface Held {
 
 /** How long a task may take to stop before the call is refused (a task stuck in D state: NFS, disk). */
 export const HOLD_TIMEOUT_MS = 2000;
+
+/**
+ * A hold lasts across its owner's checked calls (loading 300 modules is 900
+ * checked calls in a row from one thread: one hold, not 900) while they come
+ * within HOLD_IDLE_MS of each other, and HOLD_MAX_MS at most, so that the
+ * held tasks get to run; it ends at once if the owner sleeps.
+ */
+export const HOLD_IDLE_MS = 2;
+export const HOLD_MAX_MS = 20;
 
 const EXITED_OR_KILLED = (s: number): boolean => (s & 0x7f) !== 0x7f;
 
@@ -118,7 +129,7 @@ export function runAlone(ops: HoldOps, tid: number, sameProcess: (other: number)
 const SPINS = 64;
 
 /** Yield first (the task we wait for may need this CPU), then sleep, growing to 1 ms. */
-function backOff(ops: HoldOps, idle: number): void {
+export function backOff(ops: HoldOps, idle: number): void {
   if (idle < SPINS) ops.yield();
   else ops.pause(Math.min(1, 0.05 * 2 ** Math.min(idle - SPINS, 5)));
 }

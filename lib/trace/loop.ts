@@ -40,6 +40,7 @@ const ops: Ops = {
     return w === undefined ? undefined : w.pid === 0 ? 'none' : w;
   },
   state: stateOf,
+  wait: () => waitAny(),
   yield: yieldCpu,
   pause: (ms) => Atomics.wait(nap, 0, 0, ms),
   now: () => performance.now(),
@@ -116,7 +117,7 @@ export function trace(
   });
   onTracer(t);
   for (;;) {
-    const w = waitAny();
+    const w = t.next();
     if (!w) break;
     t.handle(w.pid, w.status);
   }

@@ -14,7 +14,7 @@
 import type { Arch } from '../arch/index.js';
 import type { TrapEntry } from '../compile/plan.js';
 import type { Decided } from './decide/index.js';
-import { hold, runAlone, type HoldOps, type Taken } from './hold.js';
+import { backOff, hold, HOLD_IDLE_MS, HOLD_MAX_MS, runAlone, type HoldOps, type Taken } from './hold.js';
 import type { Trap } from './types.js';
 
 // Wait-status decoding (sys/wait.h).
@@ -27,6 +27,8 @@ const SIGTRAP = 5;
 /** A syscall stop under PTRACE_O_TRACESYSGOOD: only the hold's PTRACE_SYSCALL asks for one. */
 const SYSCALL_STOP = SIGTRAP | 0x80;
 const EINTR = 4;
+/** The status word of a seccomp stop (0x7f | SIGTRAP << 8 | PTRACE_EVENT_SECCOMP << 16). */
+const SECCOMP_STOP_STATUS = 0x7f | (SIGTRAP << 8) | (7 << 16);
 const SIGSTOP = 19;
 const SIGTSTP = 20;
 const SIGTTIN = 21;
@@ -42,6 +44,8 @@ const INFO_SECCOMP = 3;
 
 /** What the tracer needs from the kernel; worker.ts implements it with lib/native. */
 export interface Ops extends HoldOps {
+  /** waitpid(-1, __WALL), blocking: the next status, undefined when no child is left. */
+  wait(): { pid: number; status: number } | undefined;
   syscallInfo(tid: number): { op: number; arch: number; nr: number; args: bigint[]; retData: number } | undefined;
   eventMsg(tid: number): number;
   cont(tid: number, sig?: number): boolean;
@@ -115,6 +119,12 @@ export class Tracer {
   /** Statuses taken from the kernel but not handled yet (while the sandbox was held). */
   private readonly backlog: Taken[] = [];
   private draining = false;
+  /**
+   * The hold in force (hold.ts): its owner runs alone, the other tasks are
+   * stopped and their statuses wait in `held`. It lasts across the owner's
+   * checked calls while they come in quick succession.
+   */
+  private holding: { owner: number; held: Taken[]; began: number; last: number } | undefined;
   /** Counts by decision, for the summary line. */
   readonly counts = { traps: 0, allowed: 0, logged: 0, denied: 0, killed: 0, processes: 0, threads: 0 };
 
@@ -143,6 +153,10 @@ export class Tracer {
   /** One waitpid result (and whatever was taken from the kernel while handling it). */
   handle(tid: number, status: number): void {
     this.backlog.push([tid, status]);
+    this.drain();
+  }
+
+  private drain(): void {
     if (this.draining) return;
     this.draining = true;
     try {
@@ -152,7 +166,48 @@ export class Tracer {
     }
   }
 
+  /**
+   * The next status to handle. Blocking, except while a hold is in force:
+   * then polled, and the hold ends (the held tasks' stops are handled) once
+   * its owner has made no checked call for HOLD_IDLE_MS, after HOLD_MAX_MS in
+   * all, or as soon as the owner sleeps (it may wait for a held task) or is gone.
+   */
+  next(): { pid: number; status: number } | undefined {
+    const ops = this.d.ops;
+    for (let idle = 0; this.holding; idle++) {
+      const w = ops.poll(-1);
+      if (w === undefined) return undefined;
+      if (w !== 'none') return w;
+      const h = this.holding;
+      const now = ops.now();
+      let over = now - h.last > HOLD_IDLE_MS || now - h.began > HOLD_MAX_MS;
+      if (!over && idle % 8 === 7) {
+        const state = ops.state(h.owner);
+        over = state === undefined || state === 'S';
+      }
+      if (over) this.release();
+      else backOff(ops, idle);
+    }
+    return ops.wait();
+  }
+
+  /** End the hold: the held tasks' stops are handled as if they had just arrived. */
+  private release(): void {
+    const h = this.holding;
+    if (!h) return;
+    this.holding = undefined;
+    this.backlog.push(...h.held);
+    this.drain();
+  }
+
   private step(tid: number, status: number): void {
+    const h = this.holding;
+    if (h && tid !== h.owner && STOPPED(status)) {
+      // Held: a new child's first stop, or a stop that was on its way. It waits for the release.
+      h.held.push([tid, status]);
+      return;
+    }
+    if (h && tid === h.owner && !this.keepsHold(status)) this.release();
     if (EXITED(status) || SIGNALED(status)) return this.gone(tid, status);
     if (!STOPPED(status)) return;
     const sig = (status >> 8) & 0xff;
@@ -180,6 +235,14 @@ export class Tracer {
       default:
         this.d.ops.cont(tid, 0);
     }
+  }
+
+  /** Does this stop of the hold's owner leave the hold in force? Its checked calls, their exit stops, its new children. */
+  private keepsHold(status: number): boolean {
+    if (!STOPPED(status)) return false;
+    const event = (status >> 16) & 0xff;
+    const sig = (status >> 8) & 0xff;
+    return event === EVENT_SECCOMP || event === EVENT_CLONE || event === EVENT_FORK || event === EVENT_VFORK || (event === 0 && sig === SYSCALL_STOP);
   }
 
   /** A task we have not seen yet (a new child's first stop can come before its parent's event). */
@@ -221,6 +284,8 @@ export class Tracer {
     const task = this.tasks.get(tid);
     this.tasks.delete(tid);
     this.vforks.delete(tid);
+    // A held stop of a task that is gone must not bring it back when the hold ends.
+    if (this.holding) this.holding.held = this.holding.held.filter(([t]) => t !== tid);
     const pid = task?.pid ?? tid;
     if (tid !== pid) return; // a thread; the process lives on
     this.procs.delete(pid);
@@ -255,15 +320,29 @@ export class Tracer {
       // The filter only returns ids of its own table, for its own arch: anything else is a bug. Fail closed.
       throw new Error(`internal: seccomp stop with trap id ${info.retData} (arch 0x${info.arch.toString(16)}) not in the trap table`);
     }
+    if (this.holding?.owner === tid && this.mustHold(entry) && ops.now() - this.holding.began > HOLD_MAX_MS) {
+      // The hold has lasted long enough: let the held tasks run, and take this stop again after them.
+      this.release();
+      this.backlog.push([tid, SECCOMP_STOP_STATUS]);
+      return;
+    }
     this.counts.traps++;
     const trap: Trap = { tid, pid, arch: this.d.arch, nr: info.nr, syscall: this.d.syscallName(info.nr), args: info.args, entry };
     // Hold the rest of the sandbox still while this call is read, decided and made (hold.ts).
-    const others = this.mustHold(entry) ? this.others(tid) : [];
-    const held = others.length > 0 ? hold(ops, others) : undefined;
-    const decision = held?.stragglers.length ? this.notHeld(held.stragglers) : this.d.decide(trap);
+    let stragglers: number[] = [];
+    if (this.mustHold(entry) && this.holding?.owner !== tid) {
+      this.release();
+      const others = this.others(tid);
+      if (others.length > 0) {
+        const h = hold(ops, others);
+        stragglers = h.stragglers;
+        if (stragglers.length === 0) this.holding = { owner: tid, held: h.taken, began: ops.now(), last: ops.now() };
+        else this.backlog.push(...h.taken);
+      }
+    }
+    const decision = stragglers.length ? this.notHeld(stragglers) : this.d.decide(trap);
     const proc = this.procs.get(pid);
     const verdict: Verdict = { trap, decision, tracee: { pid, ppid: proc?.ppid, exe: proc?.exe }, enforced: !this.d.audit };
-    if (held) this.backlog.push(...held.taken);
 
     if (decision.action === 'allow') {
       if (decision.log) {
@@ -272,7 +351,7 @@ export class Tracer {
       } else {
         this.counts.allowed++;
       }
-      if (held) this.backlog.push(...runAlone(ops, tid, (other) => this.tasks.get(other)?.pid === pid));
+      if (this.holding?.owner === tid && this.mustHold(entry)) this.runAlone(tid, pid);
       else ops.cont(tid, 0);
       return;
     }
@@ -291,6 +370,21 @@ export class Tracer {
     this.counts.killed++;
     this.policyKills.set(pid, verdict);
     ops.kill(pid, SIGKILL);
+    this.release();
+  }
+
+  /**
+   * Run the hold owner's allowed call alone to its exit stop (hold.ts). The
+   * hold stays for its next checked call unless the call ended otherwise: it
+   * sleeps, it exec'd, it is gone.
+   */
+  private runAlone(tid: number, pid: number): void {
+    const taken = runAlone(this.d.ops, tid, (other) => this.tasks.get(other)?.pid === pid);
+    const last = taken.at(-1);
+    const done = last !== undefined && last[0] === tid && STOPPED(last[1]) && ((last[1] >> 8) & 0xff) === SYSCALL_STOP;
+    if (done && this.holding) this.holding.last = this.d.ops.now();
+    else this.release();
+    this.backlog.push(...taken);
   }
 
   /**

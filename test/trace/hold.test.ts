@@ -7,7 +7,7 @@
 import t from 'tap';
 import type { TrapEntry } from '../../lib/compile/plan.js';
 import type { Decided } from '../../lib/trace/decide/index.js';
-import { hold, runAlone, HOLD_TIMEOUT_MS, type HoldOps } from '../../lib/trace/hold.js';
+import { hold, runAlone, HOLD_IDLE_MS, HOLD_MAX_MS, HOLD_TIMEOUT_MS, type HoldOps } from '../../lib/trace/hold.js';
 import { Tracer, type Ops } from '../../lib/trace/tracer.js';
 
 const ROOT = 100;
@@ -30,6 +30,7 @@ function kernel(script: { polls?: Record<number, Poll[]>; states?: Record<number
   const ops: HoldOps = {
     interrupt: (tid) => { calls.push(`interrupt ${tid}`); return true; },
     resumeToExit: (tid) => { calls.push(`resume-to-exit ${tid}`); return true; },
+    wait: () => undefined,
     poll: (tid) => {
       const p = polls.get(tid)?.shift() ?? 'none';
       return p === 'gone' ? undefined : p;
@@ -39,7 +40,7 @@ function kernel(script: { polls?: Record<number, Poll[]>; states?: Record<number
     pause: (ms) => { time += ms; },
     now: () => time,
   };
-  return { ops, calls, advance: (ms: number) => { time += ms; } };
+  return { ops, calls, advance: (ms: number) => { time += ms; }, setState: (tid: number, st: string) => { (script.states ??= {})[tid] = st; } };
 }
 
 t.test('hold: every other task is interrupted and seen stopped; what they reported is kept', async (t) => {
@@ -114,29 +115,85 @@ function world(decision: Decided, opts: { audit?: boolean; polls?: Record<number
   tracer.handle(101, INTERRUPT_STOP);
   tracer.handle(102, INTERRUPT_STOP);
   calls.length = 0;
-  return { tracer, calls, decided, stop, children };
+  return { tracer, calls, decided, stop, children, k };
 }
 
 const allow: Decided = { action: 'allow', log: false };
 const deny: Decided = { action: 'deny', errno: 1, rule: { what: 'files.read' }, reason: 'no' };
 
-t.test('an allowed checked call: decided while the others are held, run alone, then the others go on', async (t) => {
-  const w = world(allow, { polls: { 101: [{ pid: 101, status: INTERRUPT_STOP }], 102: [{ pid: 102, status: INTERRUPT_STOP }], [-1]: [{ pid: 100, status: SYSCALL_EXIT_STOP }] } });
+const HELD = { 101: [{ pid: 101, status: INTERRUPT_STOP }], 102: [{ pid: 102, status: INTERRUPT_STOP }] };
+
+t.test('an allowed checked call: decided while the others are held, run alone; the hold lasts while the caller is busy', async (t) => {
+  const w = world(allow, { polls: { ...HELD, [-1]: [{ pid: 100, status: SYSCALL_EXIT_STOP }, { pid: 100, status: SYSCALL_EXIT_STOP }] } });
   w.stop(ROOT, NR.openat);
   t.same(w.decided, ['interrupt 101, interrupt 102'], 'the decision comes after both were stopped');
-  t.same(w.calls, ['interrupt 101', 'interrupt 102', 'resume-to-exit 100', 'cont 101', 'cont 102', 'cont 100'],
-    'the call runs alone to its exit stop; then the held threads and the caller go on');
+  t.same(w.calls, ['interrupt 101', 'interrupt 102', 'resume-to-exit 100', 'cont 100'],
+    'the call runs alone to its exit stop; then the caller goes on, the others still held');
+  w.calls.length = 0;
+  w.stop(ROOT, NR.openat);
+  t.same(w.calls, ['resume-to-exit 100', 'cont 100'], 'its next checked call, soon after, needs no new hold');
+  w.calls.length = 0;
+  w.k.advance(HOLD_IDLE_MS + 1);
+  t.equal(w.tracer.next(), undefined, 'next() polls while holding');
+  t.same(w.calls, ['cont 101', 'cont 102'], 'once the caller is idle for HOLD_IDLE_MS, the held threads go on');
 });
 
-t.test('a refused checked call: no run alone; the held tasks go on', async (t) => {
-  const w = world(deny, { polls: { 101: [{ pid: 101, status: INTERRUPT_STOP }], 102: [{ pid: 102, status: INTERRUPT_STOP }] } });
+t.test('the hold ends at once when its owner sleeps (it may be waiting for a held task)', async (t) => {
+  const w = world(allow, { polls: { ...HELD, [-1]: [{ pid: 100, status: SYSCALL_EXIT_STOP }] } });
   w.stop(ROOT, NR.openat);
-  t.same(w.calls, ['interrupt 101', 'interrupt 102', 'deny 100 errno 1', 'cont 100', 'cont 101', 'cont 102']);
+  w.calls.length = 0;
+  w.k.setState(ROOT, 'S');
+  w.tracer.next();
+  t.same(w.calls, ['cont 101', 'cont 102']);
+});
+
+t.test('the hold ends after HOLD_MAX_MS however busy its owner is', async (t) => {
+  const again = (tid: number) => Array(10).fill({ pid: tid, status: INTERRUPT_STOP });
+  const w = world(allow, { polls: { 101: again(101), 102: again(102), [-1]: Array(10).fill({ pid: 100, status: SYSCALL_EXIT_STOP }) } });
+  w.stop(ROOT, NR.openat);
+  for (let i = 0; i < 5; i++) {
+    w.k.advance(HOLD_MAX_MS / 4);
+    w.stop(ROOT, NR.openat);
+  }
+  t.ok(w.calls.filter((c) => c === 'interrupt 101').length >= 2, 'a new hold was taken after the maximum');
+  t.ok(w.calls.includes('cont 101'), 'and the held threads ran in between');
+});
+
+t.test('while holding, a new child\'s first stop is held too; a held task that dies is not brought back', async (t) => {
+  const w = world(allow, { polls: { ...HELD, [-1]: [{ pid: 100, status: SYSCALL_EXIT_STOP }] } });
+  w.stop(ROOT, NR.openat);
+  w.children.set(100, 103);
+  w.tracer.handle(100, 0x3057f); // clone event of the owner
+  w.tracer.handle(103, INTERRUPT_STOP); // the new thread's first stop
+  w.tracer.handle(102, EXIT_0); // a held thread killed meanwhile
+  w.calls.length = 0;
+  w.k.advance(HOLD_IDLE_MS + 1);
+  w.tracer.next();
+  t.same(w.calls, ['cont 101', 'cont 103'], 'released: the held thread and the new one go on; the dead one is not resumed');
+});
+
+t.test('a refused checked call: no run alone; the caller goes on, the others stay held until the release', async (t) => {
+  const w = world(deny, { polls: HELD });
+  w.stop(ROOT, NR.openat);
+  t.same(w.calls, ['interrupt 101', 'interrupt 102', 'deny 100 errno 1', 'cont 100']);
+});
+
+t.test('a kill ends the hold', async (t) => {
+  const w = world({ action: 'kill', rule: { what: 'files.deny' }, reason: 'no' }, { polls: HELD });
+  w.stop(ROOT, NR.openat);
+  t.same(w.calls, ['interrupt 101', 'interrupt 102', 'kill 100 sig 9', 'cont 101', 'cont 102']);
 });
 
 t.test('a held task whose own seccomp stop was queued gets its decision after the release', async (t) => {
-  const w = world(allow, { polls: { 101: [{ pid: 101, status: SECCOMP_STOP }], 102: [{ pid: 102, status: INTERRUPT_STOP }], [-1]: [{ pid: 100, status: SYSCALL_EXIT_STOP }] } });
+  const w = world(allow, { polls: {
+    101: [{ pid: 101, status: SECCOMP_STOP }],
+    102: [{ pid: 102, status: INTERRUPT_STOP }, { pid: 102, status: INTERRUPT_STOP }],
+    100: [{ pid: 100, status: INTERRUPT_STOP }],
+    [-1]: [{ pid: 100, status: SYSCALL_EXIT_STOP }],
+  } });
   w.stop(ROOT, NR.openat);
+  w.k.advance(HOLD_IDLE_MS + 1);
+  w.tracer.next();
   t.equal(w.decided.length, 2, 'two decisions: the caller\'s, then the held thread\'s queued call');
   t.match(w.calls, ['interrupt 101', 'interrupt 102', 'resume-to-exit 100', /./], 'the second decision starts after the first call ran alone');
 });

@@ -32,6 +32,7 @@ function harness(decision: (nr: number) => Decided, audit = false) {
     interrupt: (tid) => { calls.push(`interrupt ${tid}`); return false; },
     resumeToExit: (tid) => { calls.push(`resume-to-exit ${tid}`); return true; },
     poll: () => undefined,
+    wait: () => undefined,
     state: () => undefined,
     yield: () => {},
     pause: () => {},
