@@ -203,7 +203,9 @@ export class Tracer {
   private step(tid: number, status: number): void {
     const h = this.holding;
     if (h && tid !== h.owner && STOPPED(status)) {
-      // Held: a new child's first stop, or a stop that was on its way. It waits for the release.
+      // Held: a new child's first stop, or a stop that was on its way. It waits for the release,
+      // and replaces a stop of the same tid held before (a non-leader's exec takes the leader's tid).
+      h.held = h.held.filter(([t]) => t !== tid);
       h.held.push([tid, status]);
       return;
     }
@@ -380,6 +382,8 @@ export class Tracer {
    */
   private runAlone(tid: number, pid: number): void {
     const taken = runAlone(this.d.ops, tid, (other) => this.tasks.get(other)?.pid === pid);
+    // A held stop is stale once its tid reported again (a non-leader's exec takes the leader's tid).
+    if (this.holding) this.holding.held = this.holding.held.filter(([t]) => !taken.some(([x]) => x === t));
     const last = taken.at(-1);
     const done = last !== undefined && last[0] === tid && STOPPED(last[1]) && ((last[1] >> 8) & 0xff) === SYSCALL_STOP;
     if (done && this.holding) this.holding.last = this.d.ops.now();

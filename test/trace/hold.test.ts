@@ -240,3 +240,12 @@ t.test('a syscall-exit stop is never delivered as a signal', async (t) => {
   w.tracer.handle(101, SYSCALL_EXIT_STOP);
   t.same(w.calls, ['cont 101']);
 });
+
+t.test('a non-leader thread that execs: the leader\'s held stop is stale, its exec event is handled', async (t) => {
+  // 101 (a thread of 100) execs; 100 was held; the exec is reported by 100 (the tid 101 takes over).
+  const w = world(allow, { polls: { 100: [{ pid: 100, status: INTERRUPT_STOP }], 102: [{ pid: 102, status: INTERRUPT_STOP }], [-1]: [{ pid: 100, status: EXEC_STOP }] } });
+  w.children.set(100, 101); // PTRACE_GETEVENTMSG at the exec: the former tid
+  w.stop(101, NR.execve);
+  t.same(w.calls, ['interrupt 100', 'interrupt 102', 'resume-to-exit 101', 'cont 102', 'cont 100'],
+    'the exec ends the hold; the leader tid is resumed once, from its exec event, not from its stale held stop');
+});
