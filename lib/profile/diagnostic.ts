@@ -118,6 +118,9 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
   let bestDist = Infinity;
   const lower = word.toLowerCase();
   for (const c of candidates) {
+    // The distance is at least the difference in length: skip what cannot be within the limit
+    // (a 16 KB unknown name against 400 syscall names took a second).
+    if (Math.abs(c.length - word.length) > limit) continue;
     const d = editDistance(lower, c.toLowerCase());
     if (d < bestDist || (d === bestDist && best !== undefined && c < best)) {
       best = c;

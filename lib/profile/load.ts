@@ -75,7 +75,7 @@ class Loader {
       return undefined;
     }
     const { profile, diagnostics } = parseProfile(shown, text);
-    this.diagnostics.push(...diagnostics);
+    for (const d of diagnostics) this.diagnostics.push(d);
     if (!profile) return undefined;
 
     const out: PartialProfile[] = [];

@@ -2,7 +2,7 @@
 // profiles it extends. Validation happens in three passes, each positioned:
 // YAML syntax, the JSON Schema (structure, names), then what a schema cannot
 // say (globs, addresses, rule shapes). The merge of `extends` is load.ts's job.
-import { isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap } from 'yaml';
 import { errnoNumber } from '../arch/errno.js';
 import { parseAddress } from './address.js';
 import type { Diagnostic, SourceLoc } from './diagnostic.js';
@@ -99,10 +99,29 @@ function sourceOffset(text: string, node: Scalar, offset: number): number {
 class Reader {
   constructor(private readonly src: Source, private readonly diags: Diagnostic[]) {}
 
+  /**
+   * An alias (*name) read as the node its anchor (&name) names. The schema
+   * validator already resolves them; every read here must too, or an aliased
+   * list (files.deny: *secrets) would silently read as empty.
+   */
+  private deref<T>(node: T): T {
+    return (isAlias(node) ? node.resolve(this.src.doc) : node) as T;
+  }
+
+  /** The items of a sequence node, aliases resolved; [] for anything else. */
+  private items(node: unknown): unknown[] {
+    const n = this.deref(node);
+    return isSeq(n) ? n.items.map((i) => this.deref(i)) : [];
+  }
+
   private get(map: unknown, key: string): Node | undefined {
-    if (!isMap(map)) return undefined;
-    const pair = (map as YAMLMap).items.find((it) => isScalar(it.key) && it.key.value === key);
-    return (pair?.value ?? undefined) as Node | undefined;
+    const m = this.deref(map);
+    if (!isMap(m)) return undefined;
+    const pair = (m as YAMLMap).items.find((it) => {
+      const k = this.deref(it.key);
+      return isScalar(k) && k.value === key;
+    });
+    return this.deref(pair?.value ?? undefined) as Node | undefined;
   }
 
   private loc(node: unknown) {
@@ -118,8 +137,7 @@ class Reader {
   private strings(map: unknown, key: string): Located<string>[] {
     const node = this.get(map, key);
     if (isScalar(node)) return [{ value: String(node.value), loc: this.loc(node) }];
-    if (!isSeq(node)) return [];
-    return node.items.map((item) => ({ value: String((item as Scalar).value), loc: this.loc(item) }));
+    return this.items(node).map((item) => ({ value: String((item as Scalar).value), loc: this.loc(item) }));
   }
 
   /** Error inside a string scalar, at `length` characters from `offset` of its decoded value. */
@@ -132,10 +150,8 @@ class Reader {
   }
 
   private globs(map: unknown, key: string): Located<string>[] {
-    const node = this.get(map, key);
-    if (!isSeq(node)) return [];
     const out: Located<string>[] = [];
-    for (const item of node.items) {
+    for (const item of this.items(this.get(map, key))) {
       const glob = String((item as Scalar).value);
       const bad = checkGlob(glob);
       if (bad) this.errAt(item, bad.offset, 'E_BAD_GLOB', `bad glob "${glob}": ${bad.message}`, bad.length);
@@ -145,10 +161,8 @@ class Reader {
   }
 
   private addresses(map: unknown, key: string): Located<Address>[] {
-    const node = this.get(map, key);
-    if (!isSeq(node)) return [];
     const out: Located<Address>[] = [];
-    for (const item of node.items) {
+    for (const item of this.items(this.get(map, key))) {
       const text = String((item as Scalar).value);
       const parsed = parseAddress(text);
       if ('message' in parsed) this.errAt(item, parsed.offset ?? 0, 'E_BAD_ADDRESS', `bad address "${text}": ${parsed.message}`, parsed.length);
@@ -170,13 +184,13 @@ class Reader {
     const defaultErrno = this.errno(defaultErrnoNode);
     const command = this.get(root, 'command');
     const section = (key: string) => this.get(root, key);
-    const present = (key: string) => root.items.some((it) => isScalar(it.key) && it.key.value === key);
+    const present = (key: string) => this.get(root, key) !== undefined || root.items.some((it) => isScalar(it.key) && it.key.value === key);
 
     return {
       file: this.src.file,
       name: this.scalar<string>(root, 'name')?.value,
       extends: this.strings(root, 'extends'),
-      command: isSeq(command) ? { value: command.items.map((i) => String((i as Scalar).value)), loc: this.loc(command) } : undefined,
+      command: isSeq(command) ? { value: this.items(command).map((i) => String((i as Scalar).value)), loc: this.loc(command) } : undefined,
       mode: this.scalar<Mode>(root, 'mode'),
       default: this.scalar<Action>(root, 'default'),
       errno: errno === undefined ? undefined : { value: errno, loc: this.loc(errnoNode) },
@@ -211,9 +225,8 @@ class Reader {
   }
 
   private rules(node: Node | undefined): SyscallRule[] {
-    if (!isSeq(node)) return [];
     const out: SyscallRule[] = [];
-    for (const item of node.items) {
+    for (const item of this.items(node) as Node[]) {
       const one = this.get(item, 'syscall');
       const many = this.get(item, 'syscalls');
       if (one === undefined && many === undefined) {
@@ -232,7 +245,7 @@ class Reader {
       const args = this.get(item, 'args');
       out.push({
         syscalls: this.strings(item, one ? 'syscall' : 'syscalls'),
-        args: isSeq(args) ? args.items.map((a) => this.condition(a as Node)).filter((c): c is ArgCondition => !!c) : [],
+        args: this.items(args).map((a) => this.condition(a as Node)).filter((c): c is ArgCondition => !!c),
         action,
         errno: this.errno(errnoNode),
         loc: this.loc(item),

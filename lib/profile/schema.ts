@@ -90,9 +90,31 @@ export class SchemaValidator {
 
   validate(node: unknown, schema: JsonSchema = this.root, path = ''): Diagnostic[] {
     const out: Diagnostic[] = [];
-    this.check(this.deref(node), schema, path, out);
+    this.visit(node, schema, path, out);
     return out;
   }
+
+  private visit(raw: unknown, schema: JsonSchema, path: string, out: Diagnostic[]): void {
+    const node = this.deref(raw);
+    if (this.again(node, schema) && isAlias(raw)) return;
+    this.check(node, schema, path, out);
+  }
+
+  /**
+   * Was this anchored node already checked against this schema? An alias
+   * repeats its anchor's node; its errors are reported once, at the anchor
+   * (400 aliases of a rule with 400 bad arguments made 160,000 diagnostics).
+   */
+  private again(node: unknown, schema: JsonSchema): boolean {
+    if (typeof node !== 'object' || node === null) return false;
+    let schemas = this.checked.get(node);
+    if (!schemas) this.checked.set(node, (schemas = new Set()));
+    if (schemas.has(schema)) return true;
+    schemas.add(schema);
+    return false;
+  }
+
+  private readonly checked = new WeakMap<object, Set<JsonSchema>>();
 
   private deref(node: unknown): unknown {
     return isAlias(node) ? node.resolve(this.src.doc as Document) : node;
@@ -136,12 +158,12 @@ export class SchemaValidator {
       // Report the branch whose type fits: its errors are the informative ones.
       const fitting = branches.map((b, i) => ({ b: this.resolve(b), r: results[i]! }))
         .filter(({ b }) => typeof b.type !== 'string' || matchesType(kind, b.type));
-      if (fitting.length === 1) { out.push(...fitting[0]!.r); return; }
+      if (fitting.length === 1) { for (const d of fitting[0]!.r) out.push(d); return; }
       const kinds = [...new Set(branches.map((b) => this.resolve(b).type).filter((t): t is Kind => typeof t === 'string'))];
       if (kinds.length > 0 && !kinds.some((t) => matchesType(kind, t))) {
         err('E_TYPE', `${label} must be ${kinds.map((t) => ARTICLE[t]).join(' or ')}, got ${ARTICLE[kind]}`);
       } else {
-        out.push(...(fitting[0]?.r ?? results[0] ?? []));
+        for (const d of fitting[0]?.r ?? results[0] ?? []) out.push(d);
       }
       return;
     }
@@ -158,7 +180,7 @@ export class SchemaValidator {
     if ('const' in s && !sameScalar(value, s.const)) {
       err('E_VALUE', `${label} must be ${JSON.stringify(s.const)}, got ${show(value)}`);
     }
-    if (Array.isArray(s.enum) && !enumSet(s.enum).has(typeof value === 'number' ? BigInt(value) : value)) {
+    if (Array.isArray(s.enum) && !enumSet(s.enum).has(typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value)) {
       const names = s.enum.filter((e): e is string => typeof e === 'string');
       const hint = typeof value === 'string' ? didYouMean(suggest(value, names)) : '';
       if (what) err(code, `unknown ${what} ${show(value)}${hint}`);
@@ -180,7 +202,7 @@ export class SchemaValidator {
         err('E_VALUE', `${label} must have at least ${s.minItems} item${s.minItems === 1 ? '' : 's'}`);
       }
       const items = s.items as JsonSchema | undefined;
-      if (items) node.items.forEach((item, i) => this.check(this.deref(item), items, `${path}[${i}]`, out));
+      if (items) node.items.forEach((item, i) => this.visit(item, items, `${path}[${i}]`, out));
     }
 
     if (isMap(node)) {
@@ -199,7 +221,7 @@ export class SchemaValidator {
           }
           continue;
         }
-        this.check(this.deref(pair.value), sub, childPath, out);
+        this.visit(pair.value, sub, childPath, out);
       }
       for (const req of (s.required ?? []) as string[]) {
         if (!seen.has(req)) err('E_REQUIRED', `missing required key "${req}"${path ? ` in ${path}` : ''}`);

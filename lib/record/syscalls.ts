@@ -120,7 +120,7 @@ export function recordSyscalls(obs: Observation, opts: { exact?: boolean; base?:
     if (e.calls > 0) withheld.push(e);
   }
   if (withheld.length > 0) {
-    warnings.push(`used but not allowed: ${withheld.map((e) => e.name).sort().join(', ')} (io_uring works around the supervisor and a command's own seccomp filter could outrank syscage's; add them to syscalls.allow yourself if the command cannot do without)`);
+    warnings.push(`used but not allowed: ${withheld.map((e) => e.name).sort().join(', ')} (syscage refuses these unless a profile names them: they work around the supervisor, reach into other processes, or, for seccomp, could outrank syscage's filter; add them to syscalls.allow yourself if the command cannot do without)`);
   }
 
   const common: SyscallEntry[] = [];

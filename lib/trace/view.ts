@@ -48,8 +48,9 @@ const MAXSYMLINKS = 40; // include/linux/namei.h: the kernel's limit before ELOO
  * Resolve a path the way the kernel walks it: component by component, a
  * symlink replaced by its target before the next component (so "link/.."
  * is the parent of link's target), a dangling symlink followed to its
- * target, and the part that does not exist yet appended as written, with
- * "." and ".." applied to it lexically. Not Node's realpath: that normalises
+ * target, and a last component that does not exist yet appended as
+ * written. A missing component with more after it is ENOENT, as in the
+ * kernel ("missing/../x" too: the walk fails at "missing"). Not Node's realpath: that normalises
  * "link/.." away before looking at the disk.
  */
 export function realpath(path: string): string | Fault {
@@ -84,6 +85,8 @@ function walk(path: string): string | Fault {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') {
+        // The kernel fails the walk here unless this is the last component (a file to create).
+        if (todo.length > 0) return { fault: `cannot resolve ${path}: ENOENT (${here} does not exist)`, errno: 2 };
         missing = true;
         continue;
       }
