@@ -3,7 +3,7 @@
 // of the profile override its bases'; a section present anywhere in the chain
 // is present in the result. Deny and kill lists win over allows at compile
 // time, whichever profile of the chain they come from.
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { profilesDir } from '../paths.js';
 import { didYouMean, ProfileError, sourceLineOf, suggest, type Diagnostic, type SourceLoc } from './diagnostic.js';
@@ -43,6 +43,16 @@ export function displayPath(p: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
 }
 
+/** A profile is a regular file of reasonable size: `extends: /dev/zero` or a FIFO must not hang the loader. */
+const MAX_PROFILE_BYTES = 1 << 20;
+
+function readProfileFile(path: string): string {
+  const st = statSync(path);
+  if (!st.isFile()) throw new Error('not a regular file');
+  if (st.size > MAX_PROFILE_BYTES) throw new Error(`larger than ${MAX_PROFILE_BYTES} bytes`);
+  return readFileSync(path, 'utf8');
+}
+
 class Loader {
   readonly diagnostics: Diagnostic[] = [];
   private readonly readFile: (path: string) => string;
@@ -50,7 +60,7 @@ class Loader {
   private readonly done = new Map<string, PartialProfile[]>();
 
   constructor(opts: LoadOptions) {
-    this.readFile = opts.readFile ?? ((p) => readFileSync(p, 'utf8'));
+    this.readFile = opts.readFile ?? readProfileFile;
     this.builtinDir = opts.builtinDir ?? profilesDir();
   }
 

@@ -83,3 +83,22 @@ t.test('rule shapes', async (t) => {
   t.same(r.args[0]!.value.value, { name: 'AF_INET' }, 'constants stay names until compiled for an arch');
   t.same(r.args[1]!.value.value, { int: 0xffffffffffffffffn }, 'negative numbers become 64-bit two\'s complement');
 });
+
+t.test('extends of a device, a FIFO or a directory: E_EXTENDS_MISSING at once, never a hang', async (t) => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'syscage-extends-'));
+  execFileSync('mkfifo', [join(dir, 'fifo')]);
+  for (const target of ['/dev/zero', join(dir, 'fifo'), dir]) {
+    const file = join(dir, 'p.yaml');
+    writeFileSync(file, `version: 1\nextends: [${target}]\n`);
+    try {
+      loadProfile(file);
+      t.fail(`${target}: should not load`);
+    } catch (e) {
+      t.ok(e instanceof ProfileError, `${target}: a ProfileError`);
+      t.match((e as ProfileError).diagnostics[0], { code: 'E_EXTENDS_MISSING', message: /not a regular file/, loc: { line: 2, col: 11 } }, `${target}: says why, where`);
+    }
+  }
+});
