@@ -2,8 +2,9 @@
 import type { Argv } from 'yargs';
 import { formatReport, runDoctor, type DoctorOptions } from '../doctor/index.js';
 import type { Command } from './common.js';
+import { UsageError } from './io.js';
 
-interface Args { json: boolean }
+interface Args { json: boolean; timeout?: number }
 
 /** Exit statuses of `syscage doctor`. */
 export const DOCTOR_EXIT = {
@@ -20,13 +21,17 @@ export function doctorCommand(options: DoctorOptions = {}): Command<Args> {
     describe: 'Report what this platform allows and which enforcement mode syscage will use',
     builder: (y: Argv) =>
       y.option('json', { type: 'boolean', default: false, describe: 'one JSON object: {version, arch, kernel, node, lambda, probes: {NAME: {ok, detail}}, mode, modeReason, limits}' })
+        .option('timeout', { type: 'number', describe: 'ms a probe process may take before it counts as failed (default 5000; raise it on a slow or emulated machine)' })
         .example('$0 doctor', 'a table: one line per probe, the mode, the known limits')
         .epilogue('Modes: supervised (seccomp + ptrace: every rule enforced); bpf-only (seccomp only: files and network ' +
           'checks fall back to the violation action, and a profile with an exec section cannot start); ' +
           'unavailable (no usable seccomp: syscage refuses to run).\n\n' +
           `Exit status: ${DOCTOR_EXIT.ok} when syscage can run here (supervised or bpf-only), ${DOCTOR_EXIT.unavailable} when it cannot (unavailable).`),
     run: async (args, io) => {
-      const report = await runDoctor(options);
+      if (args.timeout !== undefined && !(Number.isFinite(args.timeout) && args.timeout > 0)) {
+        throw new UsageError(`--timeout must be a positive number of milliseconds, got ${String(args.timeout)}`);
+      }
+      const report = await runDoctor(args.timeout === undefined ? options : { ...options, processTimeoutMs: args.timeout, probeTimeoutMs: Math.max(options.probeTimeoutMs ?? 20000, 4 * args.timeout) });
       io.out(args.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
       return report.mode === 'unavailable' ? DOCTOR_EXIT.unavailable : DOCTOR_EXIT.ok;
     },

@@ -31,7 +31,7 @@ t.test('runDoctor here: every probe says yes, mode supervised', async (t) => {
   t.match(r.probes['seccomp.filter'].detail, /EDOM/);
 });
 
-t.test('the known limits: TOCTOU is listed, and open', async (t) => {
+t.test('the known limits: TOCTOU is listed, closed by the hold', async (t) => {
   const r = await runDoctor({ probes: Object.fromEntries(PROBE_NAMES.map((n) => [n, () => ({ ok: true, detail: 'fake' })])) });
   const toctou = r.limits.find((l) => l.id === 'toctou');
   t.ok(toctou, 'a toctou entry');
@@ -84,4 +84,15 @@ t.test('--help documents the exit statuses and the modes', async (t) => {
   t.match(r.out, /supervised[\s\S]*bpf-only[\s\S]*unavailable/);
   const all = await runCli(['--help']);
   t.match(all.out, /syscage doctor/, 'listed in syscage --help');
+});
+
+t.test('doctor --timeout: a slow (emulated) machine can give its probes longer; a bad value is a usage error', async (t) => {
+  const ok = await runCli(['doctor', '--json', '--timeout', '30000']);
+  t.equal(ok.status, 0, ok.err);
+  t.equal(JSON.parse(ok.out).mode, 'supervised');
+  for (const bad of ['-3', '0', 'soon']) {
+    const r = await runCli(['doctor', '--timeout', bad]);
+    t.equal(r.status, 2, `--timeout ${bad}: exit 2`);
+    t.match(r.err, /--timeout must be a positive number of milliseconds/, `--timeout ${bad}: says why`);
+  }
 });
