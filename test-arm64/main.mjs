@@ -1,0 +1,68 @@
+// The arm64 suite: runs INSIDE the arm64 VM (scripts/arm64/guest.sh starts it), with the arm64
+// layer's own node, on a real aarch64 Linux kernel. `make test-arm64` builds and boots all that.
+//
+//   /opt/bin/node main.mjs --layer /opt --bin DIR --scratch DIR [--only compile,run,invoke,doctor]
+//
+// --layer    the unpacked arm64 layer (bin/node, syscage/dist, koffi's linux_arm64 binary)
+// --bin      the static aarch64 test programs (test-arm64/c/*.c)
+// --scratch  a writable directory for profiles, logs, files
+//
+// One line per check, "ok N - what" / "not ok N - what" (with what was seen), "# area" headings,
+// and last a line exactly "N passed, N failed". Exit status 1 when a check failed. A check that
+// cannot run here is a failure that says why; nothing is skipped silently.
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { area, check, config, equal, layerNode, prog, summary } from './helpers.mjs';
+import compileChecks from './compile.mjs';
+import runChecks from './run.mjs';
+import invokeChecks from './invoke.mjs';
+import doctorChecks from './doctor.mjs';
+
+const AREAS = { compile: compileChecks, run: runChecks, invoke: invokeChecks, doctor: doctorChecks };
+
+function parseArgs(argv) {
+  const o = { only: Object.keys(AREAS) };
+  for (let i = 0; i < argv.length; i++) {
+    const [k, v] = [argv[i], argv[i + 1]];
+    if (k === '--layer') config.layer = realpathSync(v);
+    else if (k === '--bin') config.bin = realpathSync(v);
+    else if (k === '--scratch') config.scratch = realpathSync(v);
+    else if (k === '--only') o.only = v.split(',').filter(Boolean);
+    else throw new Error(`main.mjs: unknown argument ${k}`);
+    i++;
+  }
+  for (const a of o.only) if (!AREAS[a]) throw new Error(`main.mjs: unknown area ${a} (${Object.keys(AREAS).join(', ')})`);
+  if (!config.bin || !config.scratch) throw new Error('main.mjs: --bin and --scratch are required');
+  return o;
+}
+
+const t0 = performance.now();
+let only;
+try {
+  ({ only } = parseArgs(process.argv.slice(2)));
+} catch (e) {
+  console.log(e.message);
+  console.log('0 passed, 1 failed');
+  process.exit(2);
+}
+
+await area('setup', async () => {
+  // What runs here is the layer, not anything of the host: its node, its koffi, its syscage.
+  equal('setup: the runner runs on the layer\'s bin/node', realpathSync(process.execPath), realpathSync(layerNode()));
+  equal('setup: node is an arm64 build', process.arch, 'arm64');
+  const { hostArch } = await import(join(config.layer, 'syscage', 'dist', 'lib', 'arch', 'index.js'));
+  equal('setup: the layer\'s syscage loads and sees aarch64', hostArch(), 'aarch64');
+  // Loading syscage's native module maps koffi's binary: it must be the layer's linux_arm64 one.
+  await import(join(config.layer, 'syscage', 'dist', 'lib', 'native', 'index.js'));
+  const mapped = [...new Set(readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('koffi')).map((l) => l.split(/\s+/).pop()))];
+  const want = join(config.layer, 'syscage', 'node_modules', '@koromix', 'koffi-linux-arm64', 'linux_arm64', 'koffi.node');
+  check('setup: the koffi binary loaded is the layer\'s linux_arm64/koffi.node', mapped.length === 1 && mapped[0] === want, { mapped, want });
+  for (const p of ['attempt', 'victim', 'hello', 'runtime']) check(`setup: test program ${p} is built`, existsSync(prog(p)), { path: prog(p) });
+});
+
+for (const name of only) await area(name, AREAS[name]);
+
+const { passed, failed } = summary();
+console.log(`# ${((performance.now() - t0) / 1000).toFixed(1)} s in the VM (runner)`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
