@@ -3,8 +3,9 @@
 #
 # Environment (all optional):
 #   ARM64_HOME      where the VM lives (kernel, initramfs, run-arm64.sh); default /tmp/arm64-vm.
-#                   Built by ../shared/tools/arm64/setup-arm64.sh when missing (~1 min, apt + Debian).
-#   ARM64_TOOLS     the VM tools (setup-arm64.sh, run-arm64.sh); default ../shared/tools/arm64
+#                   Built by scripts/arm64/vm/setup-arm64.sh when missing (~1 min, apt + Debian).
+#   ARM64_TOOLS     the VM tools (setup-arm64.sh, run-arm64.sh); default scripts/arm64/vm (the team's
+#                   ../shared/tools/arm64, kept here so that a clean clone on a fresh machine has them)
 #   ARM64_CPU       qemu CPU model; default neoverse-n1 (Graviton2's core; boots faster under TCG
 #                   than "max", whose pointer authentication is emulated in software)
 #   ARM64_SMP       vCPUs (default 2), ARM64_MEM MB (default 2048), ARM64_TIMEOUT s (default 1200)
@@ -16,7 +17,7 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ARM64_HOME=$(realpath -m "${ARM64_HOME:-/tmp/arm64-vm}")
-ARM64_TOOLS=${ARM64_TOOLS:-$ROOT/../shared/tools/arm64}
+ARM64_TOOLS=${ARM64_TOOLS:-$ROOT/scripts/arm64/vm}
 export ARM64_HOME
 SUMMARY_RE='^[0-9]+ passed, [0-9]+ failed$'
 
