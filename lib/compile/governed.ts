@@ -39,11 +39,16 @@ export const PROCESS_CREATORS: ReadonlySet<string> = new Set(['fork', 'vfork', '
  *   included: one page could freeze every decision;
  * - ptrace, process_vm_readv/writev and pidfd_getfd reach into another
  *   process — a root program could reach the supervisor itself;
- * - open_by_handle_at opens a file by handle, with no name a files rule could judge.
+ * - open_by_handle_at opens a file by handle, with no name a files rule could judge;
+ * - mounts and namespaces change what a path names for the program and not for
+ *   the supervisor, which resolves paths in its own mount namespace (a procfs
+ *   mounted elsewhere, a private tmpfs with a symlink): path rules would judge
+ *   another file than the kernel opens.
  */
 export const PROTECTED: ReadonlySet<string> = new Set([
   'seccomp', 'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'io_setup', 'io_submit', 'userfaultfd',
   'ptrace', 'process_vm_readv', 'process_vm_writev', 'pidfd_getfd', 'open_by_handle_at',
+  'mount', 'umount2', 'pivot_root', 'unshare', 'setns', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'move_mount', 'open_tree', 'mount_setattr',
 ]);
 
 /**

@@ -33,6 +33,7 @@ import { checksFor, PROTECTED, syscallsOf, type Check } from './governed.js';
 
 const ENOSYS = errnoNumber('ENOSYS')!;
 const CLONE_THREAD = 0x10000n;
+const CLONE_UNTRACED = 0x00800000n;
 const PR_SET_SECCOMP = 22n;
 
 /** What the kernel does with a call; `trace` hands it to the supervisor. */
@@ -162,7 +163,11 @@ class Planner {
 
     const exec = this.supervised && this.traceExec;
     const plans = syscallsOf(this.arch).map(({ s, nr }) => this.syscall(s.name, nr, checksFor(s, { ...this.present, exec: this.present.exec || exec })));
-    const unknown = this.finish('(unknown)', -1, [], this.defaultVerdict('(unknown)'), { what: 'default' });
+    // A number this table does not know (a syscall newer than the pinned headers) cannot be
+    // checked — fchmodat2 takes a path — so even `default: allow` answers ENOSYS, quietly: what
+    // libc falls back from, as on an older kernel.
+    const byDefault = this.defaultVerdict('(unknown)');
+    const unknown = this.finish('(unknown)', -1, [], permits(byDefault) ? { kind: 'errno', errno: ENOSYS, quiet: true } : byDefault, { what: 'default' });
     return { arch: this.arch, syscalls: plans, unknown: unknown.fallback, traps: this.traps, diagnostics: this.diagnostics };
   }
 
@@ -245,7 +250,7 @@ class Planner {
       : allow
         ? [{ kind: 'allow' }, { what: 'syscalls.allow', loc: allow.loc }]
         : [this.defaultVerdict(name), PROTECTED.has(name) && permits({ kind: this.profile.default.value } as Verdict)
-          ? { what: 'built-in: refused unless the profile names it (seccomp, io_uring, AIO, userfaultfd, ptrace, process_vm_*, pidfd_getfd, open_by_handle_at)' }
+          ? { what: 'built-in: refused unless the profile names it (seccomp, io_uring, AIO, userfaultfd, ptrace, process_vm_*, pidfd_getfd, open_by_handle_at, mounts, namespaces)' }
           : { what: 'default', loc: this.profile.default.loc }];
 
     steps.push(...this.processSteps(name, fallback));
@@ -253,8 +258,19 @@ class Planner {
     return this.finish(name, nr, steps, this.processFallback(name, fallback), origin, checks);
   }
 
-  /** prctl(PR_SET_SECCOMP) is refused unless the profile allows seccomp by name. */
+  /**
+   * prctl(PR_SET_SECCOMP) is refused unless the profile allows seccomp by name;
+   * clone with CLONE_UNTRACED always (the child would escape the tracer: no
+   * fork event, no EXITKILL — it would outlive syscage unchecked).
+   */
   private protectionSteps(name: string): RuleStep[] {
+    if (name === 'clone') {
+      return [{
+        conditions: [{ index: 0, op: 'masked_eq', value: CLONE_UNTRACED, mask: CLONE_UNTRACED, bits: argBits('clone', 0) }],
+        verdict: { kind: 'errno', errno: this.profile.errno.value },
+        origin: { what: 'built-in: no untraced children (CLONE_UNTRACED)' },
+      }];
+    }
     if (name !== 'prctl' || this.listed(this.sc.allow, 'seccomp')) return [];
     return [{
       conditions: [{ index: 0, op: 'eq', value: PR_SET_SECCOMP, bits: argBits('prctl', 0) }],
@@ -278,11 +294,13 @@ class Planner {
   }
 
   private processFallback(name: string, fallback: Verdict): Verdict {
-    if (!this.forkRefused() || !permits(fallback)) return fallback;
-    if (name === 'fork' || name === 'vfork') return this.violation;
-    // Not a violation: "this kernel has no clone3", so that libc makes the thread with clone,
-    // whose flags the filter can see. Answered in the kernel and never reported.
+    if (!permits(fallback)) return fallback;
+    // Not a violation: "this kernel has no clone3", so that libc makes the thread or process with
+    // clone, whose flags the filter can see (clone3's are in memory: CLONE_UNTRACED, and
+    // CLONE_THREAD for process.fork, would be out of reach). Answered in the kernel, never reported.
     if (name === 'clone3') return { kind: 'errno', errno: ENOSYS, quiet: true };
+    if (!this.forkRefused()) return fallback;
+    if (name === 'fork' || name === 'vfork') return this.violation;
     return fallback;
   }
 

@@ -20,6 +20,11 @@ export const LIMITS: readonly Limit[] = Object.freeze([
     text: 'A path or address is checked with the rest of the sandbox stopped, and the call runs alone until the kernel has used it (TOCTOU closed): each checked call costs one stop per other thread or process. A call that sleeps interruptibly during its path walk (a FUSE or autofs mount) ends the hold early.',
   },
   {
+    id: 'outside-writers',
+    status: 'by design',
+    text: 'The hold stops only the sandbox: a process outside it that can write a directory the sandbox uses can still swap a symlink between the check and the use. Do not give a sandbox rules over directories other users\' processes write.',
+  },
+  {
     id: 'root-no-files',
     status: 'by design',
     text: 'A program running as root under a profile with no files section can open the supervisor\'s /proc/PID/mem (opens are not trapped without a files section, and root overrides the supervisor\'s non-dumpable flag). Give such profiles a files section, or run the command as another user.',

@@ -159,7 +159,8 @@ export const AARCH64_USER_PT_REGS_SIZE = 34 * 8;
 export type DenyStep =
   | { readonly op: 'pokeuser'; readonly offset: number; readonly value: bigint }
   | { readonly op: 'setregset'; readonly note: number; readonly bytes: Buffer }
-  | { readonly op: 'x0'; readonly value: bigint };
+  | { readonly op: 'x0'; readonly value: bigint }
+  | { readonly op: 'x'; readonly index: number; readonly value: bigint };
 
 export function denySteps(arch: Arch, errno: number): DenyStep[] {
   const ret = BigInt.asUintN(64, BigInt(-errno));
@@ -178,6 +179,16 @@ export function denySteps(arch: Arch, errno: number): DenyStep[] {
   ];
 }
 
+/** x86_64 user_regs_struct offsets of the six syscall argument registers: rdi, rsi, rdx, r10, r8, r9. */
+export const X86_64_ARG_OFFSETS: readonly number[] = [112, 104, 96, 56, 72, 64];
+
+/** The register write that sets syscall argument `index` at a seccomp stop, per arch (x0..x5 on aarch64). */
+export function argStep(arch: Arch, index: number, value: bigint): DenyStep {
+  if (index < 0 || index > 5) throw new RangeError(`syscall argument index ${index}`);
+  const v = BigInt.asUintN(64, value);
+  return arch === 'x86_64' ? { op: 'pokeuser', offset: X86_64_ARG_OFFSETS[index]!, value: v } : { op: 'x', index, value: v };
+}
+
 const iov = Buffer.alloc(16);
 const iovAddr = ffi.addressOf(iov);
 const regs = Buffer.alloc(AARCH64_USER_PT_REGS_SIZE);
@@ -191,7 +202,16 @@ function regset(request: number, tid: number, note: number, addr: number, len: n
 
 /** Make the stopped syscall fail with -errno. Returns false when the tracee is gone. */
 export function denySyscall(tid: number, arch: Arch, errno: number): boolean {
-  for (const step of denySteps(arch, errno)) {
+  return apply(tid, denySteps(arch, errno), 'deny');
+}
+
+/** Set argument `index` of the stopped syscall (the kernel reads it after the seccomp stop). False when gone. */
+export function setSyscallArg(tid: number, arch: Arch, index: number, value: bigint): boolean {
+  return apply(tid, [argStep(arch, index, value)], `set argument ${index}`);
+}
+
+function apply(tid: number, steps: readonly DenyStep[], what: string): boolean {
+  for (const step of steps) {
     let r: ffi.CResult;
     if (step.op === 'pokeuser') {
       r = ffi.ptrace(PTRACE_POKEUSER, tid, step.offset, step.value);
@@ -201,12 +221,12 @@ export function denySyscall(tid: number, arch: Arch, errno: number): boolean {
     } else {
       r = regset(PTRACE_GETREGSET, tid, NT_PRSTATUS, regsAddr, regs.length);
       if (r.errno === 0) {
-        regs.writeBigUInt64LE(step.value, 0);
+        regs.writeBigUInt64LE(step.value, 8 * (step.op === 'x' ? step.index : 0));
         r = regset(PTRACE_SETREGSET, tid, NT_PRSTATUS, regsAddr, regs.length);
       }
     }
     if (r.errno === ESRCH) return false;
-    check(`ptrace(deny ${step.op}, ${tid})`, r);
+    check(`ptrace(${what}: ${step.op}, ${tid})`, r);
   }
   return true;
 }

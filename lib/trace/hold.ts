@@ -25,7 +25,9 @@
 // writer, a connect waiting for the handshake, a send waiting for room),
 // because one of the held tasks may be what it waits for; and, for execve,
 // the new image's first stop. A task blocked in vfork until its child execs
-// cannot run either, and cannot be stopped: it is left alone.
+// cannot be stopped meanwhile; it is interrupted like the others, and counted
+// as held once it is seen blocked there: the interrupt is pending, so it stops
+// before it runs another user-space instruction, whenever the vfork ends.
 //
 // Cost: one interrupt, one wait and one resume per other task, plus the
 // caller's exit stop — only for checked calls, and only when the sandbox has
@@ -41,12 +43,27 @@ export interface HoldOps {
   poll(tid: number): { pid: number; status: number } | 'none' | undefined;
   /** The task's state letter (/proc/TID/stat: R, S, D, t...), undefined when it is gone. */
   state(tid: number): string | undefined;
+  /**
+   * Is the task blocked inside fork, vfork or clone (/proc/TID/syscall)? A vfork
+   * parent waits there until its child execs or exits, and cannot stop meanwhile.
+   */
+  inFork(tid: number): boolean;
   /** Let another task have this CPU (sched_yield). */
   yield(): void;
   /** Sleep this many milliseconds (fractions allowed). */
   pause(ms: number): void;
   now(): number;
 }
+
+/**
+ * Calls whose arguments the kernel does not take all at once: sendmmsg reads
+ * message i's header and destination only when it gets to it, after message
+ * i-1 may have blocked — and a sleeping caller ends the hold. Under a hold such
+ * a call is cut to its first message (argument `count` set to 1): sendmmsg may
+ * always send fewer than asked and says how many, and the caller sends the
+ * rest with another call, checked anew.
+ */
+export const PIECEMEAL: Readonly<Record<string, { readonly count: number }>> = { sendmmsg: { count: 2 } };
 
 /** A status taken from the kernel while holding, to be handled as if it had just arrived. */
 export type Taken = readonly [tid: number, status: number];
@@ -89,8 +106,10 @@ export function hold(ops: HoldOps, others: readonly number[]): Held {
       if (w) taken.push([tid, w.status]); // a stop, or its death: either way it runs no more
     }
     if (pending.size === 0) break;
-    if (ops.now() > deadline) return { taken, stragglers: [...pending] };
     idle = progress ? 0 : idle + 1;
+    if (idle === 8 || idle % 64 === 0) for (const tid of pending) if (ops.inFork(tid)) pending.delete(tid);
+    if (pending.size === 0) break;
+    if (ops.now() > deadline) return { taken, stragglers: [...pending] };
     backOff(ops, idle);
   }
   return { taken, stragglers: [] };

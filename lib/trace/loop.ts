@@ -3,7 +3,7 @@
 // trapped call of every tracee in a blocking waitpid loop.
 import { existsSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { AUDIT_ARCH, syscallTable } from '../arch/index.js';
+import { AUDIT_ARCH, hostArch, syscallTable } from '../arch/index.js';
 import { auditEvent, humanLine } from '../audit/event.js';
 import { closeFd, ptrace, waitAny, waitFor, yieldCpu } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
@@ -12,7 +12,7 @@ import { emptyObservation } from '../record/observation.js';
 import { observe } from '../record/observer.js';
 import { compileMatchers, decide } from './decide/index.js';
 import type { FromTracer, TracerStart } from './messages.js';
-import { exeOf, pgidOf, pidOfPidfd, ppidOf, stateOf, tgidOf } from './proc.js';
+import { blockedIn, exeOf, pgidOf, pidOfPidfd, ppidOf, stateOf, tgidOf } from './proc.js';
 import { Tracer, type Ops } from './tracer.js';
 import { SharedText } from './shared-text.js';
 import { forgetRoot, realpath, traceeView } from './view.js';
@@ -25,6 +25,7 @@ const ops: Ops = {
   cont: (tid, sig = 0) => ptrace.cont(tid, sig),
   listen: (tid) => ptrace.listen(tid),
   deny: (tid, arch, errno) => ptrace.denySyscall(tid, arch, errno),
+  setArg: (tid, arch, index, value) => ptrace.setSyscallArg(tid, arch, index, value),
   kill: (pid, sig) => ptrace.sendSignal(pid, sig),
   tgid: tgidOf,
   ppid: ppidOf,
@@ -40,12 +41,21 @@ const ops: Ops = {
     return w === undefined ? undefined : w.pid === 0 ? 'none' : w;
   },
   state: stateOf,
+  inFork: (tid) => {
+    const nr = blockedIn(tid);
+    return nr !== undefined && FORKS.has(nr);
+  },
   wait: () => waitAny(),
   yield: yieldCpu,
   pause: (ms) => Atomics.wait(nap, 0, 0, ms),
   now: () => performance.now(),
 };
 const nap = new Int32Array(new SharedArrayBuffer(4));
+
+/** fork, vfork, clone and clone3 on this machine's arch (where a vfork parent waits for its child). */
+const FORKS: ReadonlySet<number> = new Set(
+  ['fork', 'vfork', 'clone', 'clone3'].map((n) => syscallTable().byName(n)?.nr[hostArch()]).filter((nr): nr is number => nr !== undefined),
+);
 
 /** Calls after which a process's root directory may have changed. */
 const CHANGES_ROOT: ReadonlySet<string> = new Set(['chroot', 'pivot_root', 'setns', 'unshare']);

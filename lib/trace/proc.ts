@@ -36,6 +36,16 @@ export function stateOf(tid: number): string | undefined {
   }
 }
 
+/** The number of the syscall a task is blocked in (/proc/TID/syscall), undefined when it is running or gone. */
+export function blockedIn(tid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${tid}/syscall`, 'latin1').split(' ', 1)[0]!;
+    return /^\d+$/.test(first) ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Process group of a process (/proc/PID/stat field 5, after the parenthesised command name). */
 export function pgidOf(pid: number): number | undefined {
   try {

@@ -14,7 +14,7 @@
 import type { Arch } from '../arch/index.js';
 import type { TrapEntry } from '../compile/plan.js';
 import type { Decided } from './decide/index.js';
-import { backOff, hold, HOLD_IDLE_MS, HOLD_MAX_MS, runAlone, type HoldOps, type Taken } from './hold.js';
+import { backOff, hold, HOLD_IDLE_MS, HOLD_MAX_MS, PIECEMEAL, runAlone, type HoldOps, type Taken } from './hold.js';
 import type { Trap } from './types.js';
 
 // Wait-status decoding (sys/wait.h).
@@ -44,6 +44,8 @@ const INFO_SECCOMP = 3;
 
 /** What the tracer needs from the kernel; worker.ts implements it with lib/native. */
 export interface Ops extends HoldOps {
+  /** Set argument `index` of a task stopped at a seccomp stop. */
+  setArg(tid: number, arch: Arch, index: number, value: bigint): boolean;
   /** waitpid(-1, __WALL), blocking: the next status, undefined when no child is left. */
   wait(): { pid: number; status: number } | undefined;
   syscallInfo(tid: number): { op: number; arch: number; nr: number; args: bigint[]; retData: number } | undefined;
@@ -114,8 +116,6 @@ export class Tracer {
   private phase: Phase = 'stage2';
   private rootExit: RootExit | undefined;
   private readonly policyKills = new Map<number, Verdict>();
-  /** A vfork child → the thread blocked in vfork until the child execs or exits (it cannot be stopped meanwhile). */
-  private readonly vforks = new Map<number, number>();
   /** Statuses taken from the kernel but not handled yet (while the sandbox was held). */
   private readonly backlog: Taken[] = [];
   private draining = false;
@@ -261,10 +261,9 @@ export class Tracer {
     if (!this.procs.has(pid)) this.procs.set(pid, { ppid: this.d.ops.ppid(pid), exe: this.d.ops.exe(pid) });
   }
 
-  private newChild(tid: number, event: number): void {
+  private newChild(tid: number, _event: number): void {
     const child = this.d.ops.eventMsg(tid);
     if (child > 0) this.know(child);
-    if (child > 0 && event === EVENT_VFORK) this.vforks.set(child, tid);
     this.d.ops.cont(tid, 0);
   }
 
@@ -273,8 +272,6 @@ export class Tracer {
     const former = this.d.ops.eventMsg(tid);
     if (former !== tid) this.tasks.delete(former);
     const pid = this.tasks.get(tid)?.pid ?? tid;
-    this.vforks.delete(tid);
-    this.vforks.delete(former);
     const proc = this.procs.get(pid) ?? {};
     proc.exe = this.d.ops.exe(pid);
     this.procs.set(pid, proc);
@@ -285,7 +282,6 @@ export class Tracer {
   private gone(tid: number, status: number): void {
     const task = this.tasks.get(tid);
     this.tasks.delete(tid);
-    this.vforks.delete(tid);
     // A held stop of a task that is gone must not bring it back when the hold ends.
     if (this.holding) this.holding.held = this.holding.held.filter(([t]) => t !== tid);
     const pid = task?.pid ?? tid;
@@ -353,8 +349,13 @@ export class Tracer {
       } else {
         this.counts.allowed++;
       }
-      if (this.holding?.owner === tid && this.mustHold(entry)) this.runAlone(tid, pid);
-      else ops.cont(tid, 0);
+      if (this.holding?.owner === tid && this.mustHold(entry)) {
+        const piecemeal = PIECEMEAL[trap.syscall];
+        if (piecemeal && BigInt.asUintN(32, trap.args[piecemeal.count] ?? 0n) > 1n) ops.setArg(tid, this.d.arch, piecemeal.count, 1n);
+        this.runAlone(tid, pid);
+      } else {
+        ops.cont(tid, 0);
+      }
       return;
     }
     this.d.report(verdict);
@@ -401,11 +402,10 @@ export class Tracer {
     return !this.d.audit && !entry.refuse && entry.checks.some((c) => c !== 'signal');
   }
 
-  /** Every other task that could run: not one already stopped with its status waiting here, not one blocked in vfork. */
+  /** Every other task that could run: not one already stopped with its status waiting here. */
   private others(tid: number): number[] {
     const waiting = new Set(this.backlog.map(([t]) => t));
-    const inVfork = new Set(this.vforks.values());
-    return [...this.tasks.keys()].filter((t) => t !== tid && !waiting.has(t) && !inVfork.has(t));
+    return [...this.tasks.keys()].filter((t) => t !== tid && !waiting.has(t));
   }
 
   /** Some task did not stop in time: the call cannot be checked safely; refuse it (a retry will do). */

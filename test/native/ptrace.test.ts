@@ -22,6 +22,14 @@ t.test('aarch64: NT_ARM_SYSTEM_CALL = -1, then x0 = -errno', async (t) => {
   t.equal(ptrace.AARCH64_USER_PT_REGS_SIZE, 272, 'struct user_pt_regs: x0..x30, sp, pc, pstate');
 });
 
+t.test('setting a syscall argument: the argument registers of each arch', async (t) => {
+  // x86_64 (arch/x86/include/asm/user_64.h): rdi @112, rsi @104, rdx @96, r10 @56, r8 @72, r9 @64.
+  t.same([0, 1, 2, 3, 4, 5].map((i) => ptrace.argStep('x86_64', i, 1n)), [112, 104, 96, 56, 72, 64].map((offset) => ({ op: 'pokeuser', offset, value: 1n })));
+  // aarch64: x0..x5, in struct user_pt_regs at 8 * i.
+  t.same([0, 1, 2, 3, 4, 5].map((i) => ptrace.argStep('aarch64', i, -1n)), [0, 1, 2, 3, 4, 5].map((index) => ({ op: 'x', index, value: 0xffffffffffffffffn })));
+  t.throws(() => ptrace.argStep('x86_64', 6, 0n), RangeError, 'there are six');
+});
+
 t.test('wait status words under PTRACE_SEIZE', async (t) => {
   const cases: [string, number, Record<string, unknown>][] = [
     ['exit 3', 0x0300, { exited: true, exitCode: 3, signaled: false, stopped: false }],

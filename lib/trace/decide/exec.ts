@@ -74,6 +74,7 @@ export function checkExec(trap: Trap, ctx: DecideContext, explain: boolean): Che
     return judge(trap, m.allow, t.path, undefined, detail) ?? passed(detail, explain ? m.allow.which(t.path) : undefined);
   }
   const reals = realPaths(t, follow, trap, ctx);
+  if (isProblem(reals) && reals.missing) return passed(detail); // the kernel fails it: ENOENT
   if (isProblem(reals)) {
     const reason = `${trap.syscall}: ${reals.reason}`;
     return reals.errno !== undefined ? broken(fail, reals.errno, reason, detail) : refused(fail, reason, detail);

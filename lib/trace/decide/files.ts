@@ -370,7 +370,7 @@ function checkTarget(t: PathTarget, access: Access, follow: Follow, trap: Trap, 
   const r = judge(t.lexical, undefined, access, trap, ctx, m, paths);
   if (r) return r;
   const reals = realPaths(t, follow, trap, ctx);
-  if (isProblem(reals)) return unusable(trap, m, reals, paths, access === W);
+  if (isProblem(reals)) return reals.missing ? undefined : unusable(trap, m, reals, paths, access === W);
   for (const real of reals) {
     if (real === t.lexical || isAnonymous(real)) continue;
     const r2 = judge(real, t.lexical, access, trap, ctx, m, paths);

@@ -136,6 +136,7 @@ function judge(trap: Trap, ctx: DecideContext, dest: Destination, use: Use, list
   const lexical = decide(trap, { kind: 'unix', abstract: false, path: t.lexical }, address, verb, list, explain, shown);
   if (lexical.refused) return lexical;
   const reals = realPaths(t, use === 'bind' ? 'nofollow' : 'follow', trap, ctx);
+  if (isProblem(reals) && reals.missing) return lexical; // the kernel fails it: ENOENT
   if (isProblem(reals)) return reals.errno !== undefined ? broken(rule, reals.errno, `${trap.syscall}: ${reals.reason}`, shown) : refused(rule, `${trap.syscall}: ${reals.reason}`, shown);
   const resolved: string[] = [];
   for (const real of reals) {

@@ -50,7 +50,17 @@ export interface PathProblem {
   readonly problem: true;
   readonly reason: string;
   readonly errno?: number;
+  /**
+   * A directory on the path does not exist: the kernel's own walk fails the
+   * call with ENOENT, whatever the rules say (the library search of every
+   * dynamic program does this many times). Let through, unreported: nothing
+   * can create the directory before the kernel's walk, since the sandbox is
+   * held still during the call (lib/trace/hold.ts).
+   */
+  readonly missing?: boolean;
 }
+
+const ENOENT = 2;
 
 const problem = (reason: string, errno?: number): PathProblem => ({ problem: true, reason, errno });
 export const isProblem = (x: unknown): x is PathProblem => typeof x === 'object' && x !== null && 'problem' in x;
@@ -189,7 +199,8 @@ export function realPaths(t: PathTarget, follow: Follow, trap: Trap, ctx: Decide
  * which the kernel would never return for it.
  */
 function unresolvable(t: PathTarget & { kind: 'path' }, r: Fault): PathProblem {
-  return problem(`cannot resolve symlinks in ${t.lexical}: ${r.fault}`, r.errno);
+  const p = problem(`cannot resolve symlinks in ${t.lexical}: ${r.fault}`, r.errno);
+  return r.errno === ENOENT ? { ...p, missing: true } : p;
 }
 
 /**
