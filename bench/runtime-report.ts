@@ -55,6 +55,23 @@ export function renderRuntime(r: RuntimeResults): string {
   ));
   out.push('');
 
+  // (b') per-trap cost with idle threads: back to back, then spaced
+  out.push(`## Per trapped openat with K idle threads, back to back (openloop-threads: K threads blocked in a futex wait, then openat+close × ${o.threadOpenCalls}; K = ${o.threadCounts.join(', ')})\n`);
+  out.push(`syscage holds the sandbox still for a checked call that reads the tracee's memory, as every openat here does (lib/trace/hold.ts: each other thread is stopped with PTRACE_INTERRUPT ` +
+    `before the path is read, and the call runs alone to its syscall-exit stop), so a trap costs more with idle threads; native and strace do not hold. ` +
+    `Back to back, one hold lasts across the calls (lib/trace/hold.ts: HOLD_IDLE_MS, HOLD_MAX_MS): the best case. ` +
+    `Same profile and formulas as above, native taken with the same K; every K and tool interleaved in the same rounds, medians of ${o.reps} [min–max]; ` +
+    `"over K=0": the median added cost minus the same tool's at K = 0, "per thread": that / K. ` +
+    `"in-loop": the workload's own clock around its loop, ÷ N, minus native's (no start-up to cancel out: steadier on a loaded machine).\n`);
+  out.push(threadsTable(r.threads, true));
+  out.push('');
+  out.push(`## Per trapped openat with K idle threads, spaced (the same, with a ${o.spacedGapUs} µs sleep before each openat; × ${o.spacedOpenCalls}; K = ${o.spacedThreadCounts.join(', ')})\n`);
+  out.push(`The hold ends when its owner sleeps, so every call takes a new one: the cost of a checked call that comes alone (a server between requests). ` +
+    `Only in-loop here: the workload's own clock around each openat+close, summed, ÷ N, minus native's (the sleeps' jitter would swamp T(N) − T(1), which is not run). ` +
+    `Releasing the hold overlaps the sleep and is not counted. Medians of ${o.reps} [min–max].\n`);
+  out.push(threadsTable(r.threadsSpaced, false));
+  out.push('');
+
   // (c) launch
   out.push(`## Launch (target: syscage run ≤ ${TARGETS.launchMs} ms; ${rel(r.profiles.launch)})\n`);
   out.push(table(
@@ -78,6 +95,26 @@ export function renderRuntime(r: RuntimeResults): string {
 }
 
 const us = (s: LoopRow['perCall']) => s && { ...s, median: s.median / 1e3, min: s.min / 1e3, max: s.max / 1e3 };
+
+/** The per-trap cost with K idle threads (openloop-threads): one row per K, tool and placement; `wall`: with the T(N) − T(1) columns. */
+function threadsTable(rows: readonly LoopRow[], wall: boolean): string {
+  const us1 = (ns: number | undefined) => (ns === undefined ? '' : (ns / 1e3).toFixed(2));
+  const perThread = (ns: number | undefined, k: number | undefined) => (ns === undefined || !k ? '' : us1(ns / k));
+  const head = ['K', 'tool', 'placement'];
+  const wallHead = ['µs / iteration', 'added µs', 'added, best runs', 'added over K=0 µs', 'per thread µs'];
+  const inLoopHead = [...(wall ? [] : ['in-loop µs / iteration']), 'in-loop added µs', 'in-loop over K=0 µs', 'in-loop per thread µs', 'checked calls'];
+  const headers = [...head, ...(wall ? wallHead : []), ...inLoopHead];
+  return table(headers, rows.map((row) => {
+    const lead = [row.threads ?? '', row.tool, row.placement];
+    if (row.unavailable) return [...lead, row.unavailable, ...Array<string>(headers.length - lead.length - 1).fill('')];
+    const wallCells = [fmtSpread(us(row.perCall), 2), row.added ? fmtSpread(us(row.added), 2) : '—',
+      best(row.addedBest === undefined ? undefined : row.addedBest / 1e3, 2), us1(row.addedOverK0), perThread(row.addedOverK0, row.threads)];
+    const inLoopCells = [...(wall ? [] : [row.inLoop ? fmtSpread(us(row.inLoop), 2) : 'n/a']),
+      row.inLoopAdded ? fmtSpread(us(row.inLoopAdded), 2) : (row.inLoop ? '—' : 'n/a'),
+      us1(row.inLoopOverK0), perThread(row.inLoopOverK0, row.threads), row.traps ?? ''];
+    return [...lead, ...(wall ? wallCells : []), ...inLoopCells];
+  }));
+}
 
 /** One line per target and placement: met / MISSED / not measured. */
 export function targetLines(r: RuntimeResults): string[] {

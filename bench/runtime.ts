@@ -6,6 +6,12 @@
 //            filter adds to every syscall the kernel decides alone.
 //   trap     openloop: openat+close N times, every openat trapped — what one
 //            round trip through the supervisor costs.
+//   threads  openloop-threads: the same loop with K idle threads (blocked in a
+//            futex wait) — what holding the sandbox still (lib/trace/hold.ts:
+//            every other task stopped around each checked call) adds per trap.
+//            Back to back (one hold lasts across calls in quick succession) and
+//            spaced by a sleep (the hold ends when its owner sleeps: every call
+//            takes a new one).
 //   launch   `syscage run -- /bin/true` wall time, with `node -e 0` and bare
 //            /bin/true for reference.
 //   rss      the supervisor's peak RSS over the openloop run.
@@ -32,6 +38,16 @@ export interface RuntimeOptions {
   readonly getppidCalls: number;
   /** Iterations of openloop (default 20000). */
   readonly openCalls: number;
+  /** Idle thread counts K of openloop-threads, calls back to back (default 0, 1, 4, 16). */
+  readonly threadCounts: readonly number[];
+  /** Iterations of openloop-threads back to back (default 10000). */
+  readonly threadOpenCalls: number;
+  /** Idle thread counts K of openloop-threads, calls spaced by a sleep (default 0, 4, 16). */
+  readonly spacedThreadCounts: readonly number[];
+  /** Iterations of the spaced openloop-threads (default 200). */
+  readonly spacedOpenCalls: number;
+  /** The sleep before each spaced openat (µs, default 500). */
+  readonly spacedGapUs: number;
   /** Timed runs per tool and placement of each loop. */
   readonly reps: number;
   /** Runs of the one-iteration baseline. */
@@ -45,10 +61,14 @@ export interface RuntimeOptions {
 }
 
 export const DEFAULT_OPTIONS: RuntimeOptions = {
-  getppidCalls: 5_000_000, openCalls: 20_000, reps: 5, baseReps: 3, launchReps: 9, rssReps: 3,
+  getppidCalls: 5_000_000, openCalls: 20_000, threadCounts: [0, 1, 4, 16], threadOpenCalls: 10_000,
+  spacedThreadCounts: [0, 4, 16], spacedOpenCalls: 200, spacedGapUs: 500,
+  reps: 5, baseReps: 3, launchReps: 9, rssReps: 3,
 };
 export const QUICK_OPTIONS: RuntimeOptions = {
-  getppidCalls: 1_000_000, openCalls: 5_000, reps: 3, baseReps: 2, launchReps: 5, rssReps: 2,
+  getppidCalls: 1_000_000, openCalls: 5_000, threadCounts: [0, 16], threadOpenCalls: 2_000,
+  spacedThreadCounts: [0, 16], spacedOpenCalls: 100, spacedGapUs: 500,
+  reps: 3, baseReps: 2, launchReps: 5, rssReps: 2,
 };
 
 /** One tool in one placement of one loop: per-call costs of each run, or why there are none. */
@@ -71,6 +91,18 @@ export interface LoopRow {
   readonly ratioFloor?: number;
   /** Calls syscage reported as checked, per timed run (median). */
   readonly traps?: number;
+  /** openloop-threads: the idle threads K the workload ran with. */
+  readonly threads?: number;
+  /** openloop-threads: the sleep before each openat (µs; 0: back to back). */
+  readonly gapUs?: number;
+  /** openloop-threads: median added cost minus the same tool's at K = 0 (ns): what the K idle threads add per trap. */
+  readonly addedOverK0?: number;
+  /** openloop-threads: the openat+close pairs timed inside the workload, per iteration, per run (ns) — no start-up to cancel out, no sleeps. */
+  readonly inLoop?: Spread;
+  /** inLoop minus native's median inLoop, per run (ns). */
+  readonly inLoopAdded?: Spread;
+  /** Median inLoopAdded minus the same tool's at K = 0 (ns). */
+  readonly inLoopOverK0?: number;
 }
 
 export interface LaunchRow {
@@ -93,6 +125,10 @@ export interface RuntimeResults {
   readonly profiles: { readonly filter: string; readonly trap: string; readonly launch: string };
   readonly filter: readonly LoopRow[];
   readonly trap: readonly LoopRow[];
+  /** Per-trap cost with K idle threads (openloop-threads), calls back to back, K = options.threadCounts. */
+  readonly threads: readonly LoopRow[];
+  /** The same with a sleep of options.spacedGapUs before each openat, K = options.spacedThreadCounts. */
+  readonly threadsSpaced: readonly LoopRow[];
   readonly launch: readonly LaunchRow[];
   readonly rss: readonly RssRow[];
   readonly seconds: number;
@@ -130,10 +166,11 @@ interface Env {
   /** Why strace cannot be used, when it cannot. */
   readonly straceMissing?: string;
   /** Built workloads, or why there are none. */
-  readonly bins: { getpidloop: string; openloop: string; mintrace: string } | { missing: string };
+  readonly bins: Record<Workload, string> | { missing: string };
 }
 
-const WORKLOADS = ['getpidloop', 'openloop', 'mintrace'] as const;
+const WORKLOADS = ['getpidloop', 'openloop', 'openloop-threads', 'mintrace'] as const;
+type Workload = (typeof WORKLOADS)[number];
 
 /** gcc -O2 each workload into bench/out/ (again only when its source is newer). */
 function buildWorkloads(root: string, out: string): Env['bins'] {
@@ -145,12 +182,12 @@ function buildWorkloads(root: string, out: string): Env['bins'] {
     const src = join(root, 'bench', 'workloads', `${w}.c`);
     const bin = join(out, w);
     if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
-      const r = spawnSync(gcc, ['-O2', '-o', bin, src], { encoding: 'utf8' });
+      const r = spawnSync(gcc, ['-O2', '-pthread', '-o', bin, src], { encoding: 'utf8' });
       if (r.status !== 0) return { missing: `n/a (gcc failed on ${w}.c: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]})` };
     }
     built[w] = bin;
   }
-  return built as { getpidloop: string; openloop: string; mintrace: string };
+  return built as Record<Workload, string>;
 }
 
 function probeEnv(): Env {
@@ -198,6 +235,12 @@ function runOnce(argv: readonly string[]): Run {
 const failure = (r: Run): string =>
   `failed (${r.signal ? `signal ${r.signal}` : `exit ${r.status}`}: ${r.stderr.trim().split('\n').slice(-1)[0]?.slice(0, 120) ?? ''})`;
 
+/** "openloop-threads: calls 123456 ns" (the workload's own timing of its openat+close pairs) */
+const loopNsOf = (stderr: string): number | undefined => {
+  const m = /openloop-threads: calls (\d+) ns/.exec(stderr);
+  return m ? Number(m[1]) : undefined;
+};
+
 /** "syscage: 20005 checked calls: …" */
 const trapsOf = (stderr: string): number | undefined => {
   const m = /syscage: (\d+) checked calls/.exec(stderr);
@@ -234,7 +277,7 @@ function mintraceTool(env: Env, name: string, args: readonly string[]): Tool {
 }
 
 interface LoopSpec {
-  readonly workload: string;
+  readonly workload: Workload;
   readonly extra: readonly string[];
   readonly calls: number;
   readonly tools: readonly Tool[];
@@ -242,78 +285,168 @@ interface LoopSpec {
   readonly floor?: string;
 }
 
+/** Why nothing can run in this placement, if so. */
+function skipReason(env: Env, placement: Placement): string | undefined {
+  return 'missing' in env.bins ? env.bins.missing : placement === 'pinned' && !env.taskset ? 'n/a (no taskset)' : undefined;
+}
+
+/** A command to time: `argv(n)` runs n iterations of its loop. */
+interface Entry {
+  readonly key: string;
+  readonly argv: (n: number) => string[];
+}
+
+/** What the runs of each entry (by key) gave: elapsed ns of the one-iteration and the full runs, trap counts, the loop's own timing, failures. */
+interface Tally {
+  readonly base: Map<string, number[]>;
+  readonly full: Map<string, number[]>;
+  readonly traps: Map<string, number[]>;
+  readonly loop: Map<string, number[]>;
+  readonly failed: Map<string, string>;
+}
+
+/** baseReps one-iteration rounds, then reps rounds of `calls` iterations; interleaved, the order rotated on each round. */
+function runRounds(entries: readonly Entry[], calls: number, o: RuntimeOptions, label: string, baseReps = o.baseReps): Tally {
+  const t: Tally = { base: new Map(), full: new Map(), traps: new Map(), loop: new Map(), failed: new Map() };
+  const push = (into: Map<string, number[]>, key: string, v: number) => {
+    if (!into.has(key)) into.set(key, []);
+    into.get(key)!.push(v);
+  };
+  const attempt = (e: Entry, n: number, into: Map<string, number[]>) => {
+    if (t.failed.has(e.key)) return;
+    const r = runOnce(e.argv(n));
+    if (r.status !== 0) {
+      t.failed.set(e.key, failure(r));
+      return;
+    }
+    push(into, e.key, r.ns);
+    if (into !== t.full) return;
+    const k = trapsOf(r.stderr);
+    if (k !== undefined) push(t.traps, e.key, k);
+    const l = loopNsOf(r.stderr);
+    if (l !== undefined) push(t.loop, e.key, l);
+  };
+  const len = entries.length;
+  for (let i = 0; i < baseReps; i++) for (let j = 0; j < len; j++) attempt(entries[(i + j) % len]!, 1, t.base);
+  for (let i = 0; i < o.reps; i++) {
+    for (let j = 0; j < len; j++) attempt(entries[(i + j) % len]!, calls, t.full);
+    o.log?.(`  ${label}: round ${i + 1}/${o.reps}`);
+  }
+  return t;
+}
+
+/** One row per tool from a tally; `key` maps a tool's name to its entry's key. Without one-iteration runs, only the in-loop fields. */
+function loopRows(tools: readonly Tool[], placement: Placement, tally: Tally, calls: number, floor: string | undefined,
+  key: (tool: string) => string = (tool) => tool, more: Partial<LoopRow> = {}): LoopRow[] {
+  const rows: LoopRow[] = [];
+  const perCall = new Map<string, number[]>();
+  for (const t of tools) {
+    const b = tally.base.get(key(t.name));
+    const f = tally.full.get(key(t.name));
+    if (!t.unavailable && b && f) perCall.set(t.name, f.map((ns) => (ns - median(b)) / (calls - 1)));
+  }
+  const nativeMedian = median(perCall.get('native') ?? []);
+  const nativeBest = Math.min(...(perCall.get('native') ?? [NaN]));
+  const addedOf = (name: string) => (perCall.get(name) ?? []).map((x) => x - nativeMedian);
+  const straceAdded = median(addedOf('strace'));
+  const floorAdded = floor ? median(addedOf(floor)) : NaN;
+  const inLoopOf = (name: string) => (tally.loop.get(key(name)) ?? []).map((ns) => ns / calls);
+  const nativeInLoop = median(inLoopOf('native'));
+  for (const t of tools) {
+    const unavailable = t.unavailable ?? tally.failed.get(key(t.name));
+    const pc = perCall.get(t.name);
+    const inLoop = inLoopOf(t.name);
+    if (unavailable || (!pc && !inLoop.length)) {
+      rows.push({ tool: t.name, placement, unavailable: unavailable ?? 'n/a', ...more });
+      continue;
+    }
+    const added = addedOf(t.name);
+    const ratio = (x: number) => (Number.isFinite(x) && x > 0 ? median(added) / x : undefined);
+    const traps = tally.traps.get(key(t.name));
+    const inLoopAdded = inLoop.map((x) => x - nativeInLoop);
+    const wall = pc && t.name !== 'native';
+    rows.push({
+      tool: t.name, placement,
+      perCall: pc && spread(pc),
+      added: wall ? spread(added) : undefined,
+      addedBest: wall ? Math.min(...pc) - nativeBest : undefined,
+      ratioNative: pc && median(pc) / nativeMedian,
+      ratioStrace: wall && t.name !== 'strace' ? ratio(straceAdded) : undefined,
+      ratioFloor: wall && t.name !== floor ? ratio(floorAdded) : undefined,
+      traps: traps ? median(traps) : undefined,
+      inLoop: inLoop.length ? spread(inLoop) : undefined,
+      inLoopAdded: t.name !== 'native' && inLoop.length && Number.isFinite(nativeInLoop) ? spread(inLoopAdded) : undefined,
+      ...more,
+    });
+  }
+  return rows;
+}
+
 function measureLoop(env: Env, spec: LoopSpec, o: RuntimeOptions): LoopRow[] {
   const rows: LoopRow[] = [];
-  const bins = env.bins;
   for (const placement of PLACEMENTS) {
-    const skip = 'missing' in bins ? bins.missing : placement === 'pinned' && !env.taskset ? 'n/a (no taskset)' : undefined;
+    const skip = skipReason(env, placement);
     if (skip) {
       for (const t of spec.tools) rows.push({ tool: t.name, placement, unavailable: t.unavailable ?? skip });
       continue;
     }
-    const bin = bins[spec.workload as keyof typeof bins];
-    const cmd = (t: Tool, n: number) => [...prefix(env, placement), ...t.argv!([bin, String(n), ...spec.extra])];
-    const live = spec.tools.filter((t) => !t.unavailable);
-    const failed = new Map<string, string>();
-    const base = new Map<string, number[]>();
-    const full = new Map<string, number[]>();
-    const traps = new Map<string, number[]>();
-    const attempt = (t: Tool, n: number, into: Map<string, number[]>) => {
-      if (failed.has(t.name)) return;
-      const r = runOnce(cmd(t, n));
-      if (r.status !== 0) {
-        failed.set(t.name, failure(r));
-        return;
-      }
-      if (!into.has(t.name)) into.set(t.name, []);
-      into.get(t.name)!.push(r.ns);
-      const k = trapsOf(r.stderr);
-      if (k !== undefined && into === full) {
-        if (!traps.has(t.name)) traps.set(t.name, []);
-        traps.get(t.name)!.push(k);
-      }
-    };
-    // Interleaved, with the order rotated on each round.
-    for (let i = 0; i < o.baseReps; i++) for (let j = 0; j < live.length; j++) attempt(live[(i + j) % live.length]!, 1, base);
-    for (let i = 0; i < o.reps; i++) {
-      for (let j = 0; j < live.length; j++) attempt(live[(i + j) % live.length]!, spec.calls, full);
-      o.log?.(`  ${spec.workload} ${placement}: round ${i + 1}/${o.reps}`);
+    const bin = (env.bins as Record<Workload, string>)[spec.workload];
+    const entries = spec.tools.filter((t) => !t.unavailable)
+      .map((t): Entry => ({ key: t.name, argv: (n) => [...prefix(env, placement), ...t.argv!([bin, String(n), ...spec.extra])] }));
+    const tally = runRounds(entries, spec.calls, o, `${spec.workload} ${placement}`);
+    rows.push(...loopRows(spec.tools, placement, tally, spec.calls, spec.floor));
+  }
+  return rows;
+}
+
+interface ThreadsSpec {
+  readonly counts: readonly number[];
+  readonly calls: number;
+  /** Sleep before each openat (µs), 0 for none. */
+  readonly gapUs: number;
+  /** With the one-iteration runs for T(N) − T(1); without, only the workload's own timing (in-loop). */
+  readonly wall: boolean;
+  readonly path: string;
+  readonly tools: readonly Tool[];
+}
+
+/**
+ * openloop-threads with each K of spec.counts: every (K, tool) pair is one
+ * entry of the same interleaved rounds, so a noisy stretch hits every K alike;
+ * per-call costs and "added" are computed per K, against native with the same K.
+ */
+function measureThreads(env: Env, spec: ThreadsSpec, o: RuntimeOptions): LoopRow[] {
+  const { counts, calls, gapUs, wall, path, tools } = spec;
+  const rows: LoopRow[] = [];
+  const key = (k: number) => (tool: string) => `${tool} K=${k}`;
+  for (const placement of PLACEMENTS) {
+    const skip = skipReason(env, placement);
+    if (skip) {
+      for (const k of counts) for (const t of tools) rows.push({ tool: t.name, placement, unavailable: t.unavailable ?? skip, threads: k, gapUs });
+      continue;
     }
-    const perCall = new Map<string, number[]>();
-    for (const t of live) {
-      const b = base.get(t.name);
-      const f = full.get(t.name);
-      if (b && f) perCall.set(t.name, f.map((ns) => (ns - median(b)) / (spec.calls - 1)));
-    }
-    const nativeMedian = median(perCall.get('native') ?? []);
-    const nativeBest = Math.min(...(perCall.get('native') ?? [NaN]));
-    const addedOf = (name: string) => (perCall.get(name) ?? []).map((x) => x - nativeMedian);
-    const straceAdded = median(addedOf('strace'));
-    const floorAdded = spec.floor ? median(addedOf(spec.floor)) : NaN;
-    for (const t of spec.tools) {
-      const unavailable = t.unavailable ?? failed.get(t.name);
-      const pc = perCall.get(t.name);
-      if (unavailable || !pc) {
-        rows.push({ tool: t.name, placement, unavailable: unavailable ?? 'n/a' });
+    const bin = (env.bins as Record<Workload, string>)['openloop-threads'];
+    const entries = counts.flatMap((k) => tools.filter((t) => !t.unavailable)
+      .map((t): Entry => ({ key: key(k)(t.name), argv: (n) => [...prefix(env, placement), ...t.argv!([bin, String(n), path, String(k), String(gapUs)])] })));
+    const tally = runRounds(entries, calls, o, `openloop-threads${gapUs ? ` spaced ${gapUs} µs` : ''} ${placement}`, wall ? o.baseReps : 0);
+    const perK = counts.map((k) => loopRows(tools, placement, tally, calls, undefined, key(k), { threads: k, gapUs }));
+    // What the idle threads add: each row's median added cost over the same tool's at K = 0.
+    const k0 = perK[counts.indexOf(0)] ?? [];
+    for (const row of perK.flat()) {
+      const zero = k0.find((r) => r.tool === row.tool);
+      if (!zero || row.threads === 0) {
+        rows.push(row);
         continue;
       }
-      const added = addedOf(t.name);
-      const ratio = (x: number) => (Number.isFinite(x) && x > 0 ? median(added) / x : undefined);
       rows.push({
-        tool: t.name, placement,
-        perCall: spread(pc),
-        added: t.name === 'native' ? undefined : spread(added),
-        addedBest: t.name === 'native' ? undefined : Math.min(...pc) - nativeBest,
-        ratioNative: median(pc) / nativeMedian,
-        ratioStrace: t.name === 'native' || t.name === 'strace' ? undefined : ratio(straceAdded),
-        ratioFloor: t.name === 'native' || t.name === spec.floor ? undefined : ratio(floorAdded),
-        traps: traps.has(t.name) ? median(traps.get(t.name)!) : undefined,
+        ...row,
+        addedOverK0: row.added && zero.added ? row.added.median - zero.added.median : undefined,
+        inLoopOverK0: row.inLoopAdded && zero.inLoopAdded ? row.inLoopAdded.median - zero.inLoopAdded.median : undefined,
       });
     }
   }
   return rows;
 }
-
 // ---------------------------------------------------------------------------
 // Launch and memory.
 
@@ -409,6 +542,13 @@ export function benchRuntime(o: RuntimeOptions = DEFAULT_OPTIONS): RuntimeResult
     workload: 'openloop', extra: ['/etc/passwd'], calls: o.openCalls, floor: 'mintrace',
     tools: [nativeTool(), syscageTool(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow]), mintraceTool(env, 'mintrace -n', ['-n'])],
   }, o);
+  const threadTools = [nativeTool(), syscageTool(env, profiles.trap), straceTool(env)];
+  o.log?.(`runtime: per-trap cost with K idle threads, back to back (openloop-threads, K = ${o.threadCounts.join(', ')})`);
+  const threads = measureThreads(env, { counts: o.threadCounts, calls: o.threadOpenCalls, gapUs: 0, wall: true, path: '/etc/passwd', tools: threadTools }, o);
+  o.log?.(`runtime: per-trap cost with K idle threads, spaced by ${o.spacedGapUs} µs (openloop-threads, K = ${o.spacedThreadCounts.join(', ')})`);
+  const threadsSpaced = measureThreads(env, {
+    counts: o.spacedThreadCounts, calls: o.spacedOpenCalls, gapUs: o.spacedGapUs, wall: false, path: '/etc/passwd', tools: threadTools,
+  }, o);
   o.log?.('runtime: launch');
   const launch = measureLaunch(env, profiles.launch, o);
   o.log?.('runtime: peak RSS');
@@ -420,5 +560,5 @@ export function benchRuntime(o: RuntimeOptions = DEFAULT_OPTIONS): RuntimeResult
     taskset: env.taskset ?? 'n/a (no taskset)',
     time: env.time ?? 'n/a (no /usr/bin/time)',
   };
-  return { options, tools, profiles, filter, trap, launch, rss, seconds: (Date.now() - t0) / 1000 };
+  return { options, tools, profiles, filter, trap, threads, threadsSpaced, launch, rss, seconds: (Date.now() - t0) / 1000 };
 }
