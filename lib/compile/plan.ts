@@ -164,10 +164,12 @@ class Planner {
     const exec = this.supervised && this.traceExec;
     const plans = syscallsOf(this.arch).map(({ s, nr }) => this.syscall(s.name, nr, checksFor(s, { ...this.present, exec: this.present.exec || exec })));
     // A number this table does not know (a syscall newer than the pinned headers) cannot be
-    // checked — fchmodat2 takes a path — so even `default: allow` answers ENOSYS, quietly: what
-    // libc falls back from, as on an older kernel.
+    // checked — fchmodat2 takes a path — so even `default: allow` answers ENOSYS (what libc falls
+    // back from, as on an older kernel), reported like any refusal.
     const byDefault = this.defaultVerdict('(unknown)');
-    const unknown = this.finish('(unknown)', -1, [], permits(byDefault) ? { kind: 'errno', errno: ENOSYS, quiet: true } : byDefault, { what: 'default' });
+    const unknown = permits(byDefault)
+      ? this.finish('(unknown)', -1, [], { kind: 'errno', errno: ENOSYS }, { what: 'built-in: a syscall newer than syscage\'s table cannot be checked (ENOSYS)' })
+      : this.finish('(unknown)', -1, [], byDefault, { what: 'default' });
     return { arch: this.arch, syscalls: plans, unknown: unknown.fallback, traps: this.traps, diagnostics: this.diagnostics };
   }
 

@@ -23,6 +23,7 @@ const SIGNALED = (s: number) => (s & 0x7f) !== 0 && (s & 0x7f) !== 0x7f;
 const STOPPED = (s: number) => (s & 0xff) === 0x7f;
 
 const SIGKILL = 9;
+const SIGSYS = 31;
 const SIGTRAP = 5;
 /** A syscall stop under PTRACE_O_TRACESYSGOOD: only the hold's PTRACE_SYSCALL asks for one. */
 const SYSCALL_STOP = SIGTRAP | 0x80;
@@ -286,14 +287,38 @@ export class Tracer {
     if (this.holding) this.holding.held = this.holding.held.filter(([t]) => t !== tid);
     const pid = task?.pid ?? tid;
     if (tid !== pid) return; // a thread; the process lives on
+    const proc = this.procs.get(pid);
     this.procs.delete(pid);
-    const killed = this.policyKills.get(pid);
+    const killed = this.policyKills.get(pid) ?? this.abiKill(tid, pid, status, proc);
     this.policyKills.delete(pid);
     if (pid === this.root) {
       this.rootExit = EXITED(status) ? { code: (status >> 8) & 0xff } : { signal: status & 0x7f, policyKill: killed };
       // The command is done: what it left behind does not run on after it.
       this.killAll();
     }
+  }
+
+  /**
+   * A process killed by SIGSYS that syscage did not kill: the filter's prelude
+   * killed it in the kernel for a call through another ABI (int 0x80, x32),
+   * which never reaches the supervisor. Reported as the kill it is.
+   */
+  private abiKill(tid: number, pid: number, status: number, proc: Proc | undefined): Verdict | undefined {
+    if (!SIGNALED(status) || (status & 0x7f) !== SIGSYS || this.phase !== 'running') return undefined;
+    const what = 'built-in: the filter kills calls through another ABI (int 0x80, x32)';
+    const trap: Trap = {
+      tid, pid, arch: this.d.arch, nr: -1, syscall: '(unknown)', args: [],
+      entry: { id: -1, checks: [], then: 'allow', refuse: { kind: 'kill' }, origin: { what } },
+    };
+    const verdict: Verdict = {
+      trap,
+      decision: { action: 'kill', rule: { what }, reason: 'killed by the filter in the kernel (SIGSYS): a syscall through another ABI than the profile\'s (int 0x80, or an x32 number on x86_64)' },
+      tracee: { pid, ppid: proc?.ppid, exe: proc?.exe },
+      enforced: true,
+    };
+    this.counts.killed++;
+    this.d.report(verdict);
+    return verdict;
   }
 
   private seccompStop(tid: number): void {

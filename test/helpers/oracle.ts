@@ -82,10 +82,12 @@ export function expectedAction(p: Profile, arch: Arch, input: Input, supervised 
 
     const permits = out.action === 'allow' || out.action === 'log';
     // clone3 keeps its flags in memory, out of the filter's reach: "no clone3 here" (libc uses clone).
-    // A number the table does not know cannot be checked: ENOSYS, as on an older kernel.
-    if (permits && (name === 'clone3' || name === undefined)) {
+    // A number the table does not know cannot be checked: ENOSYS, as on an older kernel (reported).
+    if (permits && name === 'clone3') {
       out = { action: 'errno', errno: ENOSYS };
       quietFallback = true;
+    } else if (permits && name === undefined) {
+      out = { action: 'errno', errno: ENOSYS };
     } else if (permits && p.process?.fork.value === false) {
       // process.fork: false — no new processes, threads still allowed.
       if (name === 'fork' || name === 'vfork') out = refuse;
@@ -108,7 +110,7 @@ export function expectedAction(p: Profile, arch: Arch, input: Input, supervised 
     return audit ? out : refuse;
   }
   // With a supervisor every refusal is reported by it before it is applied (or, in audit mode,
-  // not) — except the quiet ENOSYS of clone3 and unknown numbers, a fallback mechanism, not a violation.
+  // not) — except the quiet ENOSYS of clone3, a fallback mechanism, not a violation.
   if (quietFallback) return out;
   if (!permitted && supervised) return { action: 'trace', checks: [], then: 'allow', refuse: describe(out) };
   if (!permitted && audit) return { action: 'log' };
