@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: help build test syscalls bench check-profiles clean layer
+.PHONY: help build test syscalls bench check-profiles clean layer test-arm64 test-arm64-mutation
 
 help:
 	@echo "make build           install dependencies (npm ci) and compile TypeScript to dist/"
@@ -11,6 +11,8 @@ help:
 	@echo "make bench           benchmarks (bench/README.md): prints a table"
 	@echo "make check-profiles  syscage check on every shipped profile"
 	@echo "make layer ARCH=x86_64|arm64  the Lambda layer dist/syscage-layer-<arch>.zip (node 20 from npm, deterministic)"
+	@echo "make test-arm64      the arm64 layer on a real arm64 kernel (qemu VM, set up when missing): compile, run, invoke, doctor; ends with N passed, N failed"
+	@echo "make test-arm64-mutation  proves test-arm64 bites: with the arm64 deny path broken in a copy of the layer, the suite must fail"
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -18,8 +20,17 @@ $(NODE_MODULES): package.json package-lock.json
 build: $(NODE_MODULES)
 	npx tsc -p tsconfig.json
 
+# The whole suite, then the escape corpus's summary (test/escapes/README.md), last line
+# "N attempts, N blocked, N escaped"; fails when the suite fails or the corpus left no results.
 test: $(NODE_MODULES)
-	npm test
+	@rm -f test/escapes/out/results/*.json
+	@status=0; npm test || status=$$?; node test/escapes/summary.mjs || status=1; exit $$status
+
+# Just the escape corpus (test/escapes/corpus-*.test.ts), then its summary.
+.PHONY: escapes
+escapes: build
+	@rm -f test/escapes/out/results/*.json
+	@status=0; npx tap test/escapes/corpus-*.test.ts || status=$$?; node test/escapes/summary.mjs || status=1; exit $$status
 
 # Needs the Debian packages linux-libc-dev-amd64-cross and linux-libc-dev-arm64-cross
 # (6.1.4-1cross1, the pinned source; .ci/run installs them).
@@ -40,6 +51,15 @@ check-profiles: build
 ARCH ?= x86_64
 layer: build
 	node scripts/build-layer.mjs --arch $(ARCH)
+
+# syscage on a real arm64 kernel (issue 8): builds the arm64 layer, boots the arm64 VM of
+# scripts/arm64/vm (a copy of ../shared/tools/arm64) once (setup-arm64.sh when $$ARM64_HOME, default /tmp/arm64-vm, has none)
+# and runs test-arm64/ inside it with the layer's own node. Options: scripts/arm64/lib.sh.
+test-arm64:
+	bash scripts/arm64/test-arm64.sh
+
+test-arm64-mutation:
+	bash scripts/arm64/mutation-check.sh
 
 clean:
 	rm -rf dist .tap bench/out
