@@ -62,10 +62,10 @@ export default async function runChecks() {
   chmodSync(other, 0o755);
   const BIN = config.bin;
 
-  const [tcpOk, tcpNo, udpOk, udpNo] = await Promise.all([tcpListener(), tcpListener(), udpListener(), udpListener()]);
+  const [tcpOk, tcpNo, udpOk, udpNo, udpMm] = await Promise.all([tcpListener(), tcpListener(), udpListener(), udpListener(), udpListener()]);
   const closeAll = () => {
     for (const l of [tcpOk, tcpNo]) l.server.close();
-    for (const l of [udpOk, udpNo]) l.socket.close();
+    for (const l of [udpOk, udpNo, udpMm]) l.socket.close();
   };
 
   const profile = (name, extra = '') => {
@@ -82,7 +82,7 @@ export default async function runChecks() {
       'exec:',
       `  allow: [${prog('attempt')}, ${prog('hello')}]`,
       'network:',
-      `  connect: ["127.0.0.1:${tcpOk.port}", "127.0.0.1:${udpOk.port}"]`,
+      `  connect: ["127.0.0.1:${tcpOk.port}", "127.0.0.1:${udpOk.port}", "127.0.0.1:${udpMm.port}"]`,
       '',
     ].filter((l) => l !== '').join('\n') + '\n';
     const path = write(join(W, `${name}.yaml`), text);
@@ -115,6 +115,7 @@ export default async function runChecks() {
       'connect', '127.0.0.1', String(tcpOk.port),
       'sendto', '127.0.0.1', String(udpNo.port),
       'sendto', '127.0.0.1', String(udpOk.port),
+      'mmsg', '127.0.0.1', String(udpMm.port),
       'read', `${pub}/to-key`,
       'openflags', `${pub}/to-key`, O_LARGEFILE,
       'openflags', `${pub}/to-readme`, O_LARGEFILE,
@@ -236,6 +237,9 @@ export default async function runChecks() {
     equal('run: UDP sendto to an allowed address works', opLines(out, 'sendto')[1], 'sendto ok', diag);
     await until(() => udpOk.hits > 0, 3000);
     check('run: … the refused datagram never arrived, the allowed one did', udpNo.hits === 0 && udpOk.hits === 1, { no: udpNo.hits, ok: udpOk.hits });
+    equal('run: sendmmsg of 2 datagrams from a process with another thread: the hold cuts it to one (argument 2 = 1 written through x2)', opLines(out, 'mmsg')[0], 'mmsg sent 1', diag);
+    await until(() => udpMm.hits > 0, 3000);
+    equal('run: … and exactly that one datagram arrived', udpMm.hits, 1, { hits: udpMm.hits });
     eventIs('refused sendto', one('refused sendto', ev((e) => e.syscall === 'sendto')), { ...base, address: `127.0.0.1:${udpNo.port}` });
 
     // threads and forks

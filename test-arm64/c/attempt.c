@@ -197,6 +197,38 @@ static void op_sendto(const char *ip, const char *port) {
   close(fd);
 }
 
+/*
+ * mmsg IP PORT: with one more (idle) thread in the process, sendmmsg two datagrams to IP:PORT;
+ * "mmsg sent N". Under syscage the sandbox is held still for the call, and a held sendmmsg is cut
+ * to its first message by writing 1 into its third argument (x2 on aarch64): N is 1.
+ */
+static int idle_pipe[2];
+static void *idle_body(void *arg) { (void)arg; char c; (void)!read(idle_pipe[0], &c, 1); return NULL; }
+
+static void op_mmsg(const char *ip, const char *port) {
+  struct sockaddr_in sa;
+  if (!address(ip, port, &sa)) usage("mmsg: not an IPv4 address");
+  pthread_t idle;
+  if (pipe(idle_pipe) < 0 || pthread_create(&idle, NULL, idle_body, NULL) != 0) { fail("mmsg", errno); return; }
+  usleep(20000); /* the idle thread is blocked in read */
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct iovec iov = { (void *)"m", 1 };
+  struct mmsghdr v[2];
+  memset(v, 0, sizeof v);
+  for (int i = 0; i < 2; i++) {
+    v[i].msg_hdr.msg_name = &sa;
+    v[i].msg_hdr.msg_namelen = sizeof sa;
+    v[i].msg_hdr.msg_iov = &iov;
+    v[i].msg_hdr.msg_iovlen = 1;
+  }
+  int n = fd < 0 ? -1 : sendmmsg(fd, v, 2, 0);
+  if (n < 0) fail("mmsg", errno);
+  else say("mmsg sent %d", n);
+  (void)!write(idle_pipe[1], "x", 1);
+  pthread_join(idle, NULL);
+  if (fd >= 0) close(fd);
+}
+
 struct tally { const char *ok, *no; long good, refused, other; int other_errno; };
 
 static void *thread_body(void *arg) {
@@ -301,6 +333,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(op, "spawn")) { NEED(2); op_spawn(argv[i + 1], argv[i + 2]); i += 3; }
     else if (!strcmp(op, "connect")) { NEED(2); op_connect(argv[i + 1], argv[i + 2]); i += 3; }
     else if (!strcmp(op, "sendto")) { NEED(2); op_sendto(argv[i + 1], argv[i + 2]); i += 3; }
+    else if (!strcmp(op, "mmsg")) { NEED(2); op_mmsg(argv[i + 1], argv[i + 2]); i += 3; }
     else if (!strcmp(op, "threads")) { NEED(3); op_threads(atoi(argv[i + 1]), argv[i + 2], argv[i + 3]); i += 4; }
     else if (!strcmp(op, "fork")) { NEED(3); op_fork(atoi(argv[i + 1]), argv[i + 2], argv[i + 3]); i += 4; }
     else if (!strcmp(op, "sleepers")) { NEED(2); op_sleepers(atoi(argv[i + 1]), argv[i + 2]); i += 3; }
