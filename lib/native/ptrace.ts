@@ -101,9 +101,15 @@ export function listen(tid: number): boolean {
 const scratch = Buffer.alloc(8);
 const scratchAddr = ffi.addressOf(scratch);
 
-/** The message of the last ptrace event: a new child's pid after fork/vfork/clone. */
-export function eventMsg(tid: number): number {
-  check(`ptrace(PTRACE_GETEVENTMSG, ${tid})`, ffi.ptrace(PTRACE_GETEVENTMSG, tid, 0, scratchAddr));
+/**
+ * The message of the last ptrace event: a new child's pid after fork/vfork/clone, the former tid
+ * after exec. Undefined when the tracee is gone or dying (ESRCH: a SIGKILL is pending — syscage
+ * killed what the command left behind while this event waited to be handled).
+ */
+export function eventMsg(tid: number): number | undefined {
+  const r = ffi.ptrace(PTRACE_GETEVENTMSG, tid, 0, scratchAddr);
+  if (r.errno === ESRCH) return undefined;
+  check(`ptrace(PTRACE_GETEVENTMSG, ${tid})`, r);
   return Number(scratch.readBigUInt64LE(0));
 }
 

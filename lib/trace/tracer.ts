@@ -50,7 +50,8 @@ export interface Ops extends HoldOps {
   /** waitpid(-1, __WALL), blocking: the next status, undefined when no child is left. */
   wait(): { pid: number; status: number } | undefined;
   syscallInfo(tid: number): { op: number; arch: number; nr: number; args: bigint[]; retData: number } | undefined;
-  eventMsg(tid: number): number;
+  /** PTRACE_GETEVENTMSG; undefined when the task is gone or dying. */
+  eventMsg(tid: number): number | undefined;
   cont(tid: number, sig?: number): boolean;
   listen(tid: number): boolean;
   deny(tid: number, arch: Arch, errno: number): boolean;
@@ -263,14 +264,14 @@ export class Tracer {
   }
 
   private newChild(tid: number, _event: number): void {
-    const child = this.d.ops.eventMsg(tid);
+    const child = this.d.ops.eventMsg(tid) ?? 0;
     if (child > 0) this.know(child);
     this.d.ops.cont(tid, 0);
   }
 
   private execed(tid: number): void {
     // A non-leader thread that execs takes over the leader's tid; its old tid is gone (ptrace(2), "execve(2) under ptrace").
-    const former = this.d.ops.eventMsg(tid);
+    const former = this.d.ops.eventMsg(tid) ?? tid;
     if (former !== tid) this.tasks.delete(former);
     const pid = this.tasks.get(tid)?.pid ?? tid;
     const proc = this.procs.get(pid) ?? {};

@@ -258,3 +258,12 @@ t.test('sendmmsg under a hold is cut to its first message (the kernel reads the 
   w.stopWith(ROOT, NR.sendmmsg, [3n, 0x1000n, 1n, 0n, 0n, 0n]);
   t.same(w.calls, ['resume-to-exit 100', 'cont 100'], 'one message: left as it is');
 });
+
+t.test('an exec event of a task being killed (the root exited while it was held): handled, not an internal error', async (t) => {
+  const w = world(allow, { polls: { ...HELD, [-1]: [{ pid: 100, status: SYSCALL_EXIT_STOP }] } });
+  const tracer = w.tracer;
+  // PTRACE_GETEVENTMSG fails with ESRCH on a tracee with SIGKILL pending.
+  (tracer as unknown as { d: { ops: { eventMsg: () => undefined } } }).d.ops.eventMsg = () => undefined;
+  t.doesNotThrow(() => tracer.handle(101, EXEC_STOP), 'no throw');
+  t.ok(w.calls.includes('cont 101'), 'resumed (to die)');
+});
