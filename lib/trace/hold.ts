@@ -87,7 +87,8 @@ export const HOLD_TIMEOUT_MS = 2000;
 export const HOLD_IDLE_MS = 2;
 export const HOLD_MAX_MS = 20;
 
-const EXITED_OR_KILLED = (s: number): boolean => (s & 0x7f) !== 0x7f;
+/** A PTRACE_EVENT_EXEC stop: 0x7f | SIGTRAP << 8 | 4 << 16. */
+const isExecStop = (s: number): boolean => (s & 0xff) === 0x7f && ((s >> 16) & 0xff) === 4;
 
 /** Stop every task in `others` and wait until each is seen stopped (or gone). */
 export function hold(ops: HoldOps, others: readonly number[]): Held {
@@ -130,7 +131,10 @@ export function runAlone(ops: HoldOps, tid: number, sameProcess: (other: number)
     if (w === undefined) return taken;
     if (w !== 'none') {
       taken.push([w.pid, w.status]);
-      if (w.pid === tid || (sameProcess(w.pid) && !EXITED_OR_KILLED(w.status))) return taken;
+      // Its own status, or its process's exec: a non-leader's exec is reported by the leader's tid.
+      // (Not any stop of a sibling thread: a held thread blocked in vfork stops when its child
+      // exits — ending here then let the held threads go before the call had run.)
+      if (w.pid === tid || (sameProcess(w.pid) && isExecStop(w.status))) return taken;
       idle = 0;
       continue;
     }

@@ -267,3 +267,9 @@ t.test('an exec event of a task being killed (the root exited while it was held)
   t.doesNotThrow(() => tracer.handle(101, EXEC_STOP), 'no throw');
   t.ok(w.calls.includes('cont 101'), 'resumed (to die)');
 });
+
+t.test('runAlone: a stop of a sibling thread (a held vfork parent whose child exited) does not end it', async (t) => {
+  const k = kernel({ polls: { [-1]: [{ pid: 100, status: INTERRUPT_STOP }, { pid: 101, status: SYSCALL_EXIT_STOP }] } });
+  t.same(runAlone(k.ops, 101, (other) => other === 100), [[100, INTERRUPT_STOP], [101, SYSCALL_EXIT_STOP]],
+    'the sibling\'s stop is kept; the wait goes on to the caller\'s own exit stop');
+});
