@@ -4,7 +4,12 @@
 import type { Arch, Syscall } from '../arch/index.js';
 import { syscallTable } from '../arch/index.js';
 
-export type Check = 'files' | 'exec' | 'network' | 'signal';
+/**
+ * What the supervisor checks at a trap. 'clone3' is not a profile section: clone3 keeps its flags
+ * in memory, so the supervisor reads them (to report an untraced child, or a process under
+ * process.fork: false) and answers ENOSYS, on which libc uses clone, whose flags the filter sees.
+ */
+export type Check = 'files' | 'exec' | 'network' | 'signal' | 'clone3';
 
 /** Syscalls that name a file by path: the files section checks each of them. */
 export function namesPath(s: Syscall): boolean {

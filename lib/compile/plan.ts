@@ -257,6 +257,7 @@ class Planner {
 
     steps.push(...this.processSteps(name, fallback));
     steps.unshift(...this.protectionSteps(name));
+    if (name === 'clone3') for (const [i, st] of steps.entries()) if (permits(st.verdict)) steps[i] = { ...st, verdict: this.clone3() };
     return this.finish(name, nr, steps, this.processFallback(name, fallback), origin, checks);
   }
 
@@ -296,14 +297,25 @@ class Planner {
   }
 
   private processFallback(name: string, fallback: Verdict): Verdict {
+    if (name === 'clone3') return this.clone3();
     if (!permits(fallback)) return fallback;
-    // Not a violation: "this kernel has no clone3", so that libc makes the thread or process with
-    // clone, whose flags the filter can see (clone3's are in memory: CLONE_UNTRACED, and
-    // CLONE_THREAD for process.fork, would be out of reach). Answered in the kernel, never reported.
-    if (name === 'clone3') return { kind: 'errno', errno: ENOSYS, quiet: true };
     if (!this.forkRefused()) return fallback;
     if (name === 'fork' || name === 'vfork') return this.violation;
     return fallback;
+  }
+
+  /**
+   * clone3, unless a list names it for deny or kill: "this kernel has no clone3", so that libc
+   * makes the thread or process with clone, whose flags the filter can see (clone3's are in
+   * memory: CLONE_UNTRACED, and CLONE_THREAD for process.fork, would be out of reach) — whatever
+   * `default` or an allowing rule says. With a supervisor it reads the flags first, to report what
+   * would have been refused (decide/clone3.ts); a thread's clone3 is glibc's normal fallback path
+   * and is answered without a report. Without one, the kernel answers, never reported.
+   */
+  private clone3(): Verdict {
+    return this.supervised
+      ? this.trap({ checks: ['clone3'], then: 'allow', origin: { what: 'built-in: clone3 answers ENOSYS (libc then uses clone, whose flags the filter checks)' } })
+      : { kind: 'errno', errno: ENOSYS, quiet: true };
   }
 
   /**
@@ -349,7 +361,8 @@ class Planner {
       return this.audit ? v : this.violation; // BPF-only: what would need a check is refused
     }
     if (!permits(v)) {
-      if (this.supervised && !(v.kind === 'errno' && v.quiet)) return this.trap({ checks: [], then: 'allow', refuse: v as TrapEntry['refuse'], origin });
+      if (v.kind === 'errno' && v.quiet) return v; // a mechanism, not a refusal: the same in audit mode
+      if (this.supervised) return this.trap({ checks: [], then: 'allow', refuse: v as TrapEntry['refuse'], origin });
       return this.audit ? { kind: 'log' } : v;
     }
     if (v.kind === 'log' && this.supervised) return this.trap({ checks: [], then: 'log', origin });

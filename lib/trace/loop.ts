@@ -91,6 +91,8 @@ export function trace(
     decide: (trap) => {
       const d = decide(trap, {
         matchers,
+        processFork: start.profile.process?.fork.value,
+        forkRule: start.profile.process ? { what: 'process.fork', loc: start.profile.process.fork.loc } : undefined,
         view: traceeView(trap.tid, trap.pid),
         realpath,
         isTracee: (id: number): boolean => t.isTracee(id),

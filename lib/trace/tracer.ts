@@ -384,6 +384,11 @@ export class Tracer {
       }
       return;
     }
+    if (decision.action === 'deny' && decision.quiet) {
+      // A mechanism, not a violation (clone3's ENOSYS): refused, in audit mode too, never reported.
+      if (ops.deny(tid, this.d.arch, decision.errno)) ops.cont(tid, 0);
+      return;
+    }
     this.d.report(verdict);
     if (this.d.audit) {
       this.counts.logged++;
@@ -425,7 +430,7 @@ export class Tracer {
    * matters, and signal checks read only registers.
    */
   private mustHold(entry: TrapEntry): boolean {
-    return !this.d.audit && !entry.refuse && entry.checks.some((c) => c !== 'signal');
+    return !this.d.audit && !entry.refuse && entry.checks.some((c) => c !== 'signal' && c !== 'clone3');
   }
 
   /** Every other task that could run: not one already stopped with its status waiting here. */

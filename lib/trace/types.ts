@@ -72,5 +72,5 @@ export interface Detail {
 /** The supervisor's answer for one trapped call. */
 export type Decision =
   | { readonly action: 'allow'; readonly log: boolean; readonly detail?: Detail; readonly rule?: RuleRef }
-  | { readonly action: 'deny'; readonly errno: number; readonly detail?: Detail; readonly rule: RuleRef; readonly reason: string }
+  | { readonly action: 'deny'; readonly errno: number; readonly detail?: Detail; readonly rule: RuleRef; readonly reason: string; readonly quiet?: boolean }
   | { readonly action: 'kill'; readonly detail?: Detail; readonly rule: RuleRef; readonly reason: string };

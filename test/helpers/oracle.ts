@@ -81,12 +81,16 @@ export function expectedAction(p: Profile, arch: Arch, input: Input, supervised 
     else out = ofAction(p.default.value);
 
     const permits = out.action === 'allow' || out.action === 'log';
-    // clone3 keeps its flags in memory, out of the filter's reach: "no clone3 here" (libc uses clone).
-    // A number the table does not know cannot be checked: ENOSYS, as on an older kernel (reported).
-    if (permits && name === 'clone3') {
+    // clone3 keeps its flags in memory, out of the filter's reach: "no clone3 here" (libc uses clone),
+    // whatever the default or an allowing rule says; with a supervisor, it reads the flags to report
+    // an untraced child or a process under fork: false. Only a kill or deny (list or rule) stands.
+    const refusedByName = rule !== undefined && (rule.action === 'deny' || rule.action === 'kill');
+    if (name === 'clone3' && !refusedByName) {
+      if (supervised) return { action: 'trace', checks: ['clone3'], then: 'allow' };
       out = { action: 'errno', errno: ENOSYS };
       quietFallback = true;
     } else if (permits && name === undefined) {
+      // A number the table does not know cannot be checked: ENOSYS, as on an older kernel (reported).
       out = { action: 'errno', errno: ENOSYS };
     } else if (permits && p.process?.fork.value === false) {
       // process.fork: false — no new processes, threads still allowed.

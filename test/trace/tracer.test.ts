@@ -133,3 +133,16 @@ t.test('a trap id outside the table is an internal error (fail closed)', async (
   ops.d.ops.syscallInfo = () => ({ op: 3, arch: AUDIT_ARCH_X86_64, nr: NR.openat, args: [], retData: 99 });
   t.throws(() => h.tracer.handle(ROOT, 0x7057f), /not in the trap table/);
 });
+
+t.test('a quiet refusal (clone3\'s ENOSYS): refused without a report, in audit mode too', async (t) => {
+  const quietly: Decided = { action: 'deny', errno: 38, quiet: true, rule: { what: 'built-in' }, reason: 'clone3 of a thread' };
+  for (const audit of [false, true]) {
+    const h = harness(() => quietly, audit);
+    h.stop(ROOT, NR.execve);
+    h.tracer.handle(ROOT, S.exec);
+    h.calls.length = 0;
+    h.stop(ROOT, NR.openat);
+    t.same(h.calls, ['deny 100 errno 38', 'cont 100'], `audit ${audit}: refused`);
+    t.equal(h.reports.length, 0, `audit ${audit}: not reported`);
+  }
+});

@@ -20,6 +20,7 @@ import { checkFiles } from './files.js';
 import { checkNetwork } from './network.js';
 import { apply, refusal, type CheckOutcome, type Decided } from './outcome.js';
 import { checkSignal } from './signal.js';
+import { checkClone3 } from './clone3.js';
 
 export { compileMatchers, GlobList, AddressList, type Matchers, type FileMatchers, type AddressQuery } from './matchers.js';
 export { isSupervisor, type DecideContext } from './context.js';
@@ -35,6 +36,7 @@ const CHECKS: Readonly<Record<Check, (trap: Trap, ctx: DecideContext, explain: b
   exec: checkExec,
   network: checkNetwork,
   signal: checkSignal,
+  clone3: (trap, ctx) => checkClone3(trap, ctx),
 };
 
 export function decide(trap: Trap, ctx: DecideContext): Decided {

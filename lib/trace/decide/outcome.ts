@@ -27,6 +27,8 @@ export interface Refused {
    * pointer is a bug, not an attack, and never kills.
    */
   readonly errno?: number;
+  /** Not a violation: a mechanism (clone3's ENOSYS): refused with `errno`, never reported, in audit mode too. */
+  readonly quiet?: boolean;
 }
 
 export const passed = (detail?: Detail, rule?: RuleRef): Passed => ({ refused: false, detail, rule });
@@ -36,6 +38,10 @@ export const refused = (rule: RuleRef, reason: string, detail?: Detail): Refused
 /** A call the kernel would fail with `errno` anyway. */
 export const broken = (rule: RuleRef, errno: number, reason: string, detail?: Detail): Refused =>
   ({ refused: true, rule, reason, detail, errno });
+
+/** Refused with `errno` as a mechanism, not a violation: no report, in enforce and audit mode alike. */
+export const quiet = (rule: RuleRef, errno: number, reason: string): Refused =>
+  ({ refused: true, rule, reason, errno, quiet: true });
 
 /** What a refusal would have done, reported by audit mode. */
 export type WouldHave = { readonly action: 'deny'; readonly errno: number } | { readonly action: 'kill' };
@@ -60,6 +66,7 @@ export const isAudited = (d: Decided): d is AuditedAllow => 'wouldHave' in d;
 
 /** Turn a refusal into the Decision the profile asks for. */
 export function refusal(r: Refused, m: Matchers, audit: boolean): Decided {
+  if (r.quiet) return { action: 'deny', errno: r.errno!, rule: r.rule, reason: r.reason, quiet: true };
   const would: WouldHave = r.errno !== undefined
     ? { action: 'deny', errno: r.errno }
     : m.violation.value === 'kill' ? { action: 'kill' } : { action: 'deny', errno: m.errno.value };
