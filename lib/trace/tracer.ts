@@ -356,7 +356,7 @@ export class Tracer {
     let stragglers: number[] = [];
     if (this.mustHold(entry) && this.holding?.owner !== tid) {
       this.release();
-      const others = this.others(tid);
+      const others = this.tasks.size > 1 ? this.others(tid) : [];
       if (others.length > 0) {
         const h = hold(ops, others);
         stragglers = h.stragglers;
