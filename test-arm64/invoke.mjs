@@ -1,6 +1,6 @@
 // Lambda on the real aarch64 kernel, end to end with the arm64 layer:
 //
-//   invoke     `syscage invoke --profile P --event ... -- c/runtime` (the emulator, the Runtime API
+//   invoke     `syscage invoke --profile P --event ... -- static-runtime` (test/fixtures/profiles/static-runtime.c; the emulator, the Runtime API
 //              proxy and the sandbox in syscage's process): responses on stdout in order, the event
 //              that reads /etc/shadow fails with Runtime.SyscallViolation, the handler is restarted
 //              for the next one (the aarch64 counterpart of test/cli/invoke.test.ts)
@@ -22,6 +22,7 @@ export default async function invokeChecks() {
     'violation: kill',
     'files:',
     '  read: ["/**"]',
+    '  write: [/tmp/**]                  # static-runtime.c keeps the last event there',
     '  deny: [/etc/shadow]',
     'network:',
     '  connect: []',
@@ -33,7 +34,7 @@ export default async function invokeChecks() {
   const e3 = ev('e3.json', { n: 3 });
 
   // ---- syscage invoke ---------------------------------------------------------------------
-  const r = await syscage(['invoke', '--profile', profile, '--event', e1, '--event', e2, '--event', e3, '--', prog('runtime')],
+  const r = await syscage(['invoke', '--profile', profile, '--event', e1, '--event', e2, '--event', e3, '--', prog('static-runtime')],
     { env: { PATH: '/usr/bin:/bin', HOME: D, AWS_LAMBDA_LOG_FORMAT: 'JSON' }, cwd: D, timeoutMs: 300_000 });
   const diag = seen(r);
   equal('invoke: exit status 1: one invocation failed', r.status, 1, diag);

@@ -57,7 +57,7 @@ await area('setup', async () => {
   const mapped = [...new Set(readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('koffi')).map((l) => l.split(/\s+/).pop()))];
   const want = join(config.layer, 'syscage', 'node_modules', '@koromix', 'koffi-linux-arm64', 'linux_arm64', 'koffi.node');
   check('setup: the koffi binary loaded is the layer\'s linux_arm64/koffi.node', mapped.length === 1 && mapped[0] === want, { mapped, want });
-  for (const p of ['attempt', 'victim', 'hello', 'runtime']) check(`setup: test program ${p} is built`, existsSync(prog(p)), { path: prog(p) });
+  for (const p of ['attempt', 'victim', 'hello', 'static-runtime']) check(`setup: test program ${p} is built`, existsSync(prog(p)), { path: prog(p) });
 });
 
 for (const name of only) await area(name, AREAS[name]);

@@ -56,12 +56,13 @@ prepare_work() {
   cp "$ROOT/scripts/arm64/guest.sh" "$WORK/"
   [ "${ARM64_KEEP:-0}" = 1 ] && touch "$WORK/keep"
   local pids=() p rc=0
-  for src in "$ROOT"/test-arm64/c/*.c; do
+  # The static Lambda runtime is the x86_64 suite's own (test/profiles/static-binary.test.ts).
+  for src in "$ROOT"/test-arm64/c/*.c "$ROOT"/test/fixtures/profiles/static-runtime.c; do
     p=$(basename "$src" .c)
     aarch64-linux-gnu-gcc -static -O1 -Wall -Werror -pthread -o "$WORK/bin/$p" "$src" & pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || rc=1; done
-  [ $rc -eq 0 ] || say "cross-compiling test-arm64/c/*.c failed"
+  [ $rc -eq 0 ] || say "cross-compiling test-arm64/c/*.c and static-runtime.c failed"
   return $rc
 }
 
