@@ -26,15 +26,21 @@ export function readlink(path: string): string | undefined {
 
 export const exeOf = (pid: number): string | undefined => readlink(`/proc/${pid}/exe`);
 
-/** A task's state letter (/proc/TID/stat field 3: R running, S sleeping, D uninterruptible, t traced...). */
-export function stateOf(tid: number): string | undefined {
+/**
+ * The fields of /proc/ID/stat after the parenthesised command name (which may
+ * hold spaces and parentheses itself): [0] is field 3, the state. Undefined when gone.
+ */
+function statFields(id: number): string[] | undefined {
   try {
-    const stat = readFileSync(`/proc/${tid}/stat`, 'latin1');
-    return stat.charAt(stat.lastIndexOf(')') + 2) || undefined;
+    const stat = readFileSync(`/proc/${id}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
+
+/** A task's state letter (/proc/TID/stat field 3: R running, S sleeping, D uninterruptible, t traced...). */
+export const stateOf = (tid: number): string | undefined => statFields(tid)?.[0] || undefined;
 
 /** The number of the syscall a task is blocked in (/proc/TID/syscall), undefined when it is running or gone. */
 export function blockedIn(tid: number): number | undefined {
@@ -48,13 +54,8 @@ export function blockedIn(tid: number): number | undefined {
 
 /** Process group of a process (/proc/PID/stat field 5, after the parenthesised command name). */
 export function pgidOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[2]);
-  } catch {
-    return undefined;
-  }
+  const f = statFields(pid);
+  return f ? Number(f[2]) : undefined;
 }
 
 /**
