@@ -34,11 +34,10 @@ import {
 import type { Located, Profile } from '../../lib/profile/types.js';
 import { compileMatchers } from '../../lib/trace/decide/matchers.js';
 import type { Rng } from '../helpers/random.js';
-import { caseRange, caseRng, clip, Failures, fuzzCount, fuzzSeed, now, replacer, Timing } from './fixtures/kit.js';
+import { caseRange, caseRng, clip, Failures, fuzzCount, fuzzSeed, LIMIT_MS, now, replacer, timed, Timing } from './fixtures/kit.js';
 
 const SEED = fuzzSeed();
 const N = fuzzCount(100_000);
-const LIMIT_MS = 1000;
 
 // --- the vocabulary, from the schema (the loader's single source of truth) ------------------
 
@@ -643,20 +642,10 @@ t.test(`the loader: ${N} generated inputs load or fail with positioned, typed di
     }
     kinds[c.kind] = (kinds[c.kind] ?? 0) + 1;
     linesCache.clear();
-    const t0 = now();
-    const v = runLoader(c.files);
-    const ms = now() - t0;
-    timing.record(ms, `case ${i}, ${c.kind}`);
+    const id = `seed ${SEED} case ${i} (${c.kind})`;
+    const { result: v, ms } = timed(() => runLoader(c.files), id, `case ${i}, ${c.kind}`, c.files, timing, failures);
     kindMs[c.kind] = (kindMs[c.kind] ?? 0) + ms;
     if (process.env.FUZZ_DUMP) t.comment(JSON.stringify({ i, ms, files: c.files }));
-    const id = `seed ${SEED} case ${i} (${c.kind})`;
-    if (ms > LIMIT_MS) {
-      // A hang is deterministic; a GC pause or a busy machine is not: time it again before failing.
-      const t1 = now();
-      runLoader(c.files);
-      const again = now() - t1;
-      if (again > LIMIT_MS) failures.add(id, `took ${ms.toFixed(0)} ms, then ${again.toFixed(0)} ms`, c.files);
-    }
     if ('crash' in v) {
       failures.add(id, `threw something other than a ProfileError: ${v.crash}`, c.files);
     } else if (v.ok) {
