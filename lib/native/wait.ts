@@ -41,6 +41,10 @@ export function waitFor(pid: number, options = __WALL | __WNOTHREAD): Waited | u
   }
 }
 
+const nap = new Int32Array(new SharedArrayBuffer(4));
+/** Block this thread for `ms` milliseconds (fractions allowed): Atomics.wait on a cell nobody wakes. */
+export const sleepMs = (ms: number): void => void Atomics.wait(nap, 0, 0, ms);
+
 /** Give the CPU to whatever waits for it (sched_yield): the task we wait for, on a busy machine. */
 export const yieldCpu = (): void => ffi.schedYield();
 

@@ -5,7 +5,7 @@ import { existsSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { AUDIT_ARCH, hostArch, syscallTable } from '../arch/index.js';
 import { auditEvent, humanLine } from '../audit/event.js';
-import { closeFd, ptrace, waitAny, waitFor, yieldCpu } from '../native/index.js';
+import { closeFd, ptrace, sleepMs, waitAny, waitFor, yieldCpu } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { encodeRequest } from '../launch/request.js';
 import { emptyObservation } from '../record/observation.js';
@@ -47,10 +47,9 @@ const ops: Ops = {
   },
   wait: () => waitAny(),
   yield: yieldCpu,
-  pause: (ms) => Atomics.wait(nap, 0, 0, ms),
+  pause: sleepMs,
   now: () => performance.now(),
 };
-const nap = new Int32Array(new SharedArrayBuffer(4));
 
 /** fork, vfork, clone and clone3 on this machine's arch (where a vfork parent waits for its child). */
 const FORKS: ReadonlySet<number> = new Set(
@@ -91,8 +90,6 @@ export function trace(
     decide: (trap) => {
       const d = decide(trap, {
         matchers,
-        processFork: start.profile.process?.fork.value,
-        forkRule: start.profile.process ? { what: 'process.fork', loc: start.profile.process.fork.loc } : undefined,
         view: traceeView(trap.tid, trap.pid),
         realpath,
         isTracee: (id: number): boolean => t.isTracee(id),

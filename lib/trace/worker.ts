@@ -9,7 +9,7 @@
 // this thread boots, so its Node start-up overlaps the main thread's work.
 // PTRACE_O_EXITKILL: if this thread dies, every tracee dies with it.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
+import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, sleepMs, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { REQUEST_FD } from '../launch/request.js';
 import type { FromTracer, TracerBoot, TracerStart } from './messages.js';
@@ -56,7 +56,7 @@ function waitForStart(pid: number): TracerStart | undefined {
     if (m) return m.message as TracerStart | undefined;
     const w = waitAny(WNOHANG | __WALL | __WNOTHREAD);
     if (!w || w.pid === 0) {
-      Atomics.wait(pause, 0, 0, 1);
+      sleepMs(1);
     } else if (stopped(w.status)) {
       // Stage-2 itself or one of its Node threads (whose clone events seized them too).
       ptrace.cont(w.pid, stopEvent(w.status) === 0 ? stopSignal(w.status) : 0);
@@ -65,7 +65,6 @@ function waitForStart(pid: number): TracerStart | undefined {
     }
   }
 }
-const pause = new Int32Array(new SharedArrayBuffer(4));
 
 let tracer: Tracer | undefined;
 

@@ -26,8 +26,8 @@ export function checkClone3(trap: Trap, ctx: DecideContext): CheckOutcome {
   if ((flags & CLONE_UNTRACED) !== 0n) {
     return broken(RULE, ENOSYS, 'clone3 with CLONE_UNTRACED: a child the supervisor could not follow (refused; clone with the flag is refused too)');
   }
-  if (ctx.processFork === false && (flags & CLONE_THREAD) === 0n) {
-    return broken(ctx.forkRule ?? RULE, ENOSYS, 'clone3 of a new process under process.fork: false (refused; libc retries with clone, refused too)');
+  if (!ctx.matchers.fork.allowed && (flags & CLONE_THREAD) === 0n) {
+    return broken(ctx.matchers.fork.rule, ENOSYS, 'clone3 of a new process under process.fork: false (refused; libc retries with clone, refused too)');
   }
   return quiet(RULE, ENOSYS, 'clone3 of a thread: ENOSYS, libc uses clone');
 }

@@ -1,15 +1,12 @@
 // What the decision code is given besides the trap: the compiled profile and
 // the world as seen from the tracee. Everything that touches a real process
 // (memory, /proc, symlinks) arrives as a function, so tests script it.
-import type { Fault, RuleRef, TraceeView } from '../types.js';
+import type { Fault, TraceeView } from '../types.js';
 import type { Matchers } from './matchers.js';
 import type { Destination } from './sockaddr.js';
 
 export interface DecideContext {
   readonly matchers: Matchers;
-  /** process.fork (undefined: the profile says nothing, true) and where it is set, for clone3's report. */
-  readonly processFork?: boolean;
-  readonly forkRule?: RuleRef;
   /** Memory and /proc of the tracee that made the call. */
   readonly view: TraceeView;
   /**

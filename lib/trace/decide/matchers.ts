@@ -97,6 +97,8 @@ export interface Matchers {
   readonly network?: { readonly connect: AddressList; readonly bind: AddressList; readonly loc?: SourceLoc };
   /** process.signal, 'tree' when the process section or the key is absent. */
   readonly signal: { readonly scope: 'tree' | 'any'; readonly rule: RuleRef };
+  /** process.fork: may the program create processes (true when the section or the key is absent). */
+  readonly fork: { readonly allowed: boolean; readonly rule: RuleRef };
   readonly violation: Located<Violation>;
   readonly errno: Located<number>;
   /** mode: audit. */
@@ -130,6 +132,10 @@ export function compileMatchers(profile: Profile): Matchers {
         text: signal?.loc ? signal.value : `${signal?.value ?? 'tree'} (default)`,
         loc: signal?.loc ?? profile.process?.loc,
       },
+    },
+    fork: {
+      allowed: profile.process?.fork.value !== false,
+      rule: { what: 'process.fork', loc: profile.process?.fork.loc ?? profile.process?.loc },
     },
     violation: profile.violation,
     errno: profile.errno,

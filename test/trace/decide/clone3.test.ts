@@ -12,10 +12,11 @@ const CLONE_THREAD = 0x10000n;
 const CLONE_UNTRACED = 0x800000n;
 const SIGCHLD = 17n;
 const profile = profileFrom(PROFILE);
+const noFork = profileFrom(PROFILE.replace('  signal: tree', '  fork: false\n  signal: tree'));
 const entry = { checks: ['clone3' as const], then: 'allow' as const };
 
 function clone3(flags: bigint, fork?: boolean) {
-  const { view, ctx } = fixture(profile, {}, fork === undefined ? {} : { processFork: fork, forkRule: { what: 'process.fork' } });
+  const { view, ctx } = fixture(fork === false ? noFork : profile);
   const args = Buffer.alloc(88); // struct clone_args, CLONE_ARGS_SIZE_VER2
   args.writeBigUInt64LE(flags, 0);
   const at = view.map(args);
