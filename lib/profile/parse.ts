@@ -2,7 +2,7 @@
 // profiles it extends. Validation happens in three passes, each positioned:
 // YAML syntax, the JSON Schema (structure, names), then what a schema cannot
 // say (globs, addresses, rule shapes). The merge of `extends` is load.ts's job.
-import { isAlias, isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap } from 'yaml';
 import { errnoNumber } from '../arch/errno.js';
 import { parseAddress } from './address.js';
 import type { Diagnostic, SourceLoc } from './diagnostic.js';
@@ -105,7 +105,7 @@ class Reader {
    * list (files.deny: *secrets) would silently read as empty.
    */
   private deref<T>(node: T): T {
-    return (isAlias(node) ? node.resolve(this.src.doc) : node) as T;
+    return this.src.deref(node);
   }
 
   /** The items of a sequence node, aliases resolved; [] for anything else. */

@@ -13,7 +13,7 @@
 // A keyword outside this list is a bug in schema.json and throws at once.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, type Node, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { packageRoot } from '../paths.js';
 import { didYouMean, suggest, type Diagnostic, type DiagnosticCode } from './diagnostic.js';
 import type { Source } from './source.js';
@@ -117,8 +117,9 @@ export class SchemaValidator {
   private readonly checked = new WeakMap<object, Set<JsonSchema>>();
 
   private deref(node: unknown): unknown {
-    return isAlias(node) ? node.resolve(this.src.doc as Document) : node;
+    return this.src.deref(node);
   }
+
 
   private readonly resolved = new WeakMap<JsonSchema, JsonSchema>();
 

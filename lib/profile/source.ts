@@ -1,6 +1,6 @@
 // A profile file as parsed YAML, with positions for every node so that any
 // diagnostic — syntax, schema or semantic — points at file:line:col.
-import { parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
+import { parseDocument, isAlias, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
 import type { Diagnostic, DiagnosticCode, SourceLoc } from './diagnostic.js';
 
 export class Source {
@@ -19,6 +19,11 @@ export class Source {
     this.textLines = text.split(/\r?\n/);
     this.lineStarts = [0];
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+  }
+
+  /** An alias (*name) as the node its anchor (&name) names; any other node as it is. */
+  deref<T>(node: T): T {
+    return (isAlias(node) ? node.resolve(this.doc) : node) as T;
   }
 
   /** Position of a character offset. */
