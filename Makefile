@@ -53,7 +53,7 @@ layer: build
 	node scripts/build-layer.mjs --arch $(ARCH)
 
 # syscage on a real arm64 kernel (issue 8): builds the arm64 layer, boots the arm64 VM of
-# scripts/arm64/vm (a copy of ../shared/tools/arm64) once (setup-arm64.sh when $$ARM64_HOME, default /tmp/arm64-vm, has none)
+# scripts/arm64/vm once (setup-arm64.sh when $$ARM64_HOME, default /tmp/arm64-vm, has none)
 # and runs test-arm64/ inside it with the layer's own node. Options: scripts/arm64/lib.sh.
 test-arm64:
 	bash scripts/arm64/test-arm64.sh

@@ -4,8 +4,8 @@
 # Environment (all optional):
 #   ARM64_HOME      where the VM lives (kernel, initramfs, run-arm64.sh); default /tmp/arm64-vm.
 #                   Built by scripts/arm64/vm/setup-arm64.sh when missing (~1 min, apt + Debian).
-#   ARM64_TOOLS     the VM tools (setup-arm64.sh, run-arm64.sh); default scripts/arm64/vm (the team's
-#                   ../shared/tools/arm64, kept here so that a clean clone on a fresh machine has them)
+#   ARM64_TOOLS     the VM tools (setup-arm64.sh, run-arm64.sh); default scripts/arm64/vm (the team's VM tools, kept
+#                   here so that a clean clone on a fresh machine has them)
 #   ARM64_CPU       qemu CPU model; default neoverse-n1 (Graviton2's core; boots faster under TCG
 #                   than "max", whose pointer authentication is emulated in software)
 #   ARM64_SMP       vCPUs (default 2), ARM64_MEM MB (default 2048), ARM64_TIMEOUT s (default 1200)
@@ -38,6 +38,26 @@ ensure_vm() {
   fi
   # The layer brings its own node: the VM does not need the setup's copy.
   WITH_NODE=0 bash "$ARM64_TOOLS/setup-arm64.sh" "$ARM64_HOME" || { say "setup-arm64.sh failed"; return 1; }
+}
+
+# What the host needs to build the test programs and boot the VM, each checked on its own so that
+# a missing one is named in one line with the Debian package that brings it (.ci/run installs them
+# all), instead of a compiler error further on.
+check_host() {
+  local probe rc=0
+  command -v qemu-system-aarch64 >/dev/null || { say "missing qemu-system-aarch64 (Debian package qemu-system-arm)"; rc=1; }
+  if ! command -v aarch64-linux-gnu-gcc >/dev/null; then
+    say "missing aarch64-linux-gnu-gcc (Debian package gcc-aarch64-linux-gnu)"; return 1
+  fi
+  # The test programs are static: they need the arm64 C library's headers and libc.a.
+  probe=$(mktemp -d)
+  printf '#include <stdio.h>\n#include <pthread.h>\nint main(void) { return puts("ok") < 0; }\n' >"$probe/p.c"
+  if ! aarch64-linux-gnu-gcc -static -pthread -o "$probe/p" "$probe/p.c" 2>/dev/null; then
+    say "missing the arm64 C library headers and libc.a (Debian package libc6-dev-arm64-cross): aarch64-linux-gnu-gcc cannot build a static program"
+    rc=1
+  fi
+  rm -rf "$probe"
+  return $rc
 }
 
 # dist/syscage-layer-arm64.zip, freshly built from the current sources (make layer ARCH=arm64).

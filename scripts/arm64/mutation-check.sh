@@ -17,7 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap cleanup_work EXIT
 
 t0=$(now)
-ensure_vm && build_layer && prepare_work || { say "mutation: preparing failed"; exit 1; }
+ensure_vm && check_host && build_layer && prepare_work || { say "mutation: preparing failed"; exit 1; }
 
 target=$WORK/layer/syscage/dist/lib/native/ptrace.js
 node - "$target" <<'JS' || { say "mutation: cannot apply the mutation to $target (has lib/native/ptrace.ts changed?)"; exit 1; }

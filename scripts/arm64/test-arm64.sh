@@ -15,7 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap cleanup_work EXIT
 
 t0=$(now)
-ensure_vm && build_layer && prepare_work || { echo "0 passed, 1 failed"; exit 1; }
+ensure_vm && check_host && build_layer && prepare_work || { echo "0 passed, 1 failed"; exit 1; }
 t1=$(now)
 run_suite
 t2=$(now)
