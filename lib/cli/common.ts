@@ -6,7 +6,7 @@ import { formatDiagnostic } from '../profile/diagnostic.js';
 import { loadProfile } from '../profile/load.js';
 import type { Profile } from '../profile/types.js';
 import { UsageError, type Io } from './io.js';
-import type { PreparedTracer } from '../trace/prepare.js';
+import { PreparedTracer } from '../trace/prepare.js';
 
 /** What bin/syscage may have started before parsing (see lib/trace/prepare.ts). */
 export interface RunContext {
@@ -38,4 +38,17 @@ export function loadForCommand(path: string, io: Io): Profile {
   const { profile, warnings } = loadProfile(path);
   for (const w of warnings) io.err(formatDiagnostic(w) + '\n');
   return profile;
+}
+
+/**
+ * The command's tracer thread — the one bin/syscage started early, or a new one — ended however
+ * the command ends: its status, a usage error, an exception.
+ */
+export async function withTracer<T>(ctx: RunContext, use: (tracer: PreparedTracer) => Promise<T>): Promise<T> {
+  const tracer = ctx.prepared ?? new PreparedTracer();
+  try {
+    return await use(tracer);
+  } finally {
+    await tracer.cancel();
+  }
 }

@@ -1,9 +1,13 @@
-// What bin/syscage runs. `syscage run` starts the tracer thread and its
-// stage-2 before the rest of the CLI is even loaded, so that their start-up
-// overlaps it (main cancels it when the run does not happen: bad flags, --help).
+// What bin/syscage runs. `syscage run` and `syscage record` start the tracer
+// thread and its stage-2 before the rest of the CLI is even loaded, so that
+// their start-up overlaps it (main cancels it when the run does not happen:
+// bad flags, --help). Whatever happens, the process ends (lifetime.ts).
+import { processIo } from './io.js';
+import { exitOnUncaught, exitWith } from './lifetime.js';
 import { PreparedTracer } from '../trace/prepare.js';
 
+exitOnUncaught(processIo);
 const argv = process.argv.slice(2);
-const prepared = argv[0] === 'run' ? new PreparedTracer() : undefined;
+const prepared = argv[0] === 'run' || argv[0] === 'record' ? new PreparedTracer() : undefined;
 const { main } = await import('./main.js');
-process.exitCode = await main(argv, undefined, { prepared });
+exitWith(await main(argv, processIo, { prepared }), processIo);

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { fromCallerEnv } from '../runtime/emulator.js';
 import { serveLocally } from '../runtime/local.js';
-import { PreparedTracer } from '../trace/supervisor.js';
 import { loadForCommand, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 
@@ -41,22 +40,13 @@ export const invoke: Command<Args> = {
       .parserConfiguration({ 'populate--': true })
       .example('$0 invoke --profile syscage.yaml --event event.json -- python3 runtime.py', '')
       .epilogue('Responses go to stdout, one per line; errors to stderr. Exit status: 0 when every invocation succeeded, 1 when one did not, 2 for bad input.'),
-  run: async (args, io, ctx) => {
-    const prepared = ctx.prepared ?? new PreparedTracer();
-    let events: unknown[];
-    try {
-      const command = (args['--'] ?? []).map(String);
-      if (command.length === 0) throw new UsageError('give the runtime command after --: syscage invoke --profile P --event E.json -- CMD ARGS...');
-      events = readEvents([args.event ?? []].flat());
-      if (events.length === 0) events = [{}];
-      // A bad profile is a usage error here, before anything starts (the bootstrap would make it an init error).
-      loadForCommand(args.profile, io);
-    } catch (e) {
-      await prepared.cancel();
-      throw e;
-    }
+  run: async (args, io) => {
     const command = (args['--'] ?? []).map(String);
-    await prepared.cancel();
+    if (command.length === 0) throw new UsageError('give the runtime command after --: syscage invoke --profile P --event E.json -- CMD ARGS...');
+    let events = readEvents([args.event ?? []].flat());
+    if (events.length === 0) events = [{}];
+    // A bad profile is a usage error here, before anything starts (the bootstrap would make it an init error).
+    loadForCommand(args.profile, io);
     // As in Lambda: the bootstrap (Runtime API proxy + sandbox) between the API and the runtime.
     const { results } = await serveLocally({
       emulator: { events, ...fromCallerEnv() },

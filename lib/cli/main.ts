@@ -16,6 +16,7 @@ import { invoke } from './invoke.js';
 import { record } from './record.js';
 import { run } from './run.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
+import { internalErrorLine } from './lifetime.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: readonly Command<any>[] = [check, compile, run, record, invoke, bootstrap, doctor, merge];
@@ -92,12 +93,16 @@ function report(e: unknown, io: Io): number {
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code && err.syscall && err.path) {
+    const why = `${err.path}: ${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}`;
+    // One of syscage's own files (lib/arch/*.csv, profiles/): the installation is broken, not the input.
+    if (['lib', 'dist', 'profiles', 'node_modules'].some((d) => err.path!.startsWith(join(packageRoot(), d) + '/'))) {
+      io.err(`syscage: ${why} (syscage's own file: the installation is incomplete; reinstall syscage)\n`);
+      return EXIT.internal;
+    }
     // A filesystem error on something the user named (e.g. -o into a missing directory).
-    io.err(`syscage: ${err.path}: ${err.message.replace(/^[A-Z]+: /, '')}\n`);
+    io.err(`syscage: ${why}\n`);
     return EXIT.invalid;
   }
-  io.err(`syscage: internal error: ${err?.message ?? String(e)}\n`);
-  if (process.env.SYSCAGE_DEBUG) io.err(`${err?.stack}\n`);
-  else io.err('This is a bug in syscage; rerun with SYSCAGE_DEBUG=1 for details and please report it.\n');
+  io.err(internalErrorLine(e));
   return EXIT.internal;
 }

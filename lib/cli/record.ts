@@ -10,10 +10,11 @@ import { RECORDING_PROFILE } from '../record/observer.js';
 import { checkWritable, writeAtomically } from '../record/output.js';
 import { writeProfile } from '../record/write.js';
 import { localPortRange } from '../record/generalise.js';
-import { LaunchError, PreparedTracer, supervise } from '../trace/supervisor.js';
+import { LaunchError, supervise } from '../trace/supervisor.js';
 import { fromCallerEnv, startEmulator } from '../runtime/emulator.js';
 import { readEvents } from './invoke.js';
-import { loadForCommand, type Command } from './common.js';
+import { faultPoint } from '../fault.js';
+import { loadForCommand, withTracer, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 
 interface Args {
@@ -43,23 +44,20 @@ export const record: Command<Args> = {
       .parserConfiguration({ 'populate--': true })
       .example('$0 record -o syscage.yaml -- node index.mjs', '')
       .epilogue('Ctrl-C or SIGTERM stops the command; what was recorded is still written, marked incomplete, and the exit status is non-zero.'),
-  run: async (args, io, ctx) => {
+  run: (args, io, ctx) => withTracer(ctx, async (prepared) => {
     const command = (args['--'] ?? []).map(String);
-    const prepared = ctx.prepared ?? new PreparedTracer();
     let base: Profile | undefined;
-    try {
-      if (command.length === 0) throw new UsageError('give the command after --: syscage record -o OUT.yaml -- CMD ARGS...');
-      // Everything that can be wrong with the output is said before the command runs.
-      const unwritable = checkWritable(args.output, args.force);
-      if (unwritable) throw new UsageError(unwritable);
-      if (args.base) base = loadForCommand(profilePath(args.base), io);
-      if (args.extends && !knownProfile(args.extends)) throw new UsageError(`--extends ${args.extends}: no such profile (a built-in name: ${builtinProfiles().join(', ')}; or a path)`);
-    } catch (e) {
-      await prepared.cancel();
-      throw e;
-    }
+    if (command.length === 0) throw new UsageError('give the command after --: syscage record -o OUT.yaml -- CMD ARGS...');
+    // Everything that can be wrong with the output is said before the command runs.
+    const unwritable = checkWritable(args.output, args.force);
+    if (unwritable) throw new UsageError(unwritable);
+    if (args.base) base = loadForCommand(profilePath(args.base), io);
+    if (args.extends && !knownProfile(args.extends)) throw new UsageError(`--extends ${args.extends}: no such profile (a built-in name: ${builtinProfiles().join(', ')}; or a path)`);
     const { profile } = loadProfile('recording.yaml', { readFile: () => RECORDING_PROFILE });
 
+    // --lambda: the runtime talks to a local Runtime API, which the recorded profile need not name
+    // (in Lambda the bootstrap's proxy is always reachable).
+    const lambda = args.lambda ? await lambdaWorld(args.event) : undefined;
     let latest: Observation | undefined;
     let interrupted: string | undefined;
     const onSignal = (sig: NodeJS.Signals) => { interrupted ??= `interrupted by ${sig}`; };
@@ -71,14 +69,6 @@ export const record: Command<Args> = {
       io.err(`\rsyscage: recording ${seconds}s: ${n} calls, ${latest ? Object.keys(latest.syscalls).length : 0} syscalls, ${latest ? Object.keys(latest.files).length : 0} paths`);
     }, 500) : undefined;
 
-    // --lambda: the runtime talks to a local Runtime API, which the recorded profile need not name
-    // (in Lambda the bootstrap's proxy is always reachable).
-    const lambda = args.lambda
-      ? await lambdaWorld(args.event).catch(async (e: unknown) => {
-        await prepared.cancel();
-        throw e;
-      })
-      : undefined;
     let result;
     try {
       result = await supervise({
@@ -90,7 +80,6 @@ export const record: Command<Args> = {
       }, prepared);
     } catch (e) {
       if (e instanceof LaunchError) {
-        await prepared.cancel();
         io.err(`syscage: ${e.message}\n`);
         return e.status;
       }
@@ -103,6 +92,9 @@ export const record: Command<Args> = {
         io.err('\n');
       }
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, onSignal);
+      // The emulator of --lambda is closed by finish() below, once what was answered is known;
+      // when the command never ran or the recording failed, here.
+      if (!result?.launched) await lambda?.close();
     }
 
     // The command never ran (stage-2 said why): there is nothing to write.
@@ -126,6 +118,7 @@ export const record: Command<Args> = {
       output: args.output,
       generalise: { portRange: localPortRange() },
     });
+    faultPoint('record.write');
     // A file that appeared while the command ran is not overwritten either.
     writeAtomically(args.output, yaml, { noClobber: !args.force });
     for (const w of warnings) io.err(`syscage: warning: ${w}\n`);
@@ -136,7 +129,7 @@ export const record: Command<Args> = {
     if (incomplete) return result?.code || (result?.signal !== undefined ? 128 + result.signal : EXIT.interrupted);
     if (lambda) return answered?.every((r) => r.ok) && answered.length === lambda.events ? EXIT.ok : 1;
     return result?.code ?? EXIT.ok;
-  },
+  }),
 };
 
 /** A profile reference as `extends` takes it: a built-in name, or a path. */
@@ -169,6 +162,7 @@ async function lambdaWorld(eventFiles: string | string[] | undefined) {
     env: emulator.env(),
     events: events.length || 1,
     watch: (pid: number) => { root = pid; },
+    close: () => emulator.close(),
     finish: async () => {
       const r = await Promise.race([done, emulator.close().then(() => emulator.results)]);
       await emulator.close();

@@ -3,8 +3,8 @@ import { closeSync, openSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { auditEvent, humanLine } from '../audit/event.js';
 import { SECCOMP_RET_ALLOW } from '../bpf/index.js';
-import { LaunchError, PreparedTracer, supervise } from '../trace/supervisor.js';
-import { loadForCommand, type Command } from './common.js';
+import { LaunchError, supervise } from '../trace/supervisor.js';
+import { loadForCommand, withTracer, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 
 interface Args { profile: string; audit: boolean; log?: string; '--'?: (string | number)[] }
@@ -20,30 +20,20 @@ export const run: Command<Args> = {
       .example('$0 run --profile syscage.yaml -- node index.mjs', '')
       .epilogue('Exit status: the command\'s own; 128+N when a signal N ended it; 100 when syscage killed it for a violation; ' +
         '126/127 when it cannot be executed / is not found; 2 for an invalid profile or command line; 71 when this system has no seccomp.'),
-  run: async (args, io, ctx) => {
+  run: (args, io, ctx) => withTracer(ctx, async (prepared) => {
     const command = (args['--'] ?? []).map(String);
     if (command.length === 0) throw new UsageError('give the command after --: syscage run --profile P -- CMD ARGS...');
     const noSeccomp = await seccompUnavailable();
     if (noSeccomp) {
       io.err(`syscage: seccomp filters are not available here (${noSeccomp}); refusing to run the command unprotected\n`);
-      await ctx.prepared?.cancel();
       return EXIT.unavailable;
     }
-    // The tracer thread and stage-2 start now (or already have, from bin/syscage) while the profile loads.
-    const prepared = ctx.prepared ?? new PreparedTracer();
-    let profile;
-    try {
-      profile = loadForCommand(args.profile, io);
-    } catch (e) {
-      await prepared.cancel();
-      throw e;
-    }
-
+    // The tracer thread and stage-2 are starting (since bin/syscage) while the profile loads.
+    const profile = loadForCommand(args.profile, io);
     let logFd: number | undefined;
     try {
       logFd = args.log ? openSync(args.log, 'a') : undefined;
     } catch (e) {
-      await prepared.cancel();
       throw new UsageError(`cannot open the log ${args.log}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     // The tracer thread writes each event itself, synchronously, before the call it reports is refused.
@@ -68,7 +58,6 @@ export const run: Command<Args> = {
       if (result.code !== undefined) return result.code;
       return 128 + (result.signal ?? 9);
     } catch (e) {
-      await prepared.cancel();
       if (e instanceof LaunchError) {
         io.err(`syscage: ${e.message}\n`);
         return e.status;
@@ -77,7 +66,7 @@ export const run: Command<Args> = {
     } finally {
       if (logFd !== undefined) closeSync(logFd);
     }
-  },
+  }),
 };
 
 /** Why seccomp cannot be used here, or undefined when it can. */

@@ -28,6 +28,7 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { InjectedFault, faultArmed, faultPoint } from '../fault.js';
 import { parseArch } from '../arch/index.js';
 import { packageRoot } from '../paths.js';
 import * as explain from './explain.js';
@@ -193,7 +194,10 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   };
   const fns: Record<ProbeName, ProbeFn> = { ...DEFAULT_PROBES, ...opts.probes };
   const timeout = opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  // The tests' faults: an exception nothing catches while the probe processes run, and one after.
+  if (faultArmed('doctor.probing')) setTimeout(() => { throw new InjectedFault('doctor.probing'); }, 100);
   const answers = await Promise.all(PROBE_NAMES.map(async (name) => [name, await guarded(fns[name], ctx, timeout)] as const));
+  faultPoint('doctor.decide');
   const probes = Object.fromEntries(answers) as Record<ProbeName, ProbeResult>;
 
   const functionName = env.AWS_LAMBDA_FUNCTION_NAME || null;

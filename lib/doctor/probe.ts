@@ -38,6 +38,8 @@ const TRACE_DEADLINE_MS = 3000;
 const SIGKILL = 9;
 /** linux/prctl.h: a non-dumpable process leaves no core file when a fatal signal (SIGSYS) ends it. */
 const PR_SET_DUMPABLE = 4;
+/** linux/prctl.h: the signal this process gets when its parent ends. */
+const PR_SET_PDEATHSIG = 1;
 const SIGNAL_NAMES: Readonly<Record<number, string>> = { 9: 'SIGKILL', 11: 'SIGSEGV', 31: 'SIGSYS', 6: 'SIGABRT' };
 const signalName = (n: number): string => SIGNAL_NAMES[n] ?? `signal ${n}`;
 
@@ -431,6 +433,12 @@ async function runUnits(units: readonly Unit[]): Promise<void> {
   try {
     lib.native.prctl(PR_SET_DUMPABLE, 0);
   } catch { /* refused: cores are the platform's business then */ }
+  // Nothing of doctor outlives it: this process (and, through PTRACE_O_EXITKILL, its tracee) dies
+  // with doctor, however doctor ends.
+  try {
+    lib.native.prctl(PR_SET_PDEATHSIG, SIGKILL);
+  } catch { /* refused: the probe still ends by itself, within doctor's timeout */ }
+  if (process.ppid === 1) return; // doctor ended before the line above
 
   let tracee: Tracee | string | undefined;
   for (const unit of units) {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { errnoName } from '../arch/errno.js';
 import { closeFd, exec, installFilter, keepOnExec, resetSignals, setNoNewPrivs } from '../native/index.js';
 import { decodeRequest, REQUEST_FD } from './request.js';
+import { faultPoint } from '../fault.js';
 
 function fail(message: string, status: number): never {
   writeSync(2, `syscage: ${message}\n`);
@@ -17,8 +18,12 @@ function fail(message: string, status: number): never {
   throw new Error('unreachable');
 }
 
+// Anything unforeseen: one line and out, never a stack trace on the command's stderr.
+process.on('uncaughtException', (e) => fail(`launch failed: ${e.message.split('\n', 1)[0]}`, 70));
+
 let request;
 try {
+  faultPoint('stage2.start');
   request = decodeRequest(readFileSync(REQUEST_FD));
 } catch (e) {
   fail(`launch failed: ${(e as Error).message}`, 70);

@@ -11,4 +11,4 @@ export * as ptrace from './ptrace.js';
 export { waitAny, waitFor, yieldCpu, sleepMs, exited, exitCode, signaled, termSignal, stopped, stopSignal, stopEvent, type Waited } from './wait.js';
 export { readMemory, readCString } from './memory.js';
 export { spawn, type SpawnOptions } from './spawn.js';
-export { pipe, closeFd, keepOnExec, resetSignals, exec, O_CLOEXEC } from './process.js';
+export { pipe, closeFd, keepOnExec, resetSignals, exec, exitProcess, O_CLOEXEC } from './process.js';

@@ -48,3 +48,14 @@ export function resetSignals(): void {
 export function exec(path: string, argv: readonly string[], env: readonly string[]): number {
   return ffi.execve(path, [...argv, null], [...env, null]).errno;
 }
+
+/**
+ * exit_group(2): every thread of this process ends now, whatever it is blocked in. Unlike
+ * process.exit(), which first joins every worker thread — and the tracer thread may sit in a
+ * blocking waitpid for as long as its tracees do nothing. No exit handlers run; stdout and stderr
+ * are written synchronously on Linux, so nothing written is lost.
+ */
+export function exitProcess(status: number): never {
+  rawSyscall(syscallNumber('exit_group'), status);
+  throw new Error('unreachable: exit_group returned');
+}

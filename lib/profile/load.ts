@@ -3,6 +3,7 @@
 // of the profile override its bases'; a section present anywhere in the chain
 // is present in the result. Deny and kill lists win over allows at compile
 // time, whichever profile of the chain they come from.
+import { faultPoint } from '../fault.js';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { profilesDir } from '../paths.js';
@@ -24,6 +25,7 @@ export interface Loaded {
 
 /** Load, validate and merge a profile. Throws ProfileError with every problem found. */
 export function loadProfile(path: string, opts: LoadOptions = {}): Loaded {
+  faultPoint('profile.load');
   const loader = new Loader(opts);
   const partials = loader.chain(path, []);
   const errors = loader.diagnostics.filter((d) => d.severity === 'error');

@@ -16,6 +16,7 @@ import type { Profile } from '../profile/types.js';
 import { auditEvent, humanLine } from '../audit/event.js';
 import { SharedText } from '../trace/shared-text.js';
 import { LaunchError, supervise, type SuperviseOptions, type SuperviseResult } from '../trace/supervisor.js';
+import { faultPoint } from '../fault.js';
 import { lambdaLogger, type Logger } from './log.js';
 import { createRuntimeProxy, type RuntimeProxy, type RuntimeProxyOptions } from './proxy.js';
 
@@ -39,6 +40,8 @@ export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): BootstrapDeps
 
 /** Failures in a row (no invocation answered between them) before the bootstrap gives up. */
 export const MAX_CRASHES = 5;
+/** The exit status after syscage itself failed (lib/cli/io.ts EXIT.internal). */
+const EXIT_INTERNAL = 70;
 const backoff = (n: number): number => Math.min(2000, 100 * 2 ** (n - 1));
 
 /** The handler command: the profile's `command:`, else SYSCAGE_COMMAND (a JSON array, or words). */
@@ -62,6 +65,7 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
     return 1;
   }
   const requestId = new SharedText();
+  faultPoint('bootstrap.proxy');
   let served = 0; // invocations answered (by the handler or for it)
   const proxy = await deps.createProxy({
     upstream,
@@ -72,87 +76,93 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
     },
   });
 
-  const fatalInit = async (errorType: string, errorMessage: string): Promise<number> => {
-    log.log('FATAL', errorMessage, { errorType });
-    await proxy.postInitError({ errorType, errorMessage }).catch((e: Error) => log.log('ERROR', `cannot report the init error: ${e.message}`));
-    await proxy.close();
-    return 1;
-  };
-
-  const profilePath = env.SYSCAGE_PROFILE ?? `${env.LAMBDA_TASK_ROOT ?? '/var/task'}/syscage.yaml`;
-  let profile: Profile;
+  // Whatever way the bootstrap ends, the proxy is closed: nothing keeps the process alive.
   try {
-    profile = loadProfile(profilePath).profile;
-  } catch (e) {
-    const why = e instanceof ProfileError ? e.diagnostics.map(formatDiagnostic).join('\n') : (e as Error).message;
-    return fatalInit('Runtime.InvalidProfile', `syscage: the profile ${profilePath} cannot be used, so the handler is not started: ${why}`);
-  }
-  let command: string[] | undefined;
-  try {
-    command = handlerCommand(profile, env);
-  } catch (e) {
-    return fatalInit('Runtime.InvalidEntrypoint', `syscage: SYSCAGE_COMMAND is not a JSON array of strings: ${(e as Error).message}`);
-  }
-  if (!command?.length) {
-    return fatalInit('Runtime.InvalidEntrypoint', `syscage: no handler command: set command: in ${profilePath} or SYSCAGE_COMMAND`);
-  }
+    const fatalInit = async (errorType: string, errorMessage: string): Promise<number> => {
+      log.log('FATAL', errorMessage, { errorType });
+      await proxy.postInitError({ errorType, errorMessage }).catch((e: Error) => log.log('ERROR', `cannot report the init error: ${e.message}`));
+      return 1;
+    };
 
-  const handlerEnv = { ...env, AWS_LAMBDA_RUNTIME_API: proxy.address };
-  let crashes = 0;
-  for (;;) {
-    if (deps.stop?.aborted) {
-      await proxy.close();
-      return 0;
-    }
-    const before = served;
-    let result: SuperviseResult;
+    const profilePath = env.SYSCAGE_PROFILE ?? `${env.LAMBDA_TASK_ROOT ?? '/var/task'}/syscage.yaml`;
+    let profile: Profile;
     try {
-      result = await deps.supervise({
-        profile,
-        command,
-        env: handlerEnv,
-        alwaysConnect: [proxy.address],
-        requestId,
-        onVerdict: (v, time, rid) => {
-          const e = auditEvent(v, time, profile.name, rid);
-          log.log(v.decision.action === 'allow' ? 'INFO' : 'WARN', humanLine(e), { syscage: e }, rid);
-        },
-      });
+      profile = loadProfile(profilePath).profile;
     } catch (e) {
-      if (e instanceof LaunchError) return fatalInit('Runtime.InvalidEntrypoint', `syscage: ${e.message}`);
-      throw e;
+      const why = e instanceof ProfileError ? e.diagnostics.map(formatDiagnostic).join('\n') : (e as Error).message;
+      return await fatalInit('Runtime.InvalidProfile', `syscage: the profile ${profilePath} cannot be used, so the handler is not started: ${why}`);
     }
-    if (deps.stop?.aborted) {
-      await proxy.close();
-      return 0;
+    let command: string[] | undefined;
+    try {
+      command = handlerCommand(profile, env);
+    } catch (e) {
+      return await fatalInit('Runtime.InvalidEntrypoint', `syscage: SYSCAGE_COMMAND is not a JSON array of strings: ${(e as Error).message}`);
     }
-    const inFlight = proxy.inFlight();
-    const initDone = served > 0 || inFlight !== undefined;
-    const what = result.policyKill
-      ? humanLine(auditEvent(result.policyKill, Date.now(), profile.name, inFlight?.requestId)).replace(/^syscage: /, '')
-      : result.code !== undefined ? `the handler exited with status ${result.code}` : `the handler was killed by signal ${result.signal}`;
-    const errorType = result.policyKill ? 'Runtime.SyscallViolation' : 'Runtime.ExitError';
+    if (!command?.length) {
+      return await fatalInit('Runtime.InvalidEntrypoint', `syscage: no handler command: set command: in ${profilePath} or SYSCAGE_COMMAND`);
+    }
 
-    if (!initDone) return fatalInit(errorType, `syscage: during init, ${what}`);
-    if (inFlight) {
+    const handlerEnv = { ...env, AWS_LAMBDA_RUNTIME_API: proxy.address };
+    let crashes = 0;
+    for (;;) {
+      if (deps.stop?.aborted) return 0;
+      const before = served;
+      let result: SuperviseResult;
       try {
-        await proxy.postInvocationError(inFlight.requestId, { errorType, errorMessage: `syscage: ${what}` });
+        result = await deps.supervise({
+          profile,
+          command,
+          env: handlerEnv,
+          alwaysConnect: [proxy.address],
+          requestId,
+          onVerdict: (v, time, rid) => {
+            const e = auditEvent(v, time, profile.name, rid);
+            log.log(v.decision.action === 'allow' ? 'INFO' : 'WARN', humanLine(e), { syscage: e }, rid);
+          },
+        });
       } catch (e) {
-        // A 500 from the Runtime API means the environment is broken: exit, as every runtime does.
-        log.log('FATAL', `syscage: cannot report the invocation error: ${(e as Error).message}`);
-        await proxy.close();
+        if (e instanceof LaunchError) return await fatalInit('Runtime.InvalidEntrypoint', `syscage: ${e.message}`);
+        // syscage itself failed (the tracer, an exception): the handler is gone with its tracer. Say so
+        // where Lambda shows it, and exit: Lambda starts a new environment, as after any runtime crash.
+        const why = `syscage: internal error: ${(e as Error).message.split('\n', 1)[0]}`;
+        if (served === 0 && proxy.inFlight() === undefined) return await fatalInit('Runtime.SyscageError', why);
+        log.log('FATAL', why, { errorType: 'Runtime.SyscageError' });
+        const inFlight = proxy.inFlight();
+        if (inFlight) {
+          await proxy.postInvocationError(inFlight.requestId, { errorType: 'Runtime.SyscageError', errorMessage: why })
+            .catch((err: Error) => log.log('ERROR', `cannot report the invocation error: ${err.message}`));
+        }
+        return EXIT_INTERNAL;
+      }
+      if (deps.stop?.aborted) return 0;
+      const inFlight = proxy.inFlight();
+      const initDone = served > 0 || inFlight !== undefined;
+      const what = result.policyKill
+        ? humanLine(auditEvent(result.policyKill, Date.now(), profile.name, inFlight?.requestId)).replace(/^syscage: /, '')
+        : result.code !== undefined ? `the handler exited with status ${result.code}` : `the handler was killed by signal ${result.signal}`;
+      const errorType = result.policyKill ? 'Runtime.SyscallViolation' : 'Runtime.ExitError';
+
+      if (!initDone) return await fatalInit(errorType, `syscage: during init, ${what}`);
+      if (inFlight) {
+        try {
+          await proxy.postInvocationError(inFlight.requestId, { errorType, errorMessage: `syscage: ${what}` });
+        } catch (e) {
+          // A 500 from the Runtime API means the environment is broken: exit, as every runtime does.
+          log.log('FATAL', `syscage: cannot report the invocation error: ${(e as Error).message}`);
+          return 1;
+        }
+        requestId.set(undefined);
+        served++;
+      }
+      log.log('WARN', `syscage: restarting the handler: ${what}`, {}, inFlight?.requestId);
+      crashes = served > before + (inFlight ? 1 : 0) ? 1 : crashes + 1;
+      if (crashes >= MAX_CRASHES) {
+        log.log('FATAL', `syscage: the handler failed ${crashes} times in a row; giving up`);
         return 1;
       }
-      requestId.set(undefined);
-      served++;
+      await deps.sleep(backoff(crashes));
     }
-    log.log('WARN', `syscage: restarting the handler: ${what}`, {}, inFlight?.requestId);
-    crashes = served > before + (inFlight ? 1 : 0) ? 1 : crashes + 1;
-    if (crashes >= MAX_CRASHES) {
-      log.log('FATAL', `syscage: the handler failed ${crashes} times in a row; giving up`);
-      await proxy.close();
-      return 1;
-    }
-    await deps.sleep(backoff(crashes));
+  } finally {
+    await proxy.close();
   }
 }

@@ -2,6 +2,7 @@
 // upstream, `syscage bootstrap` (proxy + sandbox) in this process, until every
 // event is answered or the bootstrap gives up. `syscage invoke`, the Lambda
 // benchmark and the tests all go through here.
+import { faultPoint } from '../fault.js';
 import { supervise, type SuperviseOptions } from '../trace/supervisor.js';
 import { bootstrap, defaultDeps, type BootstrapDeps } from './bootstrap.js';
 import { startEmulator, type EmulatorOptions, type InvocationResult } from './emulator.js';
@@ -16,6 +17,7 @@ export interface ServeLocallyOptions {
 }
 
 export async function serveLocally(o: ServeLocallyOptions): Promise<{ results: InvocationResult[]; status: number }> {
+  faultPoint('invoke.emulator');
   const emulator = await startEmulator(o.emulator);
   const env = { ...emulator.env(), ...o.env };
   const stop = new AbortController();
@@ -42,11 +44,15 @@ export async function serveLocally(o: ServeLocallyOptions): Promise<{ results: I
     }),
     stop: stop.signal,
   });
-  // Every event answered, or the bootstrap gave up (then what was answered stands).
-  const results = await Promise.race([emulator.results, serving.then(() => emulator.close()).then(() => emulator.results)]);
-  stop.abort();
-  stopHandler(root);
-  const status = await serving;
-  await emulator.close();
-  return { results, status };
+  try {
+    // Every event answered, or the bootstrap gave up (then what was answered stands).
+    const results = await Promise.race([emulator.results, serving.then(() => emulator.close()).then(() => emulator.results)]);
+    stop.abort();
+    stopHandler(root);
+    const status = await serving;
+    return { results, status };
+  } finally {
+    // Also when the bootstrap failed: the emulator's server must not keep the process alive.
+    await emulator.close();
+  }
 }

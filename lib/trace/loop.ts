@@ -8,6 +8,7 @@ import { auditEvent, humanLine } from '../audit/event.js';
 import { closeFd, ptrace, sleepMs, waitAny, waitFor, yieldCpu } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { encodeRequest } from '../launch/request.js';
+import { InjectedFault, faultArmed, faultPoint } from '../fault.js';
 import { emptyObservation } from '../record/observation.js';
 import { observe } from '../record/observer.js';
 import { compileMatchers, decide } from './decide/index.js';
@@ -75,6 +76,8 @@ export function trace(
   while (off < request.length) off += writeSync(stage2.writeEnd, request, off);
   closeFd(stage2.writeEnd);
   post({ type: 'started' });
+  faultPoint('tracer.launch');
+  const decideFault = faultArmed('tracer.decide');
 
   const observation = start.record ? emptyObservation(start.arch) : undefined;
   const requestIdCell = start.requestId ? new SharedText(start.requestId) : undefined;
@@ -88,6 +91,7 @@ export function trace(
     syscallName: (nr) => table.name(start.arch, nr) ?? '(unknown)',
     audit: start.audit,
     decide: (trap) => {
+      if (decideFault) throw new InjectedFault('tracer.decide');
       const d = decide(trap, {
         matchers,
         view: traceeView(trap.tid, trap.pid),

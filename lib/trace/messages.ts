@@ -61,4 +61,5 @@ export type FromTracer =
   | ({ readonly type: 'exit' } & RunOutcome)
   /** While recording: what has been seen so far (sent now and then, so a crash loses little). */
   | { readonly type: 'observation'; readonly observation: Observation }
-  | { readonly type: 'error'; readonly message: string };
+  /** The thread failed (it has killed every tracee, and ends): its message, and its stack for SYSCAGE_DEBUG. */
+  | { readonly type: 'error'; readonly message: string; readonly stack?: string };

@@ -1,12 +1,18 @@
-// Starting the tracer thread early. It spawns and seizes stage-2 as soon as it
-// boots, so the two Node start-ups (the Worker's and stage-2's) overlap
-// whatever the main thread does meanwhile — loading the CLI, the profile.
-// Deliberately light on imports: bin/syscage loads it before anything else.
+// The tracer thread, from its start to its end: the one owner of the Worker.
+//
+// It starts early: the thread spawns and seizes stage-2 as soon as it boots, so
+// the two Node start-ups (the Worker's and stage-2's) overlap whatever the main
+// thread does meanwhile — loading the CLI, the profile. It listens to the
+// thread for its whole life, so nothing the thread says or does is missed
+// between the start and the launch: a failure while it waits (stage-2 died, an
+// exception) fails the launch at once, and the thread's end is known whenever
+// it happens. Deliberately light on imports: bin/syscage loads it first.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { faultPoint } from '../fault.js';
 import { packageRoot } from '../paths.js';
-import type { FromTracer, TracerBoot } from './messages.js';
+import type { FromTracer, RunOutcome, TracerBoot, TracerStart } from './messages.js';
 
 export function compiledFile(...parts: string[]): string {
   // Workers and stage-2 run compiled JavaScript, from dist/ when running from a checkout.
@@ -18,55 +24,120 @@ export function compiledFile(...parts: string[]): string {
   throw new Error(`internal: ${parts.join('/')} is not built (run npm run build)`);
 }
 
-/**
- * A tracer thread with stage-2 already spawned and waiting. Starting it before
- * the profile is loaded lets the two Node start-ups (the Worker's and
- * stage-2's) overlap the main thread's work; `syscage run` does so.
- */
+export interface Ready { readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string }
+
+/** What the main thread hears of a launched run, as it happens. */
+export interface RunListener {
+  readonly onMessage: (m: Extract<FromTracer, { type: 'verdict' | 'observation' | 'started' }>) => void;
+}
+
+/** How long a tracer told to stop may take before its thread is terminated. */
+const CANCEL_GRACE_MS = 2000;
+
 export class PreparedTracer {
-  readonly worker: Worker;
-  readonly ready: Promise<{ pid: number; mode: 'supervised' | 'bpf-only'; note?: string }>;
-  private used = false;
+  /** Stage-2 is spawned (and seized, unless ptrace is refused). Rejects if the thread fails or ends first. */
+  readonly ready: Promise<Ready>;
+  /** The thread has ended, for whatever reason. Never rejects. */
+  readonly ended: Promise<void>;
+  private readonly worker: Worker;
+  private state: 'prepared' | 'launched' | 'cancelled' = 'prepared';
+  /** The first failure the thread reported (an error message, an exception, its end before the outcome). */
+  private failure: Error | undefined;
+  private hasEnded = false;
+  private listener: ((m: FromTracer) => void) | undefined;
 
   constructor() {
+    faultPoint('tracer.prepare');
     const boot: TracerBoot = { node: process.execPath, stage2: compiledFile('launch', 'stage2.js') };
     this.worker = new Worker(compiledFile('trace', 'worker.js'), { workerData: boot, stdout: false, stderr: false });
-    this.ready = new Promise((resolve, reject) => {
-      const onMessage = (m: FromTracer) => {
-        if (m.type === 'ready') {
-          this.worker.off('message', onMessage);
-          resolve(m);
-        } else if (m.type === 'error') {
-          reject(new Error(`tracer failed: ${m.message}`));
-        }
-      };
-      this.worker.on('message', onMessage);
-      this.worker.once('error', reject);
-    });
+    let settle!: { resolve: (r: Ready) => void; reject: (e: Error) => void };
+    this.ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
     // A prepared tracer that is never used must not keep the process alive or fail it.
     this.ready.catch(() => undefined);
+    const fail = (e: Error) => {
+      this.failure ??= e;
+      settle.reject(this.failure);
+      this.listener?.({ type: 'error', message: this.failure.message });
+    };
+    this.worker.on('message', (m: FromTracer) => {
+      if (m.type === 'ready') settle.resolve(m);
+      else if (m.type === 'error') fail(tracerError(m));
+      else this.listener?.(m);
+    });
+    // An exception the thread did not catch (it has ended, or is ending, with it).
+    this.worker.on('error', (e) => fail(new Error(`tracer thread failed: ${firstLine(e)}`, { cause: e })));
+    this.ended = new Promise((resolve) => {
+      this.worker.once('exit', (code) => {
+        this.hasEnded = true;
+        fail(new Error(`tracer thread ended unexpectedly (exit code ${code})`));
+        resolve();
+      });
+    });
   }
 
   /**
-   * Give up: the tracer thread kills the stage-2 waiting for a command and
-   * ends. (Terminating the thread at once would leave an unseized stage-2 —
-   * BPF-only mode — to find its pipe closed when this process exits.)
+   * Launch the command (once): hand the run to the thread and resolve with its
+   * outcome. Rejects with the thread's failure, whenever it comes — before the
+   * launch too.
    */
-  async cancel(): Promise<void> {
-    if (this.used) return;
-    this.used = true;
-    const ended = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage(undefined);
-    const timer = setTimeout(() => void this.worker.terminate(), 2000);
-    await ended;
-    clearTimeout(timer);
+  launch(start: TracerStart, on: RunListener): Promise<RunOutcome> {
+    if (this.state !== 'prepared') throw new Error('internal: a prepared tracer runs one command');
+    this.state = 'launched';
+    return new Promise<RunOutcome>((resolve, reject) => {
+      this.listener = (m) => {
+        if (m.type === 'exit') {
+          const { type: _exit, ...outcome } = m;
+          this.listener = undefined;
+          resolve(outcome);
+        } else if (m.type === 'error') {
+          this.listener = undefined;
+          reject(this.failure ?? new Error(m.message));
+        } else if (m.type !== 'ready') {
+          on.onMessage(m);
+        }
+      };
+      if (this.failure) return reject(this.failure);
+      this.worker.postMessage(start);
+    });
   }
 
-  /** Hand over (once). */
-  take(): Worker {
-    if (this.used) throw new Error('internal: a prepared tracer runs one command');
-    this.used = true;
-    return this.worker;
+  /**
+   * End the thread, however far it got; resolves once it has ended. Prepared:
+   * it kills the stage-2 waiting for a command and returns (terminating the
+   * thread at once would leave an unseized stage-2 — BPF-only mode — to find
+   * its pipe closed only when this process exits). Launched: the thread is
+   * terminated, and PTRACE_O_EXITKILL kills every tracee with it; a thread
+   * blocked in waitpid ends only when a tracee stops or this process exits,
+   * so this waits CANCEL_GRACE_MS at most.
+   */
+  async cancel(): Promise<void> {
+    if (this.hasEnded) return;
+    if (this.state === 'prepared') {
+      this.state = 'cancelled';
+      this.worker.postMessage(undefined);
+    } else {
+      void this.worker.terminate();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        void this.worker.terminate();
+        resolve();
+      }, CANCEL_GRACE_MS);
+      timer.unref();
+    });
+    await Promise.race([this.ended, late]);
+    clearTimeout(timer);
   }
 }
 
+/** The thread's own report of a failure: its message, with the stack as the cause (SYSCAGE_DEBUG prints it). */
+function tracerError(m: { message: string; stack?: string }): Error {
+  const e = new Error(`tracer failed: ${firstLine(m.message)}`);
+  if (m.stack) e.stack = `${e.message}\n(on the tracer thread) ${m.stack}`;
+  return e;
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n', 1)[0]!;
+}

@@ -7,7 +7,8 @@ import { compileProfile } from '../compile/index.js';
 import { resolveCommand } from '../launch/resolve.js';
 import type { Observation } from '../record/observation.js';
 import type { Profile } from '../profile/types.js';
-import type { FromTracer, RunOutcome, TracerStart } from './messages.js';
+import { faultPoint } from '../fault.js';
+import type { RunOutcome, TracerStart } from './messages.js';
 import { PreparedTracer } from './prepare.js';
 import type { SharedText } from './shared-text.js';
 
@@ -60,73 +61,63 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
 
   const arch = hostArch();
   const audit = o.audit || o.profile.mode.value === 'audit';
+  faultPoint('supervise.compile');
   const supervised = compileProfile(o.profile, arch, { supervised: true, traceExec: true });
 
+  // However this ends — the outcome, a failure on either thread, an exception here — the tracer
+  // thread ends with it, and its tracees with it (PTRACE_O_EXITKILL).
   const tracer = prepared ?? new PreparedTracer();
-  const ready = await tracer.ready;
-  if (ready.mode === 'bpf-only' && o.profile.exec) {
-    // Without a tracer nothing can tell the launch's own execve from a later one:
-    // the exec rules would refuse the command itself.
-    await tracer.cancel();
-    throw new LaunchError('ptrace is not permitted here, and without it a profile with an exec section cannot start the command (its own exec would be refused); remove the exec section or allow ptrace (see syscage doctor)', 71);
-  }
-  const filter = ready.mode === 'supervised' ? supervised : compileProfile(o.profile, arch, { supervised: false });
-  const start: TracerStart = {
-    profile: o.profile,
-    arch,
-    filter: filter.bytes,
-    traps: filter.traps,
-    command: {
-      path: resolved.path,
-      argv: [cmd, ...rest],
-      env: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
-    },
-    audit,
-    events: o.events && { ...o.events, profile: o.profile.name },
-    record: o.record,
-    requestId: o.requestId?.buffer,
-    alwaysConnect: o.alwaysConnect,
-  };
-
-  const worker = tracer.take();
-  const root = ready.pid;
-  o.onStart?.(ready);
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(root, sig);
-    } catch {
-      // already gone
-    }
-  };
   const signals = o.forward ?? ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, forward);
-
+  let forward: ((sig: NodeJS.Signals) => void) | undefined;
   try {
-    return await new Promise<SuperviseResult>((resolve, reject) => {
-      worker.on('message', (m: FromTracer) => {
-        switch (m.type) {
-          case 'verdict':
-            o.onVerdict?.(m.verdict, m.time, m.requestId);
-            break;
-          case 'observation':
-            o.onObservation?.(m.observation);
-            break;
-          case 'exit': {
-            const { type: _exit, ...outcome } = m;
-            resolve(outcome);
-            break;
-          }
-          case 'error':
-            reject(new Error(`tracer failed: ${m.message}`));
-            break;
+    const ready = await tracer.ready;
+    if (ready.mode === 'bpf-only' && o.profile.exec) {
+      // Without a tracer nothing can tell the launch's own execve from a later one:
+      // the exec rules would refuse the command itself.
+      throw new LaunchError('ptrace is not permitted here, and without it a profile with an exec section cannot start the command (its own exec would be refused); remove the exec section or allow ptrace (see syscage doctor)', 71);
+    }
+    const filter = ready.mode === 'supervised' ? supervised : compileProfile(o.profile, arch, { supervised: false });
+    const start: TracerStart = {
+      profile: o.profile,
+      arch,
+      filter: filter.bytes,
+      traps: filter.traps,
+      command: {
+        path: resolved.path,
+        argv: [cmd, ...rest],
+        env: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
+      },
+      audit,
+      events: o.events && { ...o.events, profile: o.profile.name },
+      record: o.record,
+      requestId: o.requestId?.buffer,
+      alwaysConnect: o.alwaysConnect,
+    };
+
+    const root = ready.pid;
+    o.onStart?.(ready);
+    forward = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(root, sig);
+      } catch {
+        // already gone
+      }
+    };
+    for (const s of signals) process.on(s, forward);
+    const outcome = await tracer.launch(start, {
+      onMessage: (m) => {
+        if (m.type === 'verdict') {
+          faultPoint('supervise.verdict');
+          o.onVerdict?.(m.verdict, m.time, m.requestId);
+        } else if (m.type === 'observation') {
+          o.onObservation?.(m.observation);
         }
-      });
-      worker.on('error', reject);
-      worker.on('exit', (code) => reject(new Error(`tracer thread ended unexpectedly (${code})`)));
-      worker.postMessage(start);
+      },
     });
+    faultPoint('supervise.outcome');
+    return outcome;
   } finally {
-    for (const s of signals) process.off(s, forward);
-    await worker.terminate();
+    if (forward) for (const s of signals) process.off(s, forward);
+    await tracer.cancel();
   }
 }

@@ -12,9 +12,11 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, sleepMs, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { REQUEST_FD } from '../launch/request.js';
+import { FAULT_VARIABLE, faultPoint } from '../fault.js';
 import type { FromTracer, TracerBoot, TracerStart } from './messages.js';
 import type { Tracer } from './tracer.js';
 
+faultPoint('tracer.module');
 const boot = workerData as TracerBoot;
 const post = (m: FromTracer): void => parentPort!.postMessage(m);
 const EPERM = 1;
@@ -28,8 +30,9 @@ function spawnStage2(): { pid: number; writeEnd: number; supervised: boolean; no
       path: boot.node,
       argv: [boot.node, boot.stage2],
       // Stage-2 is Node: nothing from the command's environment (NODE_OPTIONS!) may reach it,
-      // except where the dynamic linker finds Node's own libraries (a Node from a Lambda layer).
-      env: process.env.LD_LIBRARY_PATH ? [`LD_LIBRARY_PATH=${process.env.LD_LIBRARY_PATH}`] : [],
+      // except where the dynamic linker finds Node's own libraries (a Node from a Lambda layer)
+      // (and, in the tests only, the fault to inject: lib/fault.ts).
+      env: ['LD_LIBRARY_PATH', FAULT_VARIABLE].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`),
       fds: [[0, 0], [1, 1], [2, 2], [readEnd, REQUEST_FD]],
     });
   } finally {
@@ -51,6 +54,7 @@ function spawnStage2(): { pid: number; writeEnd: number; supervised: boolean; no
  */
 function waitForStart(pid: number): TracerStart | undefined {
   const port = parentPort!;
+  faultPoint('tracer.wait');
   for (;;) {
     const m = receiveMessageOnPort(port);
     if (m) return m.message as TracerStart | undefined;
@@ -71,6 +75,7 @@ let tracer: Tracer | undefined;
 async function main(): Promise<void> {
   // The sandboxed program may run as this process's user: keep it out of our memory and /proc.
   setNotDumpable();
+  faultPoint('tracer.boot');
   const stage2 = spawnStage2();
   post({ type: 'ready', pid: stage2.pid, mode: stage2.supervised ? 'supervised' : 'bpf-only', note: stage2.note });
   // The tracing code loads while stage-2 boots.
@@ -90,5 +95,5 @@ main().catch((e: unknown) => {
   // Fail closed: an internal error must not leave tracees running unsupervised.
   // Returning from this thread ends the tracer; PTRACE_O_EXITKILL kills every tracee.
   tracer?.killAll();
-  post({ type: 'error', message: (e as Error).stack ?? String(e) });
+  post({ type: 'error', message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack });
 });

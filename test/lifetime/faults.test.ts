@@ -1,0 +1,173 @@
+// Whatever fails, syscage ends: every start-up and shutdown step of every long-running command is
+// made to throw in turn (SYSCAGE_TEST_FAULT=STEP, lib/fault.ts), on whichever thread or process it
+// runs, and each time the command must exit within 5 s, non-zero, with one line naming the failure
+// and no stack trace — and leave nothing behind: no stage-2, no tracee, no probe, no emulator.
+//
+// The commands run from a copy of the built package in a temp directory, so that whatever they
+// started can be found afterwards by its path (stage-2, doctor's probes) or by a marker in its
+// environment (the sandboxed command and its children). The same copy, less a data file, shows
+// that a broken installation fails fast too.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startEmulator } from '../../lib/runtime/emulator.js';
+import { packageRoot } from '../../lib/paths.js';
+
+const root = packageRoot();
+// About 70 commands one after the other (~1 s each, more on a loaded machine): more than the suite's 120 s per file.
+t.setTimeout(360_000);
+const work = mkdtempSync(join(tmpdir(), 'syscage-faults-'));
+t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const python = '/usr/bin/python3';
+
+/** A runnable copy of the package (dist/lib, the data files, the profiles, bin), minus `without`. */
+function copyPackage(name: string, without: string[] = []): string {
+  const dir = join(work, name);
+  for (const part of ['bin', 'dist/lib', 'lib/arch', 'profiles', 'package.json']) {
+    mkdirSync(join(dir, part, '..'), { recursive: true });
+    cpSync(join(root, part), join(dir, part), { recursive: true });
+  }
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  for (const f of without) rmSync(join(dir, f));
+  return dir;
+}
+
+const built = existsSync(join(root, 'dist', 'lib', 'cli', 'entry.js'));
+const pkg = built ? copyPackage('pkg') : '';
+const broken = built ? copyPackage('broken', ['lib/arch/syscall-types.csv']) : '';
+const skip = built ? false : 'dist/ is not built (npm run build)';
+
+const file = (name: string, text: string) => {
+  writeFileSync(join(work, name), text);
+  return join(work, name);
+};
+const profile = file('allow.yaml', 'version: 1\nname: faults\ndefault: allow\nfiles:\n  read: ["/**"]\n  deny: [/etc/shadow]\n');
+const secretEvent = file('secret.json', '{"secret": true}');
+const echoRuntime = join(root, 'test', 'fixtures', 'invoke', 'echo-runtime.py');
+/** Reads a refused file (one verdict), then lives on: whatever it started must be killed. */
+const longCommand = ['/bin/sh', '-c', 'cat /etc/hostname /etc/shadow; sleep 30'];
+/** The same, ending at once: for the steps after the command's end. */
+const shortCommand = ['/bin/sh', '-c', 'cat /etc/hostname /etc/shadow; true'];
+
+interface Ran { status: number | null; signal: string | null; ms: number; stderr: string; timedOut: boolean }
+
+/** Runs the copy's bin/syscage with the fault armed; kills it after 15 s (a hang is a result). */
+function syscage(dir: string, args: readonly string[], env: Record<string, string>): Promise<Ran> {
+  return new Promise((resolve) => {
+    const began = performance.now();
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS')));
+    const child = spawn(process.execPath, [join(dir, 'bin', 'syscage'), ...args], {
+      env: { ...base, ...env } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: work,
+    });
+    let stderr = '';
+    let timedOut = false;
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, 15_000);
+    child.on('exit', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, ms: performance.now() - began, stderr, timedOut });
+    });
+  });
+}
+
+/** Live processes (not zombies) that belong to this case: the copy's path in argv, or the marker in the environment. */
+function leftovers(dir: string, marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid)) {
+    try {
+      const state = /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.[1];
+      if (state === 'Z' || state === 'X') continue;
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+      if (cmdline.includes(dir + '/') || environ.split('\0').includes(marker)) found.push(`${pid} ${cmdline.replaceAll('\0', ' ').trim()}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+interface Case {
+  readonly step: string;
+  /** The arguments, and the environment a case adds (bootstrap: the Runtime API). */
+  readonly args: readonly string[];
+  readonly env?: () => Promise<{ env: Record<string, string>; close: () => Promise<void> }>;
+}
+
+const steps = (command: string, list: readonly string[], args: readonly string[], env?: Case['env']) =>
+  list.map((step) => [command, { step, args, env }] as const);
+
+// Steps the tracer thread, stage-2 and the main thread go through for any supervised run.
+const TRACER = ['tracer.prepare', 'tracer.module', 'tracer.boot', 'tracer.wait', 'stage2.start', 'supervise.compile', 'tracer.launch', 'tracer.decide'];
+const lambdaApi = async () => {
+  const emulator = await startEmulator({ events: [{ secret: true }, {}] });
+  return { env: { ...emulator.env(), SYSCAGE_PROFILE: profile, SYSCAGE_COMMAND: JSON.stringify([python, echoRuntime]) }, close: () => emulator.close() };
+};
+const CASES: readonly (readonly [string, Case])[] = [
+  ...steps('run', [...TRACER, 'supervise.verdict'], ['run', '--profile', profile, '--', ...longCommand]),
+  ...steps('run', ['supervise.outcome', 'cli.exit'], ['run', '--profile', profile, '--', ...shortCommand]),
+  ...steps('record', TRACER, ['record', '--force', '-o', join(work, 'rec.yaml'), '--', ...longCommand]),
+  ...steps('record', ['supervise.outcome', 'record.write', 'cli.exit'], ['record', '--force', '-o', join(work, 'rec.yaml'), '--', ...shortCommand]),
+  ...(existsSync(python) ? [
+    ...steps('invoke', ['invoke.emulator', 'bootstrap.proxy', ...TRACER, 'supervise.verdict'], ['invoke', '--profile', profile, '--event', secretEvent, '--', python, echoRuntime]),
+    ...steps('bootstrap', ['bootstrap.proxy', 'profile.load', ...TRACER, 'supervise.verdict'], ['bootstrap'], lambdaApi),
+  ] : []),
+  ...steps('doctor', ['doctor.probing', 'doctor.decide', 'cli.exit'], ['doctor']),
+  ...steps('check', ['profile.load', 'cli.exit'], ['check', profile]),
+  ...steps('compile', ['profile.load', 'cli.exit'], ['compile', profile]),
+  ...steps('merge', ['profile.load'], ['merge', profile, profile]),
+];
+
+t.test('every step of every long-running command, broken in turn', { skip }, async (t) => {
+  if (!existsSync(python)) t.comment(`invoke and bootstrap are not broken here: ${python} (their test runtime) is not installed`);
+  const seen: string[] = [];
+  let n = 0;
+  for (const [command, c] of CASES) {
+    const marker = `SYSCAGE_FAULT_CASE=${++n}`;
+    const world = c.env ? await c.env() : undefined;
+    const r = await syscage(pkg, c.args, { ...world?.env, SYSCAGE_TEST_FAULT: c.step, [marker.split('=')[0]!]: String(n) });
+    await world?.close();
+    // What it started has at most a moment to go (SIGKILL is delivered, zombies reaped).
+    let left = leftovers(pkg, marker);
+    for (let i = 0; i < 20 && left.length; i++) {
+      await sleep(50);
+      left = leftovers(pkg, marker);
+    }
+    const lines = r.stderr.split('\n').filter(Boolean);
+    const naming = lines.filter((l) => l.includes(`injected fault at ${c.step}`));
+    const what = `${command} / ${c.step}`;
+    const shown = { stderr: r.stderr.slice(-3000) };
+    t.notOk(r.timedOut, `${what}: ends by itself`, shown);
+    t.ok(r.ms < 5000, `${what}: within 5 s (${(r.ms / 1000).toFixed(1)} s)`, shown);
+    t.ok(r.status !== 0, `${what}: exit status non-zero (${r.status ?? r.signal})`, shown);
+    t.equal(naming.length, 1, `${what}: one line names the failure`, shown);
+    t.same(lines.filter((l) => /^\s+at /.test(l)), [], `${what}: no stack trace`, shown);
+    t.same(left, [], `${what}: nothing it started is left`);
+    for (const p of left) process.kill(Number(p.split(' ')[0]), 'SIGKILL');
+    seen.push(`${what.padEnd(36)} exit ${r.status ?? r.signal} in ${(r.ms / 1000).toFixed(1)} s: ${naming[0] ?? lines.at(-1) ?? '(nothing)'}`);
+  }
+  t.comment(`${seen.length} steps broken:\n${seen.join('\n')}`);
+});
+
+t.test('a data file missing from the installation: record and run fail at once, naming it', { skip }, async (t) => {
+  for (const args of [
+    ['record', '--force', '-o', join(work, 'broken.yaml'), '--', '/bin/ls', '/'],
+    ['run', '--profile', profile, '--', '/bin/ls', '/'],
+  ]) {
+    const marker = `SYSCAGE_FAULT_CASE=broken-${args[0]}`;
+    const r = await syscage(broken, args, { SYSCAGE_FAULT_CASE: `broken-${args[0]}` });
+    const lines = r.stderr.split('\n').filter(Boolean);
+    t.notOk(r.timedOut, `${args[0]}: ends by itself`, { stderr: r.stderr });
+    t.ok(r.ms < 5000, `${args[0]}: within 5 s (${(r.ms / 1000).toFixed(1)} s)`);
+    t.ok(r.status !== 0, `${args[0]}: exit status non-zero (${r.status})`);
+    t.same(lines.length, 1, `${args[0]}: one line`, { stderr: r.stderr });
+    t.match(lines[0], /syscall-types\.csv: no such file or directory.*reinstall/, `${args[0]}: names the missing file`);
+    await sleep(100);
+    t.same(leftovers(broken, marker), [], `${args[0]}: nothing it started is left`);
+  }
+});
