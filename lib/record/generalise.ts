@@ -170,10 +170,41 @@ function perRun(t: TokenAt, temp: boolean): boolean {
   return t.last && tok.length === 6 && t.prevSep !== '' && mixed;
 }
 
-/** One segment with its per-run parts replaced by "*". */
-function globSegment(seg: string, temp: boolean): string {
-  if (/^tmp\.[A-Za-z0-9]{6,}$/.test(seg)) return 'tmp.*';
-  if (temp && /^tmp[a-z0-9_]{8}$/.test(seg) && /[0-9_]/.test(seg.slice(3))) return 'tmp*';
+/**
+ * The temporary-name schemes of the runtimes users record, recognised by their shape: every name a
+ * scheme can draw gives the same glob, so that the next run's names match. The random part
+ * becomes one "?" per character where the scheme fixes its length, so the grant is no wider
+ * than the names the scheme makes. A random part of digits only is left to the digit rule
+ * ("*": Go's and Java's numbers vary in length). Undefined: not a scheme's name.
+ *
+ *   CPython's tempfile      "tmp" + 8 of [a-z0-9_] (mkdtemp, mkstemp, NamedTemporaryFile), or a
+ *                           prefix ending in - or . + 8, then the suffix if any (".json");
+ *                           directly in a temporary directory, 8 alone: the directory probe
+ *                           of tempfile.gettempdir()
+ *   Node's mkdtemp, glibc's mkstemp/mkdtemp
+ *                           a prefix ending in -, _ or . + 6 of [A-Za-z0-9]
+ *   mktemp(1)               tmp. + 6 or more of [A-Za-z0-9] (default: 10; also outside
+ *                           temporary directories), or a prefix ending in . + 6 or more
+ */
+function tempScheme(seg: string, direct: boolean): string | undefined {
+  const random = (prefix: string, part: string): string | undefined => (/^\d+$/.test(part) ? undefined : prefix + '?'.repeat(part.length));
+  const python = /^(tmp|.*[-.]|)([a-z0-9_]{8})((?:\.[A-Za-z0-9]+)*)$/.exec(seg);
+  if (python && (python[1] !== '' ? true : direct && python[3] === '')) {
+    const glob = random(python[1]!, python[2]!);
+    return glob === undefined ? undefined : glob + python[3];
+  }
+  const six = /^(.*[-_.])([A-Za-z0-9]{6})$/.exec(seg);
+  if (six) return random(six[1]!, six[2]!);
+  const mktemp = /^(.*\.)([A-Za-z0-9]{6,})$/.exec(seg);
+  if (mktemp) return random(mktemp[1]!, mktemp[2]!);
+  return undefined;
+}
+
+/** One segment with its per-run parts replaced by "*" (or "?"s: tempScheme). `direct`: its parent is a temporary directory. */
+function globSegment(seg: string, temp: boolean, direct = false): string {
+  if (/^tmp\.[A-Za-z0-9]{6,}$/.test(seg) && !/^tmp\.\d+$/.test(seg)) return 'tmp.' + '?'.repeat(seg.length - 4);
+  const scheme = temp ? tempScheme(seg, direct) : undefined;
+  if (scheme !== undefined) return scheme;
   const s = seg.replace(UUID, '*').replace(TRACE_ID, '*');
   const parts = s.split(/([0-9A-Za-z]+)/);
   // parts: sep, tok, sep, tok, ..., sep (tokens at odd indices).
@@ -187,7 +218,10 @@ function globSegment(seg: string, temp: boolean): string {
       nextTok: parts[i + 2],
       last: i === parts.length - 2,
     };
-    return perRun(at, temp) ? '*' : p;
+    if (perRun(at, temp)) return '*';
+    // A number after letters (Go's os.MkdirTemp("", "app"), Java's createTempFile): its length varies.
+    const numbered = temp ? /^([A-Za-z]+)\d{4,}$/.exec(p) : null;
+    return numbered ? numbered[1] + '*' : p;
   });
   return out.join('').replace(/\*{2,}/g, '*');
 }
@@ -233,7 +267,8 @@ export function nameGlob(path: string, opts: GeneraliseOptions = {}): Named {
     out = ['dev', 'pts', '*'];
   } else {
     const temp = isTemp(path, temps);
-    out = segs.map((s, i) => (i === 0 ? literal(s) : globSegment(literal(s), temp)));
+    const parent = (i: number) => '/' + segs.slice(0, i).join('/');
+    out = segs.map((s, i) => (i === 0 ? literal(s) : globSegment(literal(s), temp, temps.includes(parent(i)))));
   }
   const glob = '/' + out.join('/');
   if (glob !== literalPath(path)) rule = 'per-run name';

@@ -11,7 +11,12 @@
 //   Process creation is special: clone and clone3 come with any thread or
 //   process, fork and vfork only when a process was created.
 // - exit, exit_group, restart_syscall and rt_sigreturn are always allowed:
-//   every program needs them and a short run may not show them.
+//   every program needs them and a short run may not show them. What a
+//   program does depending on timing is allowed too: with threads,
+//   sched_yield (they contend), nanosleep and clock_nanosleep (they back off)
+//   and, once signal handlers are installed, getpid, gettid and tgkill (Go
+//   preempts a goroutine by signalling its thread); with an epoll instance,
+//   the epoll_wait family.
 // - `exact` turns both off: only what was seen.
 // - A name that exists on one arch only goes under syscalls.<arch>.
 // - seccomp and io_uring_* are never allowed by a recording even if used:
@@ -50,6 +55,8 @@ export interface SyscallEntry {
   readonly familyOf?: string;
   /** Not seen, allowed anyway: every program needs it. */
   readonly always?: boolean;
+  /** Not seen, allowed anyway: what programs like this one do depending on timing. */
+  readonly because?: string;
 }
 
 export interface RecordedSyscalls {
@@ -108,8 +115,20 @@ export function recordSyscalls(obs: Observation, opts: { exact?: boolean; base?:
       }
     }
     for (const m of ALWAYS) if (!needed.has(m)) needed.set(m, { name: m, calls: 0, always: true });
-    // Threads that contend yield: a recording where they never did still needs it.
-    if (obs.threads > 0 && !needed.has('sched_yield')) needed.set('sched_yield', { name: 'sched_yield', calls: 0, familyOf: 'futex' });
+    // What a program does now and then, depending on timing: a recording where it never did
+    // still needs it. (Go's runtime, recorded 20 times, used each of these in some runs only.)
+    const threads = obs.threads > 0;
+    const timing: [boolean, readonly string[], string][] = [
+      [threads, ['sched_yield'], 'threads that contend yield'],
+      [threads, ['nanosleep', 'clock_nanosleep'], 'threads that wait back off by sleeping (Go\'s sysmon)'],
+      // Signal targets stay checked (process.signal): this lets a thread signal its own process.
+      [threads && seen.has('rt_sigaction'), ['getpid', 'gettid', 'tgkill'], 'threads that handle signals signal each other (Go preempts a goroutine so)'],
+      [seen.has('epoll_create') || seen.has('epoll_create1'), ['epoll_wait', 'epoll_pwait', 'epoll_pwait2'], 'an epoll instance is waited on once the program idles'],
+    ];
+    for (const [applies, names, because] of timing) {
+      if (!applies) continue;
+      for (const name of names) if (!needed.has(name) && table.byName(name)) needed.set(name, { name, calls: 0, because });
+    }
   }
 
   const withheld: SyscallEntry[] = [];

@@ -163,7 +163,7 @@ export function writeProfile(observation: Observation, opts: WriteOptions): Writ
   text.push('default: deny', 'syscalls:');
   const sysItem = (e: SyscallEntry): Item => ({
     text: e.name,
-    comment: e.calls > 0 ? callsOf(e.calls) : e.familyOf ? `not seen; family of ${e.familyOf}` : 'not seen; every program may need it',
+    comment: e.calls > 0 ? callsOf(e.calls) : e.familyOf ? `not seen; family of ${e.familyOf}` : e.because ? `not seen; ${e.because}` : 'not seen; every program may need it',
   });
   text.push(...blockList('allow', 2, sys.common.map(sysItem)));
   for (const a of ['x86_64', 'aarch64'] as const) {

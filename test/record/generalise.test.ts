@@ -7,6 +7,7 @@ import {
   collapsible, covers, generaliseAddresses, localPortRange, generaliseFiles, generalisePrograms, nameGlob, validGlob, type Entry,
 } from '../../lib/record/generalise.js';
 import type { Observation } from '../../lib/record/observation.js';
+import { Rng } from '../helpers/random.js';
 
 const files = (paths: Record<string, 'r' | 'w' | 'rw'>): Observation['files'] =>
   Object.fromEntries(Object.entries(paths).map(([p, a]) => [p, { read: a.includes('r') ? 1 : 0, write: a.includes('w') ? 1 : 0 }]));
@@ -18,11 +19,11 @@ const glob = (p: string) => nameGlob(p).glob;
 t.test('per-run names become * within their segment, the rest stays literal', async (t) => {
   const cases: [string, string][] = [
     ['/tmp/upload-3f2a.json', '/tmp/upload-*.json'],
-    ['/tmp/tmp.XkR2pL9aQz', '/tmp/tmp.*'],
-    ['/var/task/tmp.AbCdEf', '/var/task/tmp.*'],
-    ['/tmp/upload-Ab3xYz', '/tmp/upload-*'],
-    ['/tmp/upload-abc123', '/tmp/upload-*'],
-    ['/tmp/tmpk3jd_l2a', '/tmp/tmp*'],
+    ['/tmp/tmp.XkR2pL9aQz', '/tmp/tmp.??????????'],
+    ['/var/task/tmp.AbCdEf', '/var/task/tmp.??????'],
+    ['/tmp/upload-Ab3xYz', '/tmp/upload-??????'],
+    ['/tmp/upload-abc123', '/tmp/upload-??????'],
+    ['/tmp/tmpk3jd_l2a', '/tmp/tmp????????'],
     ['/tmp/c6af9ac6-7b61-11e6-9a41-93e8deadbeef.log', '/tmp/*.log'],
     ['/var/task/cache/req-C6AF9AC6-7B61-11E6-9A41-93E8DEADBEEF/body', '/var/task/cache/req-*/body'],
     ['/tmp/trace-1-5759e988-bd862e3fe1be46a994272793.json', '/tmp/trace-*.json'],
@@ -42,6 +43,41 @@ t.test('per-run names become * within their segment, the rest stays literal', as
     t.ok(validGlob(n.glob), `${n.glob} is a valid v1 glob`);
     t.ok(compileGlobs([n.glob]).test(path), `${n.glob} matches ${path}`);
   }
+});
+
+t.test('temp-name schemes: every name a scheme draws gives one glob, no wider than the scheme, matching it', async (t) => {
+  const rng = new Rng(Number(process.env.SEED ?? 20261206));
+  const draw = (chars: string, n: number) => Array.from({ length: n }, () => rng.pick([...chars])).join('');
+  const PY = 'abcdefghijklmnopqrstuvwxyz0123456789_';
+  const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  // A random part of digits only goes to the digit rule ("*"): 1 draw in 30,000 for CPython's 8, 1 in 55,000 for 6.
+  const notDigits = (f: () => string) => () => { for (;;) { const s = f(); if (!/^\d+$/.test(s)) return s; } };
+  const py8 = notDigits(() => draw(PY, 8));
+  const six = notDigits(() => draw(ALNUM, 6));
+  const schemes: [string, () => string, string][] = [
+    ["CPython's mkdtemp()", () => `/tmp/tmp${py8()}`, '/tmp/tmp????????'],
+    ["CPython's mkdtemp() and a file in it", () => `/tmp/tmp${py8()}/x`, '/tmp/tmp????????/x'],
+    ["CPython's gettempdir() probe", () => `/tmp/${py8()}`, '/tmp/????????'],
+    ["CPython's mkstemp(suffix='.tar.gz')", () => `/tmp/tmp${py8()}.tar.gz`, '/tmp/tmp????????.tar.gz'],
+    ["CPython's mkstemp(prefix='job-', suffix='')", () => `/var/tmp/job-${py8()}`, '/var/tmp/job-????????'],
+    ["Node's mkdtempSync(join(tmpdir(), 'app-'))", () => `/tmp/app-${six()}/out.json`, '/tmp/app-??????/out.json'],
+    ["glibc's mkstemp('/tmp/data.XXXXXX')", () => `/tmp/data.${six()}`, '/tmp/data.??????'],
+    ["glibc's mkdtemp('/dev/shm/sem_XXXXXX')", () => `/dev/shm/sem_${six()}`, '/dev/shm/sem_??????'],
+    ['mktemp(1), mktemp -d', () => `/tmp/tmp.${draw(ALNUM, 10)}`, '/tmp/tmp.??????????'],
+    ['mktemp -t report.XXXXXXXX', () => `/tmp/report.${draw(ALNUM, 8)}`, '/tmp/report.????????'],
+    ["Go's os.MkdirTemp(\"\", \"app-\")", () => `/tmp/app-${rng.int(2 ** 32)}`, '/tmp/app-*'],
+    ["Go's os.CreateTemp(\"\", \"app\")", () => `/tmp/app${1000 + rng.int(2 ** 32 - 1000)}`, '/tmp/app*'],
+    ["Java's File.createTempFile(\"upload\", null)", () => `/tmp/upload${rng.u64()}.tmp`, '/tmp/upload*.tmp'],
+  ];
+  for (const [what, name, want] of schemes) {
+    const names = Array.from({ length: 2000 }, name);
+    const globs = new Set(names.map((n) => nameGlob(n).glob));
+    t.same([...globs], [want], `${what}: 2000 draws, one glob (seed ${rng.seed})`);
+    t.ok(names.every((n) => compileGlobs([want]).test(n)), `${what}: it matches every draw`);
+  }
+  // The probe's shape is the one bare name recognised: only directly in a temporary directory.
+  t.equal(glob('/tmp/work/settings'), '/tmp/work/settings', 'eight letters below a temporary directory stay');
+  t.equal(glob('/var/task/tmpk3jd_l2a'), '/var/task/tmpk3jd_l2a', 'and no scheme outside temporary directories but mktemp(1)\'s');
 });
 
 t.test('stable names stay exact', async (t) => {
@@ -195,7 +231,7 @@ t.test('programs: per-run names only, each program its own entry', async (t) => 
     '/usr/bin/convert': 2, '/usr/bin/identify': 1, '/bin/sh': 1, '/tmp/tmp.XkR2pL9aQz/tool': 1, '/usr/bin/sudo': 1,
     ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`/usr/bin/p${i}`, 1])),
   });
-  t.ok(values(r.entries).includes('/tmp/tmp.*/tool'));
+  t.ok(values(r.entries).includes('/tmp/tmp.??????????/tool'));
   t.notOk(values(r.entries).includes('/usr/bin/**'), 'never a directory of programs');
   t.equal(r.entries.length, 15);
   t.match(r.warnings, [/starts \/usr\/bin\/sudo: a privilege-changing program/]);
@@ -218,7 +254,7 @@ t.test('addresses: ephemeral local ports become the range, fixed ports stay', as
     'unix:/tmp/tmp.XkR2pL9aQz/sock': 1, 'unix:@/tmp/dbus-4411': 1, 'unix:@app\\0x': 1, 'unix:/var/run/docker.sock': 1,
     '10.0.0.1:53, 10.0.0.2:53': 1, 'netlink:0': 1,
   }, 'connect');
-  t.same(values(u.entries), ['10.0.0.1:53', '10.0.0.2:53', 'unix:/tmp/tmp.*/sock', 'unix:/var/run/docker.sock', 'unix:@/tmp/dbus-*', 'unix:@app?x']);
+  t.same(values(u.entries), ['10.0.0.1:53', '10.0.0.2:53', 'unix:/tmp/tmp.??????????/sock', 'unix:/var/run/docker.sock', 'unix:@/tmp/dbus-*', 'unix:@app?x']);
   for (const e of u.entries) t.notOk('message' in parseAddress(e.value), `${e.value} parses`);
   t.match(u.warnings.join('\n'), /connects to unix:\/var\/run\/docker\.sock: the container runtime/);
   t.match(u.warnings.join('\n'), /left out 1 address\(es\) no rule can express, e.g. "netlink:0"/);
