@@ -31,6 +31,8 @@ export interface AuditEvent {
   readonly signal?: { readonly target: number; readonly sig: number };
   readonly rule?: { readonly what: string; readonly text?: string; readonly at?: string };
   readonly reason?: string;
+  /** ENOENT because the path is outside the profile's view: no violation (reported in audit mode and with --verbose). */
+  readonly hidden?: boolean;
   /** The Lambda invocation being served, when there is one. */
   readonly requestId?: string;
 }
@@ -63,6 +65,7 @@ export function auditEvent(v: Verdict, time: number, profile: string, requestId?
     ...(detail?.signal ? { signal: detail.signal } : {}),
     ...(rule ? { rule: { what: rule.what, ...(rule.text ? { text: rule.text } : {}), ...(rule.loc ? { at: `${rule.loc.file}:${rule.loc.line}:${rule.loc.col}` } : {}) } } : {}),
     ...(reason ? { reason } : {}),
+    ...((would?.action === 'deny' && would.hidden) || (d.action === 'deny' && d.hidden) ? { hidden: true } : {}),
     ...(requestId ? { requestId } : {}),
   };
 }

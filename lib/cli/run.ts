@@ -7,7 +7,7 @@ import { LaunchError, supervise } from '../trace/supervisor.js';
 import { loadForCommand, withTracer, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 
-interface Args { profile: string; audit: boolean; log?: string; '--'?: (string | number)[] }
+interface Args { profile: string; audit: boolean; verbose: boolean; log?: string; '--'?: (string | number)[] }
 
 export const run: Command<Args> = {
   command: 'run',
@@ -16,6 +16,7 @@ export const run: Command<Args> = {
     y.option('profile', { alias: 'p', type: 'string', demandOption: true, describe: 'profile file' })
       .option('audit', { type: 'boolean', default: false, describe: 'block nothing; report every call the profile would refuse' })
       .option('log', { type: 'string', describe: 'append audit events (JSON lines) to FILE instead of stderr' })
+      .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'also report the calls answered ENOENT because their path is hidden (a look at, or a read of a missing, path outside the profile: no violation)' })
       .parserConfiguration({ 'populate--': true })
       .example('$0 run --profile syscage.yaml -- node index.mjs', '')
       .epilogue('Exit status: the command\'s own; 128+N when a signal N ended it; 100 when syscage killed it for a violation; ' +
@@ -43,13 +44,14 @@ export const run: Command<Args> = {
         profile,
         command,
         audit: args.audit,
+        verbose: args.verbose,
         onStart: (s) => { if (s.note) io.err(`syscage: ${s.note}\n`); },
         events,
       }, prepared);
       // The command never started (stage-2 said why, in one line): nothing to sum up.
       if (!result.launched) return result.code ?? EXIT.notExecutable;
       const c = result.counts;
-      io.err(`syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged\n`);
+      io.err(`syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged, ${c.hidden ?? 0} hidden\n`);
       if (result.policyKill) {
         // One clear line, whatever the log format: what was refused, to whom, by which rule.
         io.err(humanLine(auditEvent(result.policyKill, Date.now(), profile.name)) + '\n');

@@ -468,6 +468,15 @@ function noteLines(notes: Map<string, string[]>): string[] {
   });
 }
 
+const onlyLooked = (n: Observation['files'][string]): boolean => n.write === 0 && n.looks === n.read;
+
+/** The directories above a path: /a/b/c → /, /a, /a/b. */
+function ancestorsOf(p: string): string[] {
+  const out = ['/'];
+  for (let i = p.indexOf('/', 1); i > 0; i = p.indexOf('/', i + 1)) out.push(p.slice(0, i));
+  return out;
+}
+
 /** A path as recorded → the absolute, normalised path rules are compared with, or undefined. */
 function cleanPath(p: string): string | undefined {
   if (!p.startsWith('/') || p.includes('\0')) return undefined;
@@ -483,12 +492,17 @@ export function generaliseFiles(files: Observation['files'], opts: GeneraliseOpt
   const written = new Map<string, number>();
   const read = new Map<string, number>();
   const skipped: string[] = [];
-  for (const [raw, n] of Object.entries(files)) {
-    const p = cleanPath(raw);
+  const used = Object.entries(files).map(([raw, n]) => [cleanPath(raw), n, raw] as const);
+  const prefixes = new Set(used.flatMap(([p, n]) => (p && !onlyLooked(n) ? ancestorsOf(p) : [])));
+  for (const [p, n, raw] of used) {
     if (!p) {
       skipped.push(raw);
       continue;
     }
+    // What a profile need not grant (unveil's semantics, docs/profile.md): a path that was only
+    // read while missing (the kernel answers ENOENT either way), and one only looked at that is an
+    // ancestor of a path the command used (looks at ancestors of grants are let through).
+    if (n.write === 0 && (n.missing === n.read || (onlyLooked(n) && prefixes.has(p)))) continue;
     if (n.write > 0) written.set(p, (written.get(p) ?? 0) + n.read + n.write);
     else if (n.read > 0) read.set(p, (read.get(p) ?? 0) + n.read);
   }

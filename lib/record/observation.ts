@@ -12,7 +12,7 @@ export interface Observation {
    * Absolute, normalised path → how often it was read and written. Paths
    * under /proc/<pid of a traced process>/ are already written /proc/self/.
    */
-  files: Record<string, { read: number; write: number }>;
+  files: Record<string, FileUse>;
   /** Programs started (execve/execveat targets, the launch excluded) → count. */
   exec: Record<string, number>;
   /** Destinations connected or sent to: "127.0.0.1:8080", "[::1]:443", "unix:/run/x.sock", "unix:@name" → count. */
@@ -25,6 +25,16 @@ export interface Observation {
   threads: number;
 }
 
+/** How a path was used. `looks` and `missing` count among the reads and writes, when not 0. */
+export interface FileUse {
+  read: number;
+  write: number;
+  /** Calls that only looked at it (stat, access, readlink, statfs, chdir). */
+  looks?: number;
+  /** Calls that found it missing (ENOENT from the kernel). */
+  missing?: number;
+}
+
 export function emptyObservation(arch: string): Observation {
   return { arch, syscalls: {}, files: {}, exec: {}, connect: {}, bind: {}, forks: 0, threads: 0 };
 }
@@ -33,9 +43,11 @@ const bump = (m: Record<string, number>, k: string, n = 1): void => {
   m[k] = (m[k] ?? 0) + n;
 };
 
-export function noteFile(o: Observation, path: string, access: 'read' | 'write'): void {
+export function noteFile(o: Observation, path: string, access: 'read' | 'write', how: { looks?: boolean; missing?: boolean } = {}): void {
   const e = (o.files[path] ??= { read: 0, write: 0 });
   e[access]++;
+  if (how.looks) e.looks = (e.looks ?? 0) + 1;
+  if (how.missing) e.missing = (e.missing ?? 0) + 1;
 }
 
 export const noteSyscall = (o: Observation, name: string): void => bump(o.syscalls, name);

@@ -15,7 +15,8 @@ export function observe(o: Observation, trap: Trap, d: Decided): void {
     // The program as named and where its symlinks lead: exec.allow must hold both.
     for (const p of new Set([detail.exec.path, ...(detail.paths ?? [])])) if (p.startsWith('/')) noteExec(o, p);
   } else if (detail.paths && (detail.access === 'read' || detail.access === 'write')) {
-    for (const p of detail.paths) if (p.startsWith('/')) noteFile(o, p, detail.access);
+    const how = { looks: detail.looks, missing: detail.missing };
+    for (const p of detail.paths) if (p.startsWith('/')) noteFile(o, p, detail.access, how);
   }
   for (const a of detail.addresses ?? (detail.address ? [detail.address] : [])) {
     if (NOT_A_DESTINATION.test(a)) continue;

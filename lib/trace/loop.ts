@@ -1,7 +1,7 @@
 // The tracing half of the tracer thread (worker.ts is the launching half,
 // kept light so that stage-2 is spawned before this loads): decide every
 // trapped call of every tracee in a blocking waitpid loop.
-import { existsSync, writeSync } from 'node:fs';
+import { existsSync, lstatSync, statSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { AUDIT_ARCH, hostArch, syscallTable } from '../arch/index.js';
 import { auditEvent, humanLine } from '../audit/event.js';
@@ -52,6 +52,18 @@ const ops: Ops = {
   now: () => performance.now(),
 };
 
+/** Is there anything at `raw` (ENOENT and ENOTDIR: no; anything else, EACCES included: yes, the safe answer)? */
+function exists(raw: string, follow: boolean): boolean {
+  try {
+    if (follow) statSync(raw);
+    else lstatSync(raw);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code !== 'ENOENT' && code !== 'ENOTDIR';
+  }
+}
+
 /** fork, vfork, clone and clone3 on this machine's arch (where a vfork parent waits for its child). */
 const FORKS: ReadonlySet<number> = new Set(
   ['fork', 'vfork', 'clone', 'clone3'].map((n) => syscallTable().byName(n)?.nr[hostArch()]).filter((nr): nr is number => nr !== undefined),
@@ -90,12 +102,15 @@ export function trace(
     traps: start.traps,
     syscallName: (nr) => table.name(start.arch, nr) ?? '(unknown)',
     audit: start.audit,
+    verbose: start.verbose,
     decide: (trap) => {
       if (decideFault) throw new InjectedFault('tracer.decide');
       const d = decide(trap, {
         matchers,
         view: traceeView(trap.tid, trap.pid),
         realpath,
+        exists,
+        notesMissing: !!start.record,
         isTracee: (id: number): boolean => t.isTracee(id),
         supervisorPid,
         supervisorPgid,

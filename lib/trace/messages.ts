@@ -22,6 +22,8 @@ export interface TracerStart {
   readonly command: { readonly path: string; readonly argv: readonly string[]; readonly env: readonly string[] };
   /** Report would-be violations, enforce nothing. */
   readonly audit: boolean;
+  /** Report hidden calls too (ENOENT for a path outside the profile's view). */
+  readonly verbose?: boolean;
   /**
    * Where the tracer itself writes audit events, synchronously, before it
    * applies the decision they report (so a kill is on record before it

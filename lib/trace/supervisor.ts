@@ -23,6 +23,8 @@ export interface SuperviseOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Report, never block (also when the profile says mode: audit). */
   readonly audit?: boolean;
+  /** Report hidden calls too (ENOENT for a path outside the profile's view: normally only counted). */
+  readonly verbose?: boolean;
   /** Called for every reported call (after the tracer wrote it to `events`, if given). */
   readonly onVerdict?: (v: Verdict, time: number, requestId?: string) => void;
   /** Destinations always reachable, whatever the profile says ("127.0.0.1:PORT": the Runtime API proxy). */
@@ -88,6 +90,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
         env: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
       },
       audit,
+      verbose: o.verbose,
       events: o.events && { ...o.events, profile: o.profile.name },
       record: o.record,
       requestId: o.requestId?.buffer,

@@ -89,6 +89,8 @@ export interface TracerDeps {
   /** Called for every refusal, kill and logged call (the audit event is written here, before a kill). */
   readonly report: (v: Verdict) => void;
   readonly audit: boolean;
+  /** Report hidden calls too (ENOENT for a path outside the profile's view: no violation, normally only counted). */
+  readonly verbose?: boolean;
 }
 
 /** Where the root is in its launch: stage-2 running, its exec trapped, the command running. */
@@ -128,7 +130,7 @@ export class Tracer {
    */
   private holding: { owner: number; held: Taken[]; began: number; last: number } | undefined;
   /** Counts by decision, for the summary line. */
-  readonly counts = { traps: 0, allowed: 0, logged: 0, denied: 0, killed: 0, processes: 0, threads: 0 };
+  readonly counts = { traps: 0, allowed: 0, logged: 0, denied: 0, hidden: 0, killed: 0, processes: 0, threads: 0 };
 
   constructor(readonly root: number, private readonly d: TracerDeps) {
     this.tasks.set(root, { pid: root });
@@ -386,6 +388,13 @@ export class Tracer {
     }
     if (decision.action === 'deny' && decision.quiet) {
       // A mechanism, not a violation (clone3's ENOSYS): refused, in audit mode too, never reported.
+      if (ops.deny(tid, this.d.arch, decision.errno)) ops.cont(tid, 0);
+      return;
+    }
+    if (decision.action === 'deny' && decision.hidden) {
+      // Not a violation: the path is not there for this profile (a probe). Counted; reported with --verbose.
+      this.counts.hidden++;
+      if (this.d.verbose) this.d.report(verdict);
       if (ops.deny(tid, this.d.arch, decision.errno)) ops.cont(tid, 0);
       return;
     }

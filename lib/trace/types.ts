@@ -59,6 +59,10 @@ export interface Detail {
   readonly paths?: readonly string[];
   /** How the call uses them. */
   readonly access?: 'read' | 'write' | 'exec';
+  /** The call only looks (the stat, access and readlink families, statfs, chdir): it reads no content. */
+  readonly looks?: boolean;
+  /** The path was not there when the call was checked (the kernel answers ENOENT). */
+  readonly missing?: boolean;
   /** Program and argv of an exec. */
   readonly exec?: { readonly path: string; readonly argv: readonly string[] };
   /** Socket destination: "1.2.3.4:443", "[::1]:80", "unix:/tmp/x.sock", "unix:@abstract", "netlink", "connected peer", "AF_UNSPEC". */
@@ -72,5 +76,9 @@ export interface Detail {
 /** The supervisor's answer for one trapped call. */
 export type Decision =
   | { readonly action: 'allow'; readonly log: boolean; readonly detail?: Detail; readonly rule?: RuleRef }
-  | { readonly action: 'deny'; readonly errno: number; readonly detail?: Detail; readonly rule: RuleRef; readonly reason: string; readonly quiet?: boolean }
+  /**
+   * quiet: a mechanism (clone3's ENOSYS), never reported. hidden: ENOENT for a path outside the
+   * profile's view (a probe, not a violation): counted, reported only in audit mode or --verbose.
+   */
+  | { readonly action: 'deny'; readonly errno: number; readonly detail?: Detail; readonly rule: RuleRef; readonly reason: string; readonly quiet?: boolean; readonly hidden?: boolean }
   | { readonly action: 'kill'; readonly detail?: Detail; readonly rule: RuleRef; readonly reason: string };

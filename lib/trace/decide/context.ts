@@ -20,6 +20,15 @@ export interface DecideContext {
    * order — libc's realpath(3) does not).
    */
   readonly realpath: (path: string) => string | Fault;
+  /**
+   * Is there anything at this path, as the kernel walks it (following a final symlink or not)?
+   * Asked off the hot path only: for a read the rules refuse (a path that is not there is
+   * hidden, not a violation) and, with `notesMissing`, for every path (a recording leaves misses
+   * out). Without it, only a missing directory on the way is seen (realpath's ENOENT).
+   */
+  readonly exists?: (raw: string, follow: boolean) => boolean;
+  /** Say in the detail when an allowed path is not there (recording). */
+  readonly notesMissing?: boolean;
   /** Is this pid or tid a process or thread the supervisor traces? */
   readonly isTracee: (id: number) => boolean;
   readonly supervisorPid: number;

@@ -25,7 +25,7 @@ import type { Detail, RuleRef, Trap } from '../types.js';
 import { argInt, argU32, argU64, E2BIG, EINVAL, faultErrno, isFault, PATH_MAX } from './args.js';
 import { isSupervisor, type DecideContext } from './context.js';
 import type { FileMatchers } from './matchers.js';
-import { broken, passed, refused, type CheckOutcome, type Refused } from './outcome.js';
+import { broken, hidden, passed, refused, type CheckOutcome, type Refused } from './outcome.js';
 import { forMatch, isAnonymous, isProblem, locatePath, procFd, procPid, realPaths, type Follow, type NullPath, type PathProblem, type PathTarget } from './paths.js';
 
 export type Access = 'read' | 'write';
@@ -45,6 +45,8 @@ interface PathSpec {
   /** An empty or NULL path names the dirfd itself (AT_EMPTY_PATH). */
   readonly emptyBit?: number;
   readonly nullMeans?: NullPath;
+  /** The call only looks at the path (its metadata, where it leads): see LOOKS. */
+  readonly looks?: boolean;
 }
 
 /** A path argument of this call, with its flags applied. */
@@ -55,6 +57,7 @@ interface PathUse {
   readonly follow: Follow;
   readonly nullMeans: NullPath;
   readonly inRoot?: boolean;
+  readonly looks?: boolean;
 }
 
 /** Calls whose paths depend on more than flag bits: open flags, struct open_how, mount... */
@@ -76,6 +79,12 @@ const at = (dirfd: number, path: number, access: Access, follow: Follow, more: P
   ({ path, dirfd, access, follow, ...more });
 /** The usual *at() flags argument: AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH. */
 const atFlags = (index: number): Partial<PathSpec> => ({ flags: index, nofollowBit: AT_SYMLINK_NOFOLLOW, emptyBit: AT_EMPTY_PATH });
+/**
+ * A call that only looks: the stat and access families, readlink, statfs, chdir. Interpreters and
+ * loaders look at paths all the time, so such a call on the ancestors of a grant is let through,
+ * and on any other ungranted path it gets ENOENT (hidden, not a violation: see hideOrRefuse).
+ */
+const LOOKS: Partial<PathSpec> = { looks: true };
 
 const SPECS: ReadonlyMap<string, FileSpec> = new Map<string, FileSpec>([
   // --- open: access and follow come from the flags ---------------------------
@@ -87,27 +96,27 @@ const SPECS: ReadonlyMap<string, FileSpec> = new Map<string, FileSpec>([
   ['creat', [plain(0, W, 'follow')]],
 
   // --- reads: metadata, lookups, watches -------------------------------------
-  ['stat', [plain(0, R, 'follow')]],
-  ['lstat', [plain(0, R, 'nofollow')]],
-  ['newfstatat', [at(0, 1, R, 'follow', atFlags(3))]],
-  ['statx', [at(0, 1, R, 'follow', atFlags(2))]],
-  ['statfs', [plain(0, R, 'follow')]],
+  ['stat', [plain(0, R, 'follow', LOOKS)]],
+  ['lstat', [plain(0, R, 'nofollow', LOOKS)]],
+  ['newfstatat', [at(0, 1, R, 'follow', { ...atFlags(3), ...LOOKS })]],
+  ['statx', [at(0, 1, R, 'follow', { ...atFlags(2), ...LOOKS })]],
+  ['statfs', [plain(0, R, 'follow', LOOKS)]],
   // readlink reads the link itself; readlinkat(fd, "") reads the link fd
   // refers to (an O_PATH|O_NOFOLLOW fd), without needing AT_EMPTY_PATH.
-  ['readlink', [plain(0, R, 'nofollow')]],
-  ['readlinkat', [at(0, 1, R, 'nofollow')]],
+  ['readlink', [plain(0, R, 'nofollow', LOOKS)]],
+  ['readlinkat', [at(0, 1, R, 'nofollow', LOOKS)]],
   // access(W_OK) only asks; nothing is written.
-  ['access', [plain(0, R, 'follow')]],
+  ['access', [plain(0, R, 'follow', LOOKS)]],
   // The faccessat syscall has no flags argument (glibc emulates them); faccessat2 has.
-  ['faccessat', [at(0, 1, R, 'follow')]],
-  ['faccessat2', [at(0, 1, R, 'follow', atFlags(3))]],
+  ['faccessat', [at(0, 1, R, 'follow', LOOKS)]],
+  ['faccessat2', [at(0, 1, R, 'follow', { ...atFlags(3), ...LOOKS })]],
   ['getxattr', [plain(0, R, 'follow')]],
   ['lgetxattr', [plain(0, R, 'nofollow')]],
   ['listxattr', [plain(0, R, 'follow')]],
   ['llistxattr', [plain(0, R, 'nofollow')]],
   ['getxattrat', [at(0, 1, R, 'follow', atFlags(2))]],
   ['listxattrat', [at(0, 1, R, 'follow', atFlags(2))]],
-  ['chdir', [plain(0, R, 'follow')]],
+  ['chdir', [plain(0, R, 'follow', LOOKS)]],
   // inotify_add_watch's first argument is the inotify fd, not a dirfd.
   ['inotify_add_watch', [plain(1, R, 'follow', { flags: 2, nofollowBit: 0x02000000 /* IN_DONT_FOLLOW */ })]],
   // fanotify_mark(fd, flags, mask, dirfd, path): a NULL path marks dirfd itself.
@@ -313,12 +322,16 @@ export function checkFiles(trap: Trap, ctx: DecideContext, explain: boolean): Ch
 
   const paths: string[] = [];
   let anyWrite = false;
+  let looks = true;
+  const missing = { seen: false };
   let first: { p: string; access: Access } | undefined;
   const one = (use: PathUse): Refused | undefined => {
     if (use.access === W) anyWrite = true;
+    if (!use.looks) looks = false;
     const t = locatePath(trap, ctx, use.path, use.dirfd, use.nullMeans, use.inRoot);
     if (isProblem(t)) return unusable(trap, m, t, paths, anyWrite);
-    const r = checkTarget(t, use.access, use.follow, trap, ctx, m, paths);
+    const refusal = checkTarget(t, use.access, use.follow, trap, ctx, m, paths, missing);
+    const r = refusal && hideOrRefuse(refusal, use, t, trap, ctx, m);
     if (r === undefined && !first && t.kind !== 'none') first = { p: t.kind === 'fd' ? t.path : t.lexical, access: use.access };
     return r;
   };
@@ -336,8 +349,39 @@ export function checkFiles(trap: Trap, ctx: DecideContext, explain: boolean): Ch
       if (r) return r;
     }
   }
-  const detail: Detail = { paths, access: anyWrite ? W : R };
+  const detail: Detail = { paths, access: anyWrite ? W : R, ...(looks ? { looks } : {}), ...(missing.seen ? { missing: true } : {}) };
   return passed(detail, explain && first ? allowedBy(m, first.p, first.access) : undefined);
+}
+
+/**
+ * A policy refusal of a read that is no violation, after unveil(2): a call that only looks at an
+ * ancestor of a grant is let through (undefined); one that looks at any other path, or a read of
+ * a path that is not there, gets ENOENT, hidden. Writes, refusals for a broken argument and reads
+ * of paths that exist stay what they are.
+ */
+function hideOrRefuse(r: Refused, use: PathUse, t: PathTarget, trap: Trap, ctx: DecideContext, m: FileMatchers): Refused | undefined {
+  // Only a refusal by the rules: a path that cannot be checked at all stays a refusal (fail closed).
+  const byRules = r.rule === SUPERVISOR_PROC || r.rule.what.startsWith('files.');
+  if (!byRules || r.errno !== undefined || use.access !== R || t.kind !== 'path') return r;
+  if (use.looks) return visibleAncestor(t, use.follow, trap, ctx, m) ? undefined : hidden(r);
+  return isThere(t, use.follow, trap, ctx) ? r : hidden(r);
+}
+
+/** Is there anything at the path (a read of it that the kernel would answer ENOENT is not a violation)? */
+function isThere(t: PathTarget & { kind: 'path' }, follow: Follow, trap: Trap, ctx: DecideContext): boolean {
+  if (ctx.exists && t.within === undefined) return ctx.exists(t.raw, follow !== 'nofollow');
+  const reals = realPaths(t, follow === 'nofollow' ? 'nofollow' : 'follow', trap, ctx);
+  return !(isProblem(reals) && reals.missing);
+}
+
+/** Every name the look reaches (the path as written, where it leads) is an ancestor of a grant, or readable; none is denied. */
+function visibleAncestor(t: PathTarget & { kind: 'path' }, follow: Follow, trap: Trap, ctx: DecideContext, m: FileMatchers): boolean {
+  const reals = realPaths(t, follow, trap, ctx);
+  if (isProblem(reals)) return false;
+  return [t.lexical, ...reals].every((p) => {
+    const pid = procPid(p);
+    return !m.deny.test(p) && (m.ancestors.test(p) || m.readable.test(p)) && (pid === undefined || !isSupervisor(ctx, pid));
+  });
 }
 
 /** A table entry with its flag argument read. */
@@ -351,10 +395,10 @@ function applyFlags(s: PathSpec, trap: Trap): PathUse {
     // Since 6.11 a NULL path with AT_EMPTY_PATH is the same as "" (vfs_empty_path).
     if (s.emptyBit !== undefined && (f & s.emptyBit) !== 0) nullMeans = 'fd';
   }
-  return { path: s.path, dirfd: s.dirfd, access: s.access, follow, nullMeans };
+  return { path: s.path, dirfd: s.dirfd, access: s.access, follow, nullMeans, looks: s.looks };
 }
 
-function checkTarget(t: PathTarget, access: Access, follow: Follow, trap: Trap, ctx: DecideContext, m: FileMatchers, paths: string[]): Refused | undefined {
+function checkTarget(t: PathTarget, access: Access, follow: Follow, trap: Trap, ctx: DecideContext, m: FileMatchers, paths: string[], missing: { seen: boolean }): Refused | undefined {
   if (t.kind === 'none') return undefined;
   if (t.kind === 'fd') {
     // Reading through an fd the process already holds (glibc's fstat is
@@ -370,7 +414,12 @@ function checkTarget(t: PathTarget, access: Access, follow: Follow, trap: Trap, 
   const r = judge(t.lexical, undefined, access, trap, ctx, m, paths);
   if (r) return r;
   const reals = realPaths(t, follow, trap, ctx);
-  if (isProblem(reals)) return reals.missing ? undefined : unusable(trap, m, reals, paths, access === W);
+  if (isProblem(reals)) {
+    if (!reals.missing) return unusable(trap, m, reals, paths, access === W);
+    missing.seen = true;
+    return undefined;
+  }
+  if (ctx.notesMissing && !isThere(t, follow, trap, ctx)) missing.seen = true;
   for (const real of reals) {
     if (real === t.lexical || isAnonymous(real)) continue;
     const r2 = judge(real, t.lexical, access, trap, ctx, m, paths);

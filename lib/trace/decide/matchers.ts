@@ -49,6 +49,11 @@ export interface FileMatchers {
   readonly deny: GlobList;
   /** read ∪ write: `write` implies `read`, and this asks both in one test. */
   readonly readable: RegExp;
+  /**
+   * The ancestors of every grant of files.read, files.write and exec.allow: what a program that
+   * only looks (stat, access, readlink, chdir) may see on its way to what it may use.
+   */
+  readonly ancestors: RegExp;
   readonly loc?: SourceLoc;
 }
 
@@ -117,6 +122,7 @@ export function compileMatchers(profile: Profile): Matchers {
       write: new GlobList('files.write', f.write, f.loc),
       deny: new GlobList('files.deny', f.deny, f.loc),
       readable: compileGlobs([...f.read, ...f.write].map((g) => g.value)),
+      ancestors: compileGlobs(ancestorGlobs([...f.read, ...f.write, ...(x?.allow ?? [])].map((g) => g.value))),
       loc: f.loc,
     },
     exec: x && { allow: new GlobList('exec.allow', x.allow, x.loc), loc: x.loc },
@@ -141,4 +147,18 @@ export function compileMatchers(profile: Profile): Matchers {
     errno: profile.errno,
     audit: profile.mode.value === 'audit',
   };
+}
+
+// The directories above each glob, as globs: "/var/task/**" gives /, /var; "/opt/*/bin/x" gives
+// /, /opt, "/opt/*", "/opt/*/bin". A "**" segment keeps its meaning: any directory below it may
+// lead to a match.
+export function ancestorGlobs(globs: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const g of globs) {
+    const segs = g.split('/').slice(1);
+    const own = segs.at(-1) === '**' ? segs.length - 1 : segs.length;
+    out.add('/');
+    for (let i = 1; i < own; i++) out.add('/' + segs.slice(0, i).join('/'));
+  }
+  return [...out].sort();
 }

@@ -29,6 +29,12 @@ export interface Refused {
   readonly errno?: number;
   /** Not a violation: a mechanism (clone3's ENOSYS): refused with `errno`, never reported, in audit mode too. */
   readonly quiet?: boolean;
+  /**
+   * Not a violation: the path is outside the profile's view (a look at a path that is neither
+   * granted nor an ancestor of a grant, or a read of one that does not exist). ENOENT, as if it
+   * were not there: never the violation action, reported only in audit mode or --verbose.
+   */
+  readonly hidden?: boolean;
 }
 
 export const passed = (detail?: Detail, rule?: RuleRef): Passed => ({ refused: false, detail, rule });
@@ -43,8 +49,13 @@ export const broken = (rule: RuleRef, errno: number, reason: string, detail?: De
 export const quiet = (rule: RuleRef, errno: number, reason: string): Refused =>
   ({ refused: true, rule, reason, errno, quiet: true });
 
+/** Hidden: the path is not there for this profile (see Refused.hidden). */
+export const hidden = (r: Refused): Refused => ({ ...r, errno: ENOENT, hidden: true, reason: `${r.reason}: hidden (ENOENT)` });
+
+const ENOENT = 2;
+
 /** What a refusal would have done, reported by audit mode. */
-export type WouldHave = { readonly action: 'deny'; readonly errno: number } | { readonly action: 'kill' };
+export type WouldHave = { readonly action: 'deny'; readonly errno: number; readonly hidden?: boolean } | { readonly action: 'kill' };
 
 /**
  * mode: audit lets a refused call through and logs it. The Decision keeps the
@@ -67,7 +78,8 @@ export const isAudited = (d: Decided): d is AuditedAllow => 'wouldHave' in d;
 /** Turn a refusal into the Decision the profile asks for. */
 export function refusal(r: Refused, m: Matchers, audit: boolean): Decided {
   if (r.quiet) return { action: 'deny', errno: r.errno!, rule: r.rule, reason: r.reason, quiet: true };
-  const would: WouldHave = r.errno !== undefined
+  const would: WouldHave = r.hidden ? { action: 'deny', errno: r.errno!, hidden: true }
+    : r.errno !== undefined
     ? { action: 'deny', errno: r.errno }
     : m.violation.value === 'kill' ? { action: 'kill' } : { action: 'deny', errno: m.errno.value };
   return apply(would, r.rule, r.reason, r.detail, audit);
@@ -76,5 +88,5 @@ export function refusal(r: Refused, m: Matchers, audit: boolean): Decided {
 export function apply(would: WouldHave, rule: RuleRef, reason: string, detail: Detail | undefined, audit: boolean): Decided {
   if (audit) return { action: 'allow', log: true, detail, rule, reason, wouldHave: would };
   if (would.action === 'kill') return { action: 'kill', detail, rule, reason };
-  return { action: 'deny', errno: would.errno, detail, rule, reason };
+  return { action: 'deny', errno: would.errno, detail, rule, reason, ...(would.hidden ? { hidden: true } : {}) };
 }
