@@ -8,7 +8,35 @@
 //  "reason":"..."}
 import { basename } from 'node:path';
 import { errnoName } from '../arch/errno.js';
-import type { Verdict } from '../trace/tracer.js';
+import type { SourceLoc } from '../profile/diagnostic.js';
+
+/**
+ * A decided call, as the supervisor reports it: what an event is made of. lib/trace's Verdict
+ * has this shape; it is written here, below trace in the stack, so that audit depends on
+ * nothing above it.
+ */
+export interface Reported {
+  readonly trap: { readonly tid: number; readonly syscall: string };
+  readonly tracee: { readonly pid: number; readonly ppid?: number; readonly exe?: string };
+  /** False in audit mode: reported, not enforced. */
+  readonly enforced: boolean;
+  readonly decision: {
+    readonly action: 'allow' | 'deny' | 'kill';
+    readonly errno?: number;
+    readonly hidden?: boolean;
+    readonly reason?: string;
+    readonly rule?: { readonly what: string; readonly text?: string; readonly loc?: SourceLoc };
+    readonly detail?: {
+      readonly paths?: readonly string[];
+      readonly access?: string;
+      readonly exec?: { readonly path: string; readonly argv: readonly string[] };
+      readonly address?: string;
+      readonly signal?: { readonly target: number; readonly sig: number };
+    };
+    /** mode: audit: what enforce mode would have done. */
+    readonly wouldHave?: { readonly action: 'deny' | 'kill'; readonly errno?: number; readonly hidden?: boolean };
+  };
+}
 
 export interface AuditEvent {
   readonly time: string;
@@ -37,15 +65,15 @@ export interface AuditEvent {
   readonly requestId?: string;
 }
 
-export function auditEvent(v: Verdict, time: number, profile: string, requestId?: string): AuditEvent {
+export function auditEvent(v: Reported, time: number, profile: string, requestId?: string): AuditEvent {
   const d = v.decision;
   const detail = d.detail;
   const rule = d.rule;
   // mode: audit: the call went through; the event says what enforce mode would have done.
-  const would = 'wouldHave' in d ? d.wouldHave : undefined;
+  const would = d.wouldHave;
   const action = would?.action ?? (d.action === 'allow' ? 'log' : d.action);
   const errno = would?.action === 'deny' ? would.errno : d.action === 'deny' ? d.errno : undefined;
-  const reason = 'reason' in d ? d.reason : undefined;
+  const reason = d.reason;
   const paths = detail?.paths ?? (detail?.exec ? [detail.exec.path] : undefined);
   return {
     time: new Date(time).toISOString(),
@@ -65,7 +93,7 @@ export function auditEvent(v: Verdict, time: number, profile: string, requestId?
     ...(detail?.signal ? { signal: detail.signal } : {}),
     ...(rule ? { rule: { what: rule.what, ...(rule.text ? { text: rule.text } : {}), ...(rule.loc ? { at: `${rule.loc.file}:${rule.loc.line}:${rule.loc.col}` } : {}) } } : {}),
     ...(reason ? { reason } : {}),
-    ...((would?.action === 'deny' && would.hidden) || (d.action === 'deny' && d.hidden) ? { hidden: true } : {}),
+    ...((would ?? d).hidden ? { hidden: true } : {}),
     ...(requestId ? { requestId } : {}),
   };
 }

@@ -44,7 +44,7 @@ export const PTRACE_EVENT_STOP = 128;
 /**
  * What the supervisor asks for on every tracee (children inherit it through the fork events).
  * TRACESYSGOOD marks the syscall-exit stops it asks for while it holds the sandbox still
- * (lib/trace/quiesce.ts) with SIGTRAP|0x80, so they cannot be mistaken for a real SIGTRAP.
+ * (lib/trace/hold.ts) with SIGTRAP|0x80, so they cannot be mistaken for a real SIGTRAP.
  */
 export const SEIZE_OPTIONS =
   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;

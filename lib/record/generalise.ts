@@ -56,7 +56,7 @@
 // UNIX socket paths get step 1, abstract names the temporary-directory rules.
 // The unnamed address (bind's autobind) becomes unix:@*.
 import { readFileSync } from 'node:fs';
-import type { Observation } from './observation.js';
+import type { Observation } from '../trace/observation.js';
 import { checkGlob, compileGlobs, normalizePath } from '../profile/glob.js';
 import { parseAddress } from '../profile/address.js';
 import { mayGeneraliseTo, sensitiveAddress, sensitivePath, sensitiveProgram, sensitiveWrite } from './sensitive.js';

@@ -28,7 +28,7 @@
 import { ARCHES, syscallTable, type Arch } from '../arch/index.js';
 import { FAMILIES, PROTECTED } from '../compile/governed.js';
 import { listsFor, type Profile } from '../profile/types.js';
-import type { Observation } from './observation.js';
+import type { Observation } from '../trace/observation.js';
 
 /** The families a recording completes. */
 export const RECORD_FAMILIES: readonly (readonly string[])[] = [

@@ -15,7 +15,7 @@ import {
   DIR_THRESHOLD, PORT_RANGE, generaliseAddresses, generaliseFiles, generalisePrograms,
   type Entry, type GeneraliseOptions,
 } from './generalise.js';
-import type { Observation } from './observation.js';
+import type { Observation } from '../trace/observation.js';
 import { recordSyscalls, type SyscallEntry } from './syscalls.js';
 
 export interface WriteOptions {

@@ -9,8 +9,8 @@ import { closeFd, ptrace, sleepMs, waitAny, waitFor, yieldCpu } from '../native/
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { encodeRequest } from '../launch/request.js';
 import { InjectedFault, faultArmed, faultPoint } from '../fault.js';
-import { emptyObservation } from '../record/observation.js';
-import { observe } from '../record/observer.js';
+import { emptyObservation } from './observation.js';
+import { observe } from './observe.js';
 import { compileMatchers, decide } from './decide/index.js';
 import type { FromTracer, TracerStart } from './messages.js';
 import { blockedIn, exeOf, pgidOf, pidOfPidfd, ppidOf, stateOf, tgidOf } from './proc.js';

@@ -2,7 +2,7 @@
 import type { Arch } from '../arch/index.js';
 import type { TrapEntry } from '../compile/plan.js';
 import type { Profile } from '../profile/types.js';
-import type { Observation } from '../record/observation.js';
+import type { Observation } from './observation.js';
 import type { Verdict } from './tracer.js';
 
 /** workerData of the tracer Worker: enough to spawn and seize stage-2 at once. */

@@ -5,7 +5,7 @@
 import { hostArch } from '../arch/index.js';
 import { compileProfile } from '../compile/index.js';
 import { resolveCommand } from '../launch/resolve.js';
-import type { Observation } from '../record/observation.js';
+import type { Observation } from './observation.js';
 import type { Profile } from '../profile/types.js';
 import { faultPoint } from '../fault.js';
 import type { RunOutcome, TracerStart } from './messages.js';

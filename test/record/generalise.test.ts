@@ -6,7 +6,7 @@ import { compileGlobs, parseAddress } from '../../lib/profile/index.js';
 import {
   collapsible, covers, generaliseAddresses, localPortRange, generaliseFiles, generalisePrograms, nameGlob, validGlob, type Entry,
 } from '../../lib/record/generalise.js';
-import type { Observation } from '../../lib/record/observation.js';
+import type { Observation } from '../../lib/trace/observation.js';
 import { Rng } from '../helpers/random.js';
 
 const files = (paths: Record<string, 'r' | 'w' | 'rw'>): Observation['files'] =>

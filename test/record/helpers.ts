@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../../lib/paths.js';
 import { parseAddress } from '../../lib/profile/address.js';
 import { loadProfile, type Loaded } from '../../lib/profile/index.js';
-import type { Observation } from '../../lib/record/observation.js';
+import type { Observation } from '../../lib/trace/observation.js';
 import { compileMatchers, type AddressQuery } from '../../lib/trace/decide/matchers.js';
 
 export const FIXTURES = join(packageRoot(), 'test', 'fixtures', 'record');

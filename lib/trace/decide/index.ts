@@ -7,11 +7,11 @@
 //   entry.checks     run files, exec, network, signal in that order; the first
 //                    refusal wins. Otherwise allow, logged when entry.then is 'log'.
 //
-// NOTE: everything here is read at the seccomp stop. Another thread of the
-// tracee can rewrite a path buffer, or swap a symlink, between this check and
-// the kernel's own read (TOCTOU). Closing that gap is the tracer's job
-// (verify at syscall exit, or copy the argument to memory the tracee cannot
-// write); this layer only promises to decide correctly on what it was shown.
+// Everything here is read at the seccomp stop, and this layer only promises to
+// decide correctly on what it was shown. That what it was shown is what the
+// kernel then uses (no other thread rewriting a path buffer or swapping a
+// symlink in between: TOCTOU) is the tracer's job: it holds every other task of
+// the sandbox still while the call is checked and runs (lib/trace/hold.ts).
 import type { Check } from '../../compile/governed.js';
 import type { Detail, RuleRef, Trap } from '../types.js';
 import type { DecideContext } from './context.js';

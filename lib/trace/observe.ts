@@ -1,7 +1,8 @@
 // The tracer thread's side of a recording: every trapped call (while
-// recording, all of them are trapped and allowed) adds to an Observation.
-import type { Decided } from '../trace/decide/index.js';
-import type { Trap } from '../trace/types.js';
+// recording, all of them are trapped and allowed, under lib/record/recording.ts's
+// profile) adds to an Observation, which lib/record turns into a profile.
+import type { Decided } from './decide/index.js';
+import type { Trap } from './types.js';
 import { noteBind, noteConnect, noteExec, noteFile, noteSyscall, type Observation } from './observation.js';
 
 /** Destinations that are not places a profile names. */
@@ -24,26 +25,3 @@ export function observe(o: Observation, trap: Trap, d: Decided): void {
     else noteConnect(o, a);
   }
 }
-
-/**
- * What the command runs under while it is recorded: everything allowed, and
- * everything trapped (default log, and every section present with rules that
- * match all), so that the supervisor sees and decodes every call.
- */
-export const RECORDING_PROFILE = `version: 1
-name: recording
-default: log
-syscalls:
-  log: [seccomp, io_uring_setup, io_uring_enter, io_uring_register]
-files:
-  read: ["/**"]
-  write: ["/**"]
-exec:
-  allow: ["/**"]
-network:
-  connect: ["*:*", "unix:/**", "unix:@*"]
-  bind: ["*:*", "unix:/**", "unix:@*"]
-process:
-  fork: true
-  signal: any
-`;
