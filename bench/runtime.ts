@@ -24,9 +24,10 @@
 // vCPU) and default scheduling. Runs of the different tools are interleaved,
 // so that a noisy stretch of the machine hits them all.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { resolveCommand } from '../lib/launch/resolve.js';
 import { packageRoot } from '../lib/paths.js';
 import { median, spread, type Spread } from './stats.js';
 
@@ -137,22 +138,10 @@ export interface RuntimeResults {
 // ---------------------------------------------------------------------------
 // The environment: which programs exist, the workloads built.
 
+/** A program found as a shell would (lib/launch/resolve.ts), or undefined. */
 function findProgram(name: string): string | undefined {
-  if (name.includes('/')) return isExecutable(name) ? name : undefined;
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
-    const p = join(dir || '.', name);
-    if (isExecutable(p)) return p;
-  }
-  return undefined;
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
+  const r = resolveCommand(name);
+  return 'path' in r ? r.path : undefined;
 }
 
 interface Env {

@@ -1,6 +1,6 @@
 // The report as text: a heading, one line per probe (✓/✗, name, why), the
 // mode and why, and the known limits.
-import type { DoctorReport } from './index.js';
+import type { DoctorReport } from './report.js';
 
 const YES = '✓';
 const NO = '✗';

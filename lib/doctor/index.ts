@@ -33,8 +33,8 @@ import { parseArch } from '../arch/index.js';
 import { packageRoot } from '../paths.js';
 import * as explain from './explain.js';
 import { launchProbeProcess, runUnits, type Launch } from './launch.js';
-import { LIMITS, type Limit } from './limits.js';
-import { decideMode, type Mode } from './mode.js';
+import { LIMITS } from './limits.js';
+import { decideMode } from './mode.js';
 import { GROUPS, PROBE_NAMES, UNITS, groupOf, unitOf, type Group, type ProbeName, type ProbeResult } from './units.js';
 
 export { PROBE_NAMES, type ProbeName, type ProbeResult } from './units.js';
@@ -42,18 +42,8 @@ export { LIMITS, type Limit } from './limits.js';
 export { decideMode, type Mode, type ModeDecision } from './mode.js';
 export type { Launch, LaunchResult } from './launch.js';
 export { formatReport } from './format.js';
-
-export interface DoctorReport {
-  readonly version: string;
-  readonly arch: string;
-  readonly kernel: string;
-  readonly node: string;
-  readonly lambda: { readonly inside: boolean; readonly functionName: string | null; readonly executionEnv: string | null };
-  readonly probes: Readonly<Record<ProbeName, ProbeResult>>;
-  readonly mode: Mode;
-  readonly modeReason: string;
-  readonly limits: readonly Limit[];
-}
+export type { DoctorReport } from './report.js';
+import type { DoctorReport } from './report.js';
 
 /** What a probe function may use. */
 export interface ProbeContext {
