@@ -3,14 +3,16 @@
 // long-running command fails closed: one line, a non-zero exit in bounded time, nothing left
 // running. A fault only ever makes syscage fail; it never lets anything through.
 
+import { SyscageError } from './errors.js';
+
 /** The variable the tests set; stage-2 gets it too (its environment is otherwise empty). */
 export const FAULT_VARIABLE = 'SYSCAGE_TEST_FAULT';
 
-/** The error an injected fault throws. */
-export class InjectedFault extends Error {
+/** The error an injected fault throws: an internal error (exit 70), as an unforeseen one would be. */
+export class InjectedFault extends SyscageError {
+  override name = 'InjectedFault';
   constructor(readonly step: string) {
-    super(`injected fault at ${step}`);
-    this.name = 'InjectedFault';
+    super(`injected fault at ${step}`, 'E_INJECTED_FAULT');
   }
 }
 

@@ -12,7 +12,7 @@ import { packageRoot } from '../lib/paths.js';
  * doctor; cli.
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['arch', 'paths', 'fault'],
+  ['arch', 'paths', 'fault', 'errors'],
   ['bpf'],
   ['profile', 'native', 'audit'],
   ['compile', 'launch'],

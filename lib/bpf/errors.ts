@@ -4,18 +4,27 @@
 //   ERR_BPF_LABEL    a Builder misuse: undefined, duplicate or backward label
 //   ERR_BPF_DECODE   bytes that are not an array of struct sock_filter
 
+import { SyscageError } from '../errors.js';
+
 export type BpfErrorCode = 'ERR_BPF_INVALID' | 'ERR_BPF_LABEL' | 'ERR_BPF_DECODE';
 
-export interface BpfError extends Error {
-  code: BpfErrorCode;
+export class BpfError extends SyscageError {
+  override name = 'BpfError';
+  declare readonly code: BpfErrorCode;
   /** The offending instruction, when there is one. */
-  pc?: number;
+  readonly pc?: number;
   /** The offending label, for ERR_BPF_LABEL. */
-  label?: string;
+  readonly label?: string;
+
+  constructor(code: BpfErrorCode, message: string, extra: { pc?: number; label?: string } = {}) {
+    super(message, code);
+    if (extra.pc !== undefined) this.pc = extra.pc;
+    if (extra.label !== undefined) this.label = extra.label;
+  }
 }
 
 export function bpfError(code: BpfErrorCode, message: string, extra: { pc?: number; label?: string } = {}): BpfError {
-  return Object.assign(new Error(message), { code }, extra);
+  return new BpfError(code, message, extra);
 }
 
 export function isBpfError(err: unknown, code?: BpfErrorCode): err is BpfError {

@@ -17,6 +17,7 @@ import { record } from './record.js';
 import { run } from './run.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
 import { internalErrorLine } from './lifetime.js';
+import { SyscageError } from '../errors.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: readonly Command<any>[] = [check, compile, run, record, invoke, bootstrap, doctor, merge];
@@ -87,8 +88,9 @@ function report(e: unknown, io: Io): number {
     for (const d of e.diagnostics) io.err(formatDiagnostic(d) + '\n');
     return EXIT.invalid;
   }
-  if (e instanceof UsageError) {
-    io.err(`syscage: ${e.message}\n`);
+  // An error syscage raised on purpose, other than an internal one: its message, its status.
+  if (e instanceof SyscageError && e.status !== EXIT.internal) {
+    io.err(`syscage: ${e.message.split('\n', 1)[0]}\n`);
     return e.status;
   }
   const err = e as NodeJS.ErrnoException;

@@ -1,10 +1,11 @@
 // A failed system call, as one typed error. Callers branch on `errno` (and tests on `code`), not
 // on the message.
 import { errnoName } from '../arch/errno.js';
+import { SyscageError } from '../errors.js';
 
-export class NativeError extends Error {
-  override readonly name = 'NativeError';
-  readonly code = 'ERR_NATIVE' as const;
+export class NativeError extends SyscageError {
+  override name = 'NativeError';
+  declare readonly code: 'ERR_NATIVE';
 
   /**
    * @param syscall the call that failed, as a user would look it up: 'prctl(PR_SET_NO_NEW_PRIVS)'
@@ -12,7 +13,7 @@ export class NativeError extends Error {
    * @param hint    what usually causes this errno here, if worth saying
    */
   constructor(readonly syscall: string, readonly errno: number, hint?: string) {
-    super(`${syscall} failed: ${errnoName(errno) ?? `errno ${errno}`}${hint ? ` (${hint})` : ''}`);
+    super(`${syscall} failed: ${errnoName(errno) ?? `errno ${errno}`}${hint ? ` (${hint})` : ''}`, 'ERR_NATIVE');
   }
 }
 

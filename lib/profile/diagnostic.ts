@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { EXIT, SyscageError } from '../errors.js';
 
 // Diagnostics: every problem with a profile is reported as a coded, positioned
 // message that points into the file the user wrote — never a stack trace.
@@ -50,17 +51,16 @@ export type WarningCode =
   | 'W_PARTIAL_FAMILY';   // allows open but not openat, etc.
 
 /** Thrown when a profile cannot be used. Carries every error found, not only the first. */
-export class ProfileError extends Error {
-  readonly code: DiagnosticCode;
+export class ProfileError extends SyscageError {
+  declare readonly code: DiagnosticCode;
   readonly diagnostics: readonly Diagnostic[];
 
   constructor(diagnostics: readonly Diagnostic[]) {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     const first = errors[0] ?? diagnostics[0];
     if (!first) throw new Error('internal: ProfileError without a diagnostic');
-    super(formatDiagnostic(first));
+    super(formatDiagnostic(first), first.code, EXIT.invalid);
     this.name = 'ProfileError';
-    this.code = first.code as DiagnosticCode;
     this.diagnostics = diagnostics;
   }
 }

@@ -1,5 +1,6 @@
 // What the tracer Worker and the main thread say to each other.
 import type { Arch } from '../arch/index.js';
+import type { SerialisedError } from '../errors.js';
 import type { TrapEntry } from '../compile/plan.js';
 import type { Profile } from '../profile/types.js';
 import type { Observation } from './observation.js';
@@ -63,5 +64,5 @@ export type FromTracer =
   | ({ readonly type: 'exit' } & RunOutcome)
   /** While recording: what has been seen so far (sent now and then, so a crash loses little). */
   | { readonly type: 'observation'; readonly observation: Observation }
-  /** The thread failed (it has killed every tracee, and ends): its message, and its stack for SYSCAGE_DEBUG. */
-  | { readonly type: 'error'; readonly message: string; readonly stack?: string };
+  /** The thread failed (it has killed every tracee, and ends): the error, its code and status kept. */
+  | { readonly type: 'error'; readonly error: SerialisedError };

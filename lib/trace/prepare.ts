@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { reviveError, serialiseError, SyscageError } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { packageRoot } from '../paths.js';
 import type { FromTracer, RunOutcome, TracerBoot, TracerStart } from './messages.js';
@@ -57,19 +58,19 @@ export class PreparedTracer {
     const fail = (e: Error) => {
       this.failure ??= e;
       settle.reject(this.failure);
-      this.listener?.({ type: 'error', message: this.failure.message });
+      this.listener?.({ type: 'error', error: serialiseError(this.failure) });
     };
     this.worker.on('message', (m: FromTracer) => {
       if (m.type === 'ready') settle.resolve(m);
-      else if (m.type === 'error') fail(tracerError(m));
+      else if (m.type === 'error') fail(reviveError(m.error, 'tracer failed: '));
       else this.listener?.(m);
     });
     // An exception the thread did not catch (it has ended, or is ending, with it).
-    this.worker.on('error', (e) => fail(new Error(`tracer thread failed: ${firstLine(e)}`, { cause: e })));
+    this.worker.on('error', (e) => fail(reviveError(serialiseError(e), 'tracer thread failed: ')));
     this.ended = new Promise((resolve) => {
       this.worker.once('exit', (code) => {
         this.hasEnded = true;
-        fail(new Error(`tracer thread ended unexpectedly (exit code ${code})`));
+        fail(new SyscageError(`tracer thread ended unexpectedly (exit code ${code})`, 'E_TRACER_ENDED'));
         resolve();
       });
     });
@@ -91,7 +92,7 @@ export class PreparedTracer {
           resolve(outcome);
         } else if (m.type === 'error') {
           this.listener = undefined;
-          reject(this.failure ?? new Error(m.message));
+          reject(this.failure ?? reviveError(m.error));
         } else if (m.type !== 'ready') {
           on.onMessage(m);
         }
@@ -129,15 +130,4 @@ export class PreparedTracer {
     await Promise.race([this.ended, late]);
     clearTimeout(timer);
   }
-}
-
-/** The thread's own report of a failure: its message, with the stack as the cause (SYSCAGE_DEBUG prints it). */
-function tracerError(m: { message: string; stack?: string }): Error {
-  const e = new Error(`tracer failed: ${firstLine(m.message)}`);
-  if (m.stack) e.stack = `${e.message}\n(on the tracer thread) ${m.stack}`;
-  return e;
-}
-
-function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n', 1)[0]!;
 }

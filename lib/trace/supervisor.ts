@@ -7,6 +7,7 @@ import { compileProfile } from '../compile/index.js';
 import { resolveCommand } from '../launch/resolve.js';
 import type { Observation } from './observation.js';
 import type { Profile } from '../profile/types.js';
+import { SyscageError } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { RunOutcome, TracerStart } from './messages.js';
 import { PreparedTracer } from './prepare.js';
@@ -46,10 +47,10 @@ export interface SuperviseOptions {
 export type SuperviseResult = RunOutcome;
 
 /** The command could not be started: shell-like status (126 not executable, 127 not found). */
-export class LaunchError extends Error {
-  constructor(message: string, readonly status: number) {
-    super(message);
-    this.name = 'LaunchError';
+export class LaunchError extends SyscageError {
+  override name = 'LaunchError';
+  constructor(message: string, status: number) {
+    super(message, 'E_LAUNCH', status);
   }
 }
 

@@ -12,6 +12,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, sleepMs, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { REQUEST_FD } from '../launch/request.js';
+import { serialiseError } from '../errors.js';
 import { FAULT_VARIABLE, faultPoint } from '../fault.js';
 import type { FromTracer, TracerBoot, TracerStart } from './messages.js';
 import type { Tracer } from './tracer.js';
@@ -95,5 +96,5 @@ main().catch((e: unknown) => {
   // Fail closed: an internal error must not leave tracees running unsupervised.
   // Returning from this thread ends the tracer; PTRACE_O_EXITKILL kills every tracee.
   tracer?.killAll();
-  post({ type: 'error', message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack });
+  post({ type: 'error', error: serialiseError(e) });
 });
