@@ -50,5 +50,8 @@ export function exitWith(status: number, io: Io): void {
 
 /** Ends the process now, with every thread: exit_group where the native layer loads, process.exit() where it cannot (no tracer thread can exist there). */
 export function exitNow(status: number): void {
-  import('../native/index.js').then((native) => native.exitProcess(status), () => process.exit(status));
+  import('../native/index.js')
+    .then((native) => native.exitProcess(status), () => process.exit(status))
+    // exit_group itself failed (it cannot, short of a seccomp policy refusing it): end hard.
+    .catch(() => process.kill(process.pid, 'SIGKILL'));
 }

@@ -45,8 +45,13 @@ const MAX_OUTPUT = 256 * 1024;
  * for Node itself: NODE_OPTIONS could load code into the probe.
  */
 export function probeEnv(env: Readonly<Record<string, string | undefined>> = process.env): Record<string, string> {
-  return env.LD_LIBRARY_PATH ? { LD_LIBRARY_PATH: env.LD_LIBRARY_PATH } : {};
+  // The probe dies with doctor (PR_SET_PDEATHSIG); it compares its parent with this pid to see
+  // whether doctor ended before it asked (doctor may be pid 1 itself, in a container).
+  return { ...(env.LD_LIBRARY_PATH ? { LD_LIBRARY_PATH: env.LD_LIBRARY_PATH } : {}), [DOCTOR_PID]: String(process.pid) };
 }
+
+/** The variable that tells a probe process its doctor's pid. */
+export const DOCTOR_PID = 'SYSCAGE_DOCTOR_PID';
 
 /** The real launcher: `node probe.js UNIT...` with the environment of probeEnv(). */
 export const launchProbeProcess: Launch = (units, timeoutMs) => new Promise((resolve) => {

@@ -438,7 +438,8 @@ async function runUnits(units: readonly Unit[]): Promise<void> {
   try {
     lib.native.prctl(PR_SET_PDEATHSIG, SIGKILL);
   } catch { /* refused: the probe still ends by itself, within doctor's timeout */ }
-  if (process.ppid === 1) return; // doctor ended before the line above
+  // Doctor ended before the line above (this process was given to another parent).
+  if (process.ppid !== Number(process.env.SYSCAGE_DOCTOR_PID ?? process.ppid)) return;
 
   let tracee: Tracee | string | undefined;
   for (const unit of units) {

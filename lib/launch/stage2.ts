@@ -7,9 +7,12 @@
 // shell-like: 127 not found, 126 not executable.
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { errnoName } from '../arch/errno.js';
-import { closeFd, exec, installFilter, keepOnExec, resetSignals, setNoNewPrivs } from '../native/index.js';
+import { closeFd, exec, installFilter, keepOnExec, prctl, resetSignals, setNoNewPrivs } from '../native/index.js';
 import { decodeRequest, REQUEST_FD } from './request.js';
 import { faultPoint } from '../fault.js';
+
+const PR_SET_PDEATHSIG = 1;
+const SIGKILL = 9;
 
 function fail(message: string, status: number): never {
   writeSync(2, `syscage: ${message}\n`);
@@ -32,6 +35,11 @@ const { req, filter } = request;
 closeFd(REQUEST_FD);
 for (const fd of [0, 1, 2]) keepOnExec(fd);
 resetSignals();
+// The command dies with the tracer thread that started it, also where nothing traces it (BPF-only
+// mode, where PTRACE_O_EXITKILL does not apply). Refused on some platforms: then it is not so.
+try {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+} catch { /* as said */ }
 try {
   setNoNewPrivs();
   installFilter(filter);

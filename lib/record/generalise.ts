@@ -219,8 +219,9 @@ function globSegment(seg: string, temp: boolean, direct = false): string {
       last: i === parts.length - 2,
     };
     if (perRun(at, temp)) return '*';
-    // A number after letters (Go's os.MkdirTemp("", "app"), Java's createTempFile): its length varies.
-    const numbered = temp ? /^([A-Za-z]+)\d{4,}$/.exec(p) : null;
+    // A long number after letters (Go's os.MkdirTemp("", "app"), Java's createTempFile): its length
+    // varies. Eight digits or more (Go draws fewer 1 time in 430): secret2024 stays as it is.
+    const numbered = temp ? /^([A-Za-z]+)\d{8,}$/.exec(p) : null;
     return numbered ? numbered[1] + '*' : p;
   });
   return out.join('').replace(/\*{2,}/g, '*');
@@ -493,7 +494,9 @@ export function generaliseFiles(files: Observation['files'], opts: GeneraliseOpt
   const read = new Map<string, number>();
   const skipped: string[] = [];
   const used = Object.entries(files).map(([raw, n]) => [cleanPath(raw), n, raw] as const);
-  const prefixes = new Set(used.flatMap(([p, n]) => (p && !onlyLooked(n) ? ancestorsOf(p) : [])));
+  const onlyMissing = (n: Observation['files'][string]) => n.write === 0 && n.missing === n.read;
+  // The ancestors of what the profile will grant (not of what it leaves out: a path only read while missing).
+  const prefixes = new Set(used.flatMap(([p, n]) => (p && !onlyLooked(n) && !onlyMissing(n) ? ancestorsOf(p) : [])));
   for (const [p, n, raw] of used) {
     if (!p) {
       skipped.push(raw);
@@ -502,7 +505,7 @@ export function generaliseFiles(files: Observation['files'], opts: GeneraliseOpt
     // What a profile need not grant (unveil's semantics, docs/profile.md): a path that was only
     // read while missing (the kernel answers ENOENT either way), and one only looked at that is an
     // ancestor of a path the command used (looks at ancestors of grants are let through).
-    if (n.write === 0 && (n.missing === n.read || (onlyLooked(n) && prefixes.has(p)))) continue;
+    if (onlyMissing(n) || (onlyLooked(n) && prefixes.has(p))) continue;
     if (n.write > 0) written.set(p, (written.get(p) ?? 0) + n.read + n.write);
     else if (n.read > 0) read.set(p, (read.get(p) ?? 0) + n.read);
   }

@@ -64,6 +64,15 @@ function exists(raw: string, follow: boolean): boolean {
   }
 }
 
+/** Does `raw` lead to a directory (following symlinks)? */
+function isDirectory(raw: string): boolean {
+  try {
+    return statSync(raw).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** fork, vfork, clone and clone3 on this machine's arch (where a vfork parent waits for its child). */
 const FORKS: ReadonlySet<number> = new Set(
   ['fork', 'vfork', 'clone', 'clone3'].map((n) => syscallTable().byName(n)?.nr[hostArch()]).filter((nr): nr is number => nr !== undefined),
@@ -110,6 +119,7 @@ export function trace(
         view: traceeView(trap.tid, trap.pid),
         realpath,
         exists,
+        isDirectory,
         notesMissing: !!start.record,
         isTracee: (id: number): boolean => t.isTracee(id),
         supervisorPid,

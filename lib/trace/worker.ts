@@ -72,12 +72,15 @@ function waitForStart(pid: number): TracerStart | undefined {
 }
 
 let tracer: Tracer | undefined;
+/** Stage-2 (then the command), while no Tracer owns it. */
+let stage2Pid: number | undefined;
 
 async function main(): Promise<void> {
   // The sandboxed program may run as this process's user: keep it out of our memory and /proc.
   setNotDumpable();
   faultPoint('tracer.boot');
   const stage2 = spawnStage2();
+  stage2Pid = stage2.pid;
   post({ type: 'ready', pid: stage2.pid, mode: stage2.supervised ? 'supervised' : 'bpf-only', note: stage2.note });
   // The tracing code loads while stage-2 boots.
   const { trace } = await import('./loop.js');
@@ -96,5 +99,12 @@ main().catch((e: unknown) => {
   // Fail closed: an internal error must not leave tracees running unsupervised.
   // Returning from this thread ends the tracer; PTRACE_O_EXITKILL kills every tracee.
   tracer?.killAll();
+  // Before the Tracer exists (and in BPF-only mode, where nothing is traced and PTRACE_O_EXITKILL
+  // does not apply), stage-2 or the command it became is killed here.
+  if (!tracer && stage2Pid !== undefined) {
+    try {
+      ptrace.sendSignal(stage2Pid, 9);
+    } catch { /* already gone */ }
+  }
   post({ type: 'error', error: serialiseError(e) });
 });

@@ -82,6 +82,7 @@ t.test('the table: a heading, one line per probe, the mode, the limits', async (
 });
 
 t.test('a probe process keeps only what the loader needs of the environment', async (t) => {
-  t.same(probeEnv({ NODE_OPTIONS: '--require /tmp/evil.js', PATH: '/usr/bin', LD_LIBRARY_PATH: '/opt/lib' }), { LD_LIBRARY_PATH: '/opt/lib' });
-  t.same(probeEnv({ NODE_OPTIONS: '--inspect' }), {});
+  const pid = { SYSCAGE_DOCTOR_PID: String(process.pid) };
+  t.same(probeEnv({ NODE_OPTIONS: '--require /tmp/evil.js', PATH: '/usr/bin', LD_LIBRARY_PATH: '/opt/lib' }), { LD_LIBRARY_PATH: '/opt/lib', ...pid });
+  t.same(probeEnv({ NODE_OPTIONS: '--inspect' }), pid);
 });

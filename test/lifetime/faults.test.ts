@@ -175,3 +175,39 @@ t.test('a data file missing from the installation: record and run fail at once, 
     t.same(leftovers(broken, marker), [], `${args[0]}: nothing it started is left`);
   }
 });
+
+t.test('BPF-only mode (ptrace refused by the platform): a failure after the launch kills the command too', { skip }, async (t) => {
+  // Nothing traces the command there, so PTRACE_O_EXITKILL cannot take it: the tracer thread's
+  // failure kills it, and stage-2 set PR_SET_PDEATHSIG before its exec.
+  const restricted = join(root, 'test', 'doctor', 'fixtures', 'restricted.mjs');
+  const marker = 'SYSCAGE_FAULT_CASE=bpf-only';
+  // No files section: without a tracer, checked rules fall back to deny, and the loader could not start the command.
+  const plain = file('bpf-only.yaml', 'version: 1\nname: bpf-only\ndefault: allow\n');
+  for (const step of ['tracer.launch']) {
+    const r = await new Promise<Ran>((resolve) => {
+      const began = performance.now();
+      const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS')));
+      const child = spawn(process.execPath, [restricted, 'ptrace=EPERM', '--', process.execPath, join(pkg, 'bin', 'syscage'),
+        'run', '--profile', plain, '--', '/usr/bin/sleep', '30'], {
+        env: { ...base, SYSCAGE_TEST_FAULT: step, SYSCAGE_FAULT_CASE: 'bpf-only' }, stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.on('exit', (status, signal) => {
+        clearTimeout(timer);
+        resolve({ status, signal, ms: performance.now() - began, stderr, timedOut: false });
+      });
+    });
+    let left = leftovers(pkg, marker);
+    for (let i = 0; i < 20 && left.length; i++) {
+      await sleep(50);
+      left = leftovers(pkg, marker);
+    }
+    t.match(r.stderr, /BPF-only mode/, `${step}: the run was BPF-only`, { stderr: r.stderr });
+    t.match(r.stderr, new RegExp(`injected fault at ${step}`), `${step}: after the launch`, { stderr: r.stderr });
+    t.ok(r.status !== 0 && r.ms < 5000, `${step}: exit ${r.status} in ${(r.ms / 1000).toFixed(1)} s`, { stderr: r.stderr });
+    t.same(left, [], `${step}: the command is not left running`);
+    for (const p of left) process.kill(Number(p.split(' ')[0]), 'SIGKILL');
+  }
+});

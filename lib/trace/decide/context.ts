@@ -29,6 +29,12 @@ export interface DecideContext {
   readonly exists?: (raw: string, follow: boolean) => boolean;
   /** Say in the detail when an allowed path is not there (recording). */
   readonly notesMissing?: boolean;
+  /**
+   * Is what this path leads to (following symlinks) a directory? A look is let through on an
+   * ancestor of a grant only when it is one: an ancestor glob with a wildcard (/srv/* of
+   * /srv/*\/public/**) also matches files. Without it, nothing passes as an ancestor.
+   */
+  readonly isDirectory?: (raw: string) => boolean;
   /** Is this pid or tid a process or thread the supervisor traces? */
   readonly isTracee: (id: number) => boolean;
   readonly supervisorPid: number;

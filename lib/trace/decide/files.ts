@@ -364,6 +364,9 @@ function hideOrRefuse(r: Refused, use: PathUse, t: PathTarget, trap: Trap, ctx: 
   const byRules = r.rule === SUPERVISOR_PROC || r.rule.what.startsWith('files.');
   if (!byRules || r.errno !== undefined || use.access !== R || t.kind !== 'path') return r;
   if (use.looks) return visibleAncestor(t, use.follow, trap, ctx, m) ? undefined : hidden(r);
+  // A read of a path of files.deny or of the supervisor's /proc stays a violation whether it is
+  // there or not: its answer must not say which of them exist.
+  if (r.rule === SUPERVISOR_PROC || r.rule.what === 'files.deny') return r;
   return isThere(t, use.follow, trap, ctx) ? r : hidden(r);
 }
 
@@ -374,14 +377,23 @@ function isThere(t: PathTarget & { kind: 'path' }, follow: Follow, trap: Trap, c
   return !(isProblem(reals) && reals.missing);
 }
 
-/** Every name the look reaches (the path as written, where it leads) is an ancestor of a grant, or readable; none is denied. */
+/**
+ * Every name the look reaches (the path as written, where it leads) is readable or an ancestor of
+ * a grant, and none is denied; where one passes as an ancestor only, what the path leads to is a
+ * directory (an ancestor glob with a wildcard matches files too: /srv/* of /srv/*\/public/**).
+ */
 function visibleAncestor(t: PathTarget & { kind: 'path' }, follow: Follow, trap: Trap, ctx: DecideContext, m: FileMatchers): boolean {
   const reals = realPaths(t, follow, trap, ctx);
   if (isProblem(reals)) return false;
-  return [t.lexical, ...reals].every((p) => {
+  let asAncestor = false;
+  for (const p of [t.lexical, ...reals]) {
     const pid = procPid(p);
-    return !m.deny.test(p) && (m.ancestors.test(p) || m.readable.test(p)) && (pid === undefined || !isSupervisor(ctx, pid));
-  });
+    if (m.deny.test(p) || (pid !== undefined && isSupervisor(ctx, pid))) return false;
+    if (m.readable.test(p)) continue;
+    if (!m.ancestors.test(p)) return false;
+    asAncestor = true;
+  }
+  return !asAncestor || (ctx.isDirectory?.(t.raw) ?? false);
 }
 
 /** A table entry with its flag argument read. */

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { decide, isAudited } from '../../../lib/trace/decide/index.js';
 import { expectDecision } from './fixtures/expect.js';
-import { fixture, makeTrap, PROFILE, profileFrom, SUPERVISOR, type FakeTracee } from './fixtures/fake.js';
+import { fakeRealpath, fixture, makeTrap, PROFILE, profileFrom, SUPERVISOR, type FakeTracee } from './fixtures/fake.js';
 
 const ENOENT = 2;
 const EACCES = 13;
@@ -15,9 +15,12 @@ const O_RDONLY = 0, O_CREAT = 0o100, O_DIRECTORY = 0o200000;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 
 /** What exists in this world (besides the links): anything not listed here is missing. */
-const MISSING = new Set(['/etc/nothing', '/var/task/missing.js', '/tmp/new']);
+const MISSING = new Set(['/etc/nothing', '/var/task/missing.js', '/tmp/new', '/tmp/secret/nothing', '/srv/dangling']);
 const LINKS = { '/var/task/to-etc': '/etc', '/var/task/to-passwd': '/etc/passwd', '/opt': '/etc' };
-const world = (yaml = PROFILE) => fixture(profileFrom(yaml), LINKS, { exists: (raw) => !MISSING.has(raw) });
+/** The directories of this world (everything else that exists is a file). */
+const DIRS = new Set(['/', '/var', '/etc', '/proc', '/usr', '/usr/bin', '/var/task', '/tmp', '/srv', '/srv/app', '/srv/app/public']);
+const isDirectory = (raw: string) => DIRS.has(fakeRealpath(LINKS)(raw) as string);
+const world = (yaml = PROFILE) => fixture(profileFrom(yaml), LINKS, { exists: (raw) => !MISSING.has(raw), isDirectory });
 const kill = PROFILE.replace('errno: EACCES', 'violation: kill');
 
 const look = (v: FakeTracee, syscall: string, path: string) => {
@@ -102,9 +105,27 @@ t.test('audit mode: a hidden call is let through and reported, saying it would h
 
 t.test('recording: the detail says a path was only looked at, or missing', async (t) => {
   const everything = 'version: 1\nname: rec\nfiles:\n  read: ["/**"]\n  write: ["/**"]\n';
-  const { view, ctx } = fixture(profileFrom(everything), LINKS, { exists: (raw) => !MISSING.has(raw), notesMissing: true });
+  const { view, ctx } = fixture(profileFrom(everything), LINKS, { exists: (raw) => !MISSING.has(raw), isDirectory, notesMissing: true });
   const s = decide(look(view, 'stat', '/etc/nothing'), ctx);
   t.same(s.action === 'allow' && { looks: s.detail?.looks, missing: s.detail?.missing }, { looks: true, missing: true }, 'stat of a missing file');
   const o = decide(makeTrap('openat', [AT_FDCWD, view.str('/etc/passwd'), O_RDONLY]), ctx);
   t.same(o.action === 'allow' && { looks: o.detail?.looks, missing: o.detail?.missing }, { looks: undefined, missing: undefined }, 'open of an existing file');
+});
+
+t.test('an ancestor glob with a wildcard shows directories only: never a file\'s size or a link\'s text', async (t) => {
+  const wild = 'version: 1\nname: wild\nviolation: kill\nfiles:\n  read: ["/srv/*/public/**", "/home/**/node_modules/**"]\n';
+  const { view, ctx } = world(wild);
+  expectDecision(t, decide(look(view, 'stat', '/srv/app'), ctx), { action: 'allow' }, 'stat /srv/app: a directory on the way to /srv/*/public');
+  for (const path of ['/srv/secret.key', '/srv/app/public/../../secret.key', '/home/u/.ssh/id_rsa', '/srv/dangling']) {
+    for (const syscall of ['stat', 'access', 'readlink']) {
+      expectDecision(t, decide(look(view, syscall, path), ctx), { action: 'deny', errno: ENOENT, reason: /hidden/ }, `${syscall} ${path}: not a directory, hidden`);
+    }
+  }
+});
+
+t.test('a read of a files.deny path is a violation, there or not: its answer says nothing of its existence', async (t) => {
+  const { view, ctx } = world(kill);
+  const denied = PROFILE.includes('/tmp/secret/**') ? '/tmp/secret/nothing' : '';
+  expectDecision(t, decide(makeTrap('openat', [AT_FDCWD, view.str('/etc/shadow'), O_RDONLY]), ctx), { action: 'kill', what: 'files.deny' }, 'denied, there');
+  expectDecision(t, decide(makeTrap('openat', [AT_FDCWD, view.str(denied), O_RDONLY]), ctx), { action: 'kill', what: 'files.deny' }, 'denied, missing: the same');
 });
