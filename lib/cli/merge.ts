@@ -1,6 +1,6 @@
 // syscage merge A.yaml B.yaml ... [-o OUT.yaml] [--force] — one profile from several recordings.
 import type { Argv } from 'yargs';
-import { checkWritable, writeAtomically } from '../record/output.js';
+import { checkWritable, writeAtomically } from '../record/profile-file.js';
 import { mergeProfiles } from '../record/merge.js';
 import type { Command } from './common.js';
 import { EXIT } from './io.js';

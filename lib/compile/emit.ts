@@ -25,7 +25,7 @@ import {
   Builder, NEXT, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
   SECCOMP_RET_LOG, SECCOMP_RET_TRACE, argHigh, argLow, type Insn, type Target,
 } from '../bpf/index.js';
-import type { Condition, Plan, SyscallPlan, Verdict } from './plan.js';
+import type { Condition, Plan, SyscallPlan, FilterAction } from './plan.js';
 
 export type Dispatch = 'bst' | 'linear';
 
@@ -38,7 +38,7 @@ export interface Emitted {
 }
 
 /** The 32-bit value a filter returns for a verdict. */
-export function retValue(v: Verdict): number {
+export function retValue(v: FilterAction): number {
   switch (v.kind) {
     case 'allow': return SECCOMP_RET_ALLOW;
     case 'log': return SECCOMP_RET_LOG;
@@ -57,7 +57,7 @@ export function emitProgram(plan: Plan, dispatch: Dispatch = 'bst'): Emitted {
   const b = new Builder();
   const rets = new Map<number, string>();        // return value -> label
   const blocks: SyscallPlan[] = [];              // syscalls with argument rules
-  const retLabel = (v: Verdict): string => {
+  const retLabel = (v: FilterAction): string => {
     const k = retValue(v);
     let l = rets.get(k);
     if (!l) rets.set(k, (l = `ret.${k.toString(16)}`));
@@ -148,7 +148,7 @@ function emitSearch(b: Builder, ranges: readonly Range[], lo: number, hi: number
  * argument as its high then its low 32-bit half (seccomp_data.args are u64;
  * BPF registers are 32-bit). Unsigned comparisons, as the kernel stores them.
  */
-function emitRules(b: Builder, p: SyscallPlan, retLabel: (v: Verdict) => string): void {
+function emitRules(b: Builder, p: SyscallPlan, retLabel: (v: FilterAction) => string): void {
   b.label(`rules.${p.name}`);
   p.steps.forEach((step, i) => {
     const fail = `rules.${p.name}.${i}.miss`;

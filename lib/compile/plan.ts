@@ -37,7 +37,7 @@ const CLONE_UNTRACED = 0x00800000n;
 const PR_SET_SECCOMP = 22n;
 
 /** What the kernel does with a call; `trace` hands it to the supervisor. */
-export type Verdict =
+export type FilterAction =
   | { readonly kind: 'allow' }
   | { readonly kind: 'log' }
   | { readonly kind: 'errno'; readonly errno: number; readonly quiet?: boolean }
@@ -66,7 +66,7 @@ export interface Condition {
 
 export interface RuleStep {
   readonly conditions: readonly Condition[];
-  readonly verdict: Verdict;
+  readonly verdict: FilterAction;
   readonly origin: Origin;
 }
 
@@ -75,7 +75,7 @@ export interface SyscallPlan {
   readonly nr: number;
   /** Tried in order; the first whose conditions all hold decides. */
   readonly steps: readonly RuleStep[];
-  readonly fallback: Verdict;
+  readonly fallback: FilterAction;
   readonly origin: Origin;
 }
 
@@ -95,7 +95,7 @@ export interface TrapEntry {
    * The profile refuses this call: the supervisor reports it, then applies
    * this verdict — or, in mode: audit, lets the call through.
    */
-  readonly refuse?: Exclude<Verdict, { kind: 'trace' }>;
+  readonly refuse?: Exclude<FilterAction, { kind: 'trace' }>;
   readonly origin: Origin;
 }
 
@@ -118,7 +118,7 @@ export interface Plan {
   readonly arch: Arch;
   readonly syscalls: readonly SyscallPlan[];   // by number
   /** For numbers the table does not know (newer kernels): the default, refused with ENOSYS. */
-  readonly unknown: Verdict;
+  readonly unknown: FilterAction;
   readonly traps: readonly TrapEntry[];
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -132,7 +132,7 @@ class Planner {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly named = new Set<string>();
   private readonly present;
-  private readonly violation: Verdict;
+  private readonly violation: FilterAction;
   private readonly audit: boolean;
   /** The syscall lists that apply on this arch. */
   private readonly sc;
@@ -202,7 +202,7 @@ class Planner {
     return byName.get(name);
   }
 
-  private defaultVerdict(name: string): Verdict {
+  private defaultVerdict(name: string): FilterAction {
     switch (this.profile.default.value) {
       case 'kill': return { kind: 'kill' };
       case 'allow': case 'log':
@@ -213,7 +213,7 @@ class Planner {
     }
   }
 
-  private actionVerdict(a: Action, errno?: number): Verdict {
+  private actionVerdict(a: Action, errno?: number): FilterAction {
     switch (a) {
       case 'allow': return { kind: 'allow' };
       case 'log': return { kind: 'log' };
@@ -247,11 +247,11 @@ class Planner {
 
     const log = this.listed(sc.log, name);
     const allow = this.listed(sc.allow, name);
-    const [fallback, origin]: [Verdict, Origin] = log
+    const [fallback, origin]: [FilterAction, Origin] = log
       ? [{ kind: 'log' }, { what: 'syscalls.log', loc: log.loc }]
       : allow
         ? [{ kind: 'allow' }, { what: 'syscalls.allow', loc: allow.loc }]
-        : [this.defaultVerdict(name), PROTECTED.has(name) && permits({ kind: this.profile.default.value } as Verdict)
+        : [this.defaultVerdict(name), PROTECTED.has(name) && permits({ kind: this.profile.default.value } as FilterAction)
           ? { what: 'built-in: refused unless the profile names it (seccomp, io_uring, AIO, userfaultfd, ptrace, process_vm_*, pidfd_getfd, open_by_handle_at, mounts, namespaces)' }
           : { what: 'default', loc: this.profile.default.loc }];
 
@@ -287,7 +287,7 @@ class Planner {
   }
 
   /** With process.fork false, clone is allowed only for threads (CLONE_THREAD). */
-  private processSteps(name: string, fallback: Verdict): RuleStep[] {
+  private processSteps(name: string, fallback: FilterAction): RuleStep[] {
     if (!this.forkRefused() || name !== 'clone' || !permits(fallback)) return [];
     return [{
       conditions: [{ index: 0, op: 'masked_eq', value: 0n, mask: CLONE_THREAD, bits: argBits('clone', 0) }],
@@ -296,7 +296,7 @@ class Planner {
     }];
   }
 
-  private processFallback(name: string, fallback: Verdict): Verdict {
+  private processFallback(name: string, fallback: FilterAction): FilterAction {
     if (name === 'clone3') return this.clone3();
     if (!permits(fallback)) return fallback;
     if (!this.forkRefused()) return fallback;
@@ -312,7 +312,7 @@ class Planner {
    * would have been refused (decide/clone3.ts); a thread's clone3 is glibc's normal fallback path
    * and is answered without a report. Without one, the kernel answers, never reported.
    */
-  private clone3(): Verdict {
+  private clone3(): FilterAction {
     return this.supervised
       ? this.trap({ checks: ['clone3'], then: 'allow', origin: { what: 'built-in: clone3 answers ENOSYS (libc then uses clone, whose flags the filter checks)' } })
       : { kind: 'errno', errno: ENOSYS, quiet: true };
@@ -344,8 +344,8 @@ class Planner {
   }
 
   /** Apply supervision (TRACE for checked calls), audit mode and BPF-only fallbacks. */
-  private finish(name: string, nr: number, steps: RuleStep[], fallback: Verdict, origin: Origin, checks: Check[] = []): SyscallPlan {
-    const fix = (v: Verdict, o: Origin): Verdict => this.supervise(v, o, checks);
+  private finish(name: string, nr: number, steps: RuleStep[], fallback: FilterAction, origin: Origin, checks: Check[] = []): SyscallPlan {
+    const fix = (v: FilterAction, o: Origin): FilterAction => this.supervise(v, o, checks);
     return {
       name, nr, origin,
       steps: steps.map((s) => ({ ...s, verdict: fix(s.verdict, s.origin) })),
@@ -354,7 +354,7 @@ class Planner {
   }
 
 
-  private supervise(v: Verdict, origin: Origin, checks: Check[]): Verdict {
+  private supervise(v: FilterAction, origin: Origin, checks: Check[]): FilterAction {
     if (v.kind === 'trace') return v;
     if (permits(v) && checks.length > 0) {
       if (this.supervised) return this.trap({ checks, then: v.kind === 'log' ? 'log' : 'allow', origin: { what: checks.join('+') } });
@@ -371,7 +371,7 @@ class Planner {
 
   private readonly trapIds = new Map<string, number>();
 
-  private trap(entry: Omit<TrapEntry, 'id'>): Verdict {
+  private trap(entry: Omit<TrapEntry, 'id'>): FilterAction {
     const loc = entry.origin.loc;
     const key = JSON.stringify([entry.checks, entry.then, entry.refuse, entry.origin.what, loc && `${loc.file}:${loc.line}:${loc.col}`]);
     const known = this.trapIds.get(key);
@@ -386,4 +386,4 @@ class Planner {
 
 const otherArch = (a: Arch): Arch => (a === 'x86_64' ? 'aarch64' : 'x86_64');
 
-export const permits = (v: Verdict): boolean => v.kind === 'allow' || v.kind === 'log';
+export const permits = (v: FilterAction): boolean => v.kind === 'allow' || v.kind === 'log';

@@ -29,7 +29,7 @@ import { ProfileError, type Diagnostic } from '../profile/diagnostic.js';
 import { displayPath, loadProfile } from '../profile/load.js';
 import { parseProfile, type PartialProfile } from '../profile/parse.js';
 import type { ArgValue, SyscallRule } from '../profile/types.js';
-import { blockList, comments, scalar, type Item } from './emit.js';
+import { blockList, comments, scalar, type Item } from './yaml-text.js';
 import { covers } from './generalise.js';
 import { sensitiveAddress, sensitivePath, sensitiveProgram, sensitiveWrite } from './sensitive.js';
 
@@ -245,7 +245,7 @@ function ruleText(r: SyscallRule): string {
 // ---------------------------------------------------------------------------
 // Scalars.
 
-interface Decided<T> {
+interface Ruling<T> {
   readonly value?: T;
   /** Why a comment is needed (inputs disagree). */
   readonly note?: string;
@@ -255,7 +255,7 @@ interface Decided<T> {
 function strictest<T extends string | number | boolean>(
   inputs: readonly Input[], key: string, pick: (p: PartialProfile) => T | undefined, fallback: T, rank: (v: T) => number, show: (v: T) => string = String,
   orderless = false,
-): Decided<T> {
+): Ruling<T> {
   const vals = inputs.map((inp) => pick(inp.own));
   if (vals.every((v) => v === undefined)) return {};
   const eff = vals.map((v) => v ?? fallback);
@@ -295,7 +295,7 @@ export function mergeProfiles(paths: readonly string[], opts: MergeOptions = {})
   // Scalars.
   const named = inputs.filter((i) => i.own.name !== undefined);
   const nameSet = [...new Set(named.map((i) => i.own.name!))];
-  const name: Decided<string> = {
+  const name: Ruling<string> = {
     value: nameSet[0],
     note: nameSet.length > 1 ? `inputs disagree on name: kept the first, ${nameSet[0]}; ${nameSet.slice(1).map((v) => `${v} in ${named.filter((i) => i.own.name === v).map((i) => i.path).join(', ')}`).join('; ')}` : undefined,
   };
@@ -376,7 +376,7 @@ export function mergeProfiles(paths: readonly string[], opts: MergeOptions = {})
   if (ext.length === 1) text.push(`extends: ${scalar(ext[0]!)}`);
   else if (ext.length > 1) text.push(`extends: [${ext.map(scalar).join(', ')}]`);
   if (command) text.push(`command: [${command.map((c) => JSON.stringify(c)).join(', ')}]`);
-  const said = (d: Decided<unknown>) => (d.note ? DISAGREE : '');
+  const said = (d: Ruling<unknown>) => (d.note ? DISAGREE : '');
   if (mode.value) text.push(`mode: ${mode.value}${said(mode)}`);
   if (dflt.value) text.push(`default: ${dflt.value}${said(dflt)}`);
   if (errno.value !== undefined) text.push(`errno: ${errnoShow(errno.value)}${said(errno)}`);

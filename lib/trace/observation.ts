@@ -1,6 +1,6 @@
 // What a recording saw: the raw material of a recorded profile. Built by the
 // tracer thread from every trapped call (all of them are trapped while
-// recording), posted to the main thread, turned into YAML by write.ts.
+// recording), posted to the main thread, turned into YAML by lib/record/profile-text.ts.
 // Plain objects of counts, so it crosses threads and merges trivially.
 
 export interface Observation {

@@ -1,14 +1,14 @@
 // The tracer thread's side of a recording: every trapped call (while
 // recording, all of them are trapped and allowed, under lib/record/recording.ts's
 // profile) adds to an Observation, which lib/record turns into a profile.
-import type { Decided } from './decide/index.js';
+import type { Ruling } from './decide/index.js';
 import type { Trap } from './types.js';
 import { noteBind, noteConnect, noteExec, noteFile, noteSyscall, type Observation } from './observation.js';
 
 /** Destinations that are not places a profile names. */
 const NOT_A_DESTINATION = /^(connected peer|netlink|AF_UNSPEC)/;
 
-export function observe(o: Observation, trap: Trap, d: Decided): void {
+export function observe(o: Observation, trap: Trap, d: Ruling): void {
   noteSyscall(o, trap.syscall);
   const detail = d.detail;
   if (!detail) return;

@@ -13,7 +13,7 @@
 //   0x7f | SIG<<8                        a signal is about to be delivered → resume with SIG
 import type { Arch } from '../arch/index.js';
 import type { TrapEntry } from '../compile/plan.js';
-import type { Decided } from './decide/index.js';
+import type { Ruling } from './decide/index.js';
 import { backOff, hold, HOLD_IDLE_MS, HOLD_MAX_MS, PIECEMEAL, runAlone, type HoldOps, type Taken } from './hold.js';
 import type { Trap } from './types.js';
 
@@ -73,7 +73,7 @@ export interface TraceeInfo {
 /** What happened to a call the supervisor decided, for the audit log. */
 export interface Verdict {
   readonly trap: Trap;
-  readonly decision: Decided;
+  readonly decision: Ruling;
   readonly tracee: TraceeInfo;
   /** False in audit mode: reported, not enforced. */
   readonly enforced: boolean;
@@ -85,7 +85,7 @@ export interface TracerDeps {
   readonly auditArch: number;
   readonly traps: readonly TrapEntry[];
   readonly syscallName: (nr: number) => string;
-  readonly decide: (trap: Trap) => Decided;
+  readonly decide: (trap: Trap) => Ruling;
   /** Called for every refusal, kill and logged call (the audit event is written here, before a kill). */
   readonly report: (v: Verdict) => void;
   readonly audit: boolean;
@@ -449,7 +449,7 @@ export class Tracer {
   }
 
   /** Some task did not stop in time: the call cannot be checked safely; refuse it (a retry will do). */
-  private notHeld(stragglers: readonly number[]): Decided {
+  private notHeld(stragglers: readonly number[]): Ruling {
     return {
       action: 'deny',
       errno: EINTR,

@@ -32,7 +32,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync
 import { posix } from 'node:path';
 import { hostArch } from '../../lib/arch/index.js';
 import { loadProfile } from '../../lib/profile/index.js';
-import { compileMatchers, decide, type DecideContext, type Decided } from '../../lib/trace/decide/index.js';
+import { compileMatchers, decide, type DecideContext, type Ruling } from '../../lib/trace/decide/index.js';
 import type { Trap } from '../../lib/trace/types.js';
 import { realpath, traceeView } from '../../lib/trace/view.js';
 import { syscallNumber } from '../../lib/native/syscall.js';
@@ -268,7 +268,7 @@ function fdObject(p: string): string | undefined {
 
 function check(input: Input, c: DecideContext = ctx): string | undefined {
   const ptr = cpath.set(input.path);
-  let d: Decided;
+  let d: Ruling;
   try {
     d = decide(trapFor(input.dirfd, ptr, input.flags), c);
   } catch (e) {

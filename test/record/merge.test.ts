@@ -7,7 +7,7 @@ import { ARCHES } from '../../lib/arch/index.js';
 import { compileProfile } from '../../lib/compile/index.js';
 import { loadProfile, ProfileError } from '../../lib/profile/index.js';
 import { mergeProfiles } from '../../lib/record/merge.js';
-import { writeProfile } from '../../lib/record/write.js';
+import { writeProfile } from '../../lib/record/profile-text.js';
 import { runCli } from '../helpers/cli.js';
 import { FIXTURES, fixtureObservation, observation, refusals } from './helpers.js';
 

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkWritable, writeAtomically } from '../../lib/record/output.js';
+import { checkWritable, writeAtomically } from '../../lib/record/profile-file.js';
 
 const root = process.getuid?.() === 0;
 

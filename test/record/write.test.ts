@@ -9,7 +9,7 @@ import { compileProfile } from '../../lib/compile/index.js';
 import { loadProfile, type Profile } from '../../lib/profile/index.js';
 import { listsFor } from '../../lib/profile/types.js';
 import type { Observation } from '../../lib/trace/observation.js';
-import { profileName, writeProfile } from '../../lib/record/write.js';
+import { profileName, writeProfile } from '../../lib/record/profile-text.js';
 import { Rng } from '../helpers/random.js';
 import { FIXTURES, fixtureObservation, loadText, observation, refusals } from './helpers.js';
 

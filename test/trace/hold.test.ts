@@ -6,7 +6,7 @@
 // buffer, a symlink flipped in a loop) is in test/escapes/.
 import t from 'tap';
 import type { TrapEntry } from '../../lib/compile/plan.js';
-import type { Decided } from '../../lib/trace/decide/index.js';
+import type { Ruling } from '../../lib/trace/decide/index.js';
 import { hold, runAlone, HOLD_IDLE_MS, HOLD_MAX_MS, HOLD_TIMEOUT_MS, type HoldOps } from '../../lib/trace/hold.js';
 import { Tracer, type Ops } from '../../lib/trace/tracer.js';
 
@@ -81,7 +81,7 @@ t.test('runAlone: the exec of a non-leader thread is reported by its leader', as
 
 // ---- the tracer around it ----
 
-function world(decision: Decided, opts: { audit?: boolean; polls?: Record<number, Poll[]>; entry?: Partial<TrapEntry> } = {}) {
+function world(decision: Ruling, opts: { audit?: boolean; polls?: Record<number, Poll[]>; entry?: Partial<TrapEntry> } = {}) {
   const k = kernel({ polls: opts.polls });
   const calls = k.calls;
   let next: { tid: number; nr: number; args?: bigint[] } | undefined;
@@ -120,8 +120,8 @@ function world(decision: Decided, opts: { audit?: boolean; polls?: Record<number
   return { tracer, calls, decided, stop, stopWith: stop, children, k };
 }
 
-const allow: Decided = { action: 'allow', log: false };
-const deny: Decided = { action: 'deny', errno: 1, rule: { what: 'files.read' }, reason: 'no' };
+const allow: Ruling = { action: 'allow', log: false };
+const deny: Ruling = { action: 'deny', errno: 1, rule: { what: 'files.read' }, reason: 'no' };
 
 const HELD = { 101: [{ pid: 101, status: INTERRUPT_STOP }], 102: [{ pid: 102, status: INTERRUPT_STOP }] };
 

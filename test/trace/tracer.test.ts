@@ -3,7 +3,7 @@
 // exec / group-stop / signal bookkeeping and what a decision turns into.
 import t from 'tap';
 import type { TrapEntry } from '../../lib/compile/plan.js';
-import type { Decided } from '../../lib/trace/decide/index.js';
+import type { Ruling } from '../../lib/trace/decide/index.js';
 import { Tracer, type Ops, type Verdict } from '../../lib/trace/tracer.js';
 
 const ROOT = 100;
@@ -14,7 +14,7 @@ const S = { fork: 0x1057f, clone: 0x3057f, exec: 0x4057f, firstStop: 0x80057f, g
 
 interface Script { tid: number; nr: number; retData: number }
 
-function harness(decision: (nr: number) => Decided, audit = false) {
+function harness(decision: (nr: number) => Ruling, audit = false) {
   const calls: string[] = [];
   let next: Script | undefined;
   const children = new Map<number, number>([[ROOT, 200], [200, 300]]);
@@ -55,9 +55,9 @@ function harness(decision: (nr: number) => Decided, audit = false) {
   return { tracer, calls, reports, stop };
 }
 
-const allow: Decided = { action: 'allow', log: false };
-const deny: Decided = { action: 'deny', errno: 13, rule: { what: 'files.deny' }, reason: 'no' };
-const kill: Decided = { action: 'kill', rule: { what: 'files.deny' }, reason: 'no' };
+const allow: Ruling = { action: 'allow', log: false };
+const deny: Ruling = { action: 'deny', errno: 13, rule: { what: 'files.deny' }, reason: 'no' };
+const kill: Ruling = { action: 'kill', rule: { what: 'files.deny' }, reason: 'no' };
 
 t.test('stage-2 runs unchecked until its exec; then every stop is decided', async (t) => {
   const h = harness(() => deny);
@@ -87,7 +87,7 @@ t.test('kill: reported first, then SIGKILL to the process; the root exit carries
 });
 
 t.test('audit mode: refusals are reported and the call resumes untouched', async (t) => {
-  const audited: Decided = { action: 'allow', log: true, rule: { what: 'files.deny' }, reason: 'no', wouldHave: { action: 'deny', errno: 13 } };
+  const audited: Ruling = { action: 'allow', log: true, rule: { what: 'files.deny' }, reason: 'no', wouldHave: { action: 'deny', errno: 13 } };
   const h = harness(() => audited, true);
   h.stop(ROOT, NR.execve);
   h.tracer.handle(ROOT, S.exec);
@@ -135,7 +135,7 @@ t.test('a trap id outside the table is an internal error (fail closed)', async (
 });
 
 t.test('a quiet refusal (clone3\'s ENOSYS): refused without a report, in audit mode too', async (t) => {
-  const quietly: Decided = { action: 'deny', errno: 38, quiet: true, rule: { what: 'built-in' }, reason: 'clone3 of a thread' };
+  const quietly: Ruling = { action: 'deny', errno: 38, quiet: true, rule: { what: 'built-in' }, reason: 'clone3 of a thread' };
   for (const audit of [false, true]) {
     const h = harness(() => quietly, audit);
     h.stop(ROOT, NR.execve);

@@ -18,13 +18,13 @@ import type { DecideContext } from './context.js';
 import { checkExec } from './exec.js';
 import { checkFiles } from './files.js';
 import { checkNetwork } from './network.js';
-import { apply, refusal, type CheckOutcome, type Decided } from './outcome.js';
+import { apply, refusal, type CheckOutcome, type Ruling } from './outcome.js';
 import { checkSignal } from './signal.js';
 import { checkClone3 } from './clone3.js';
 
 export { compileMatchers, GlobList, AddressList, type Matchers, type FileMatchers, type AddressQuery } from './matchers.js';
 export { isSupervisor, type DecideContext } from './context.js';
-export { isAudited, type AuditedAllow, type Decided, type WouldHave, type CheckOutcome } from './outcome.js';
+export { isAudited, type AuditedAllow, type Ruling, type WouldHave, type CheckOutcome } from './outcome.js';
 export type { Destination } from './sockaddr.js';
 export { decodeSockaddr, formatIPv6, formatIPv4 } from './sockaddr.js';
 export { openAccess, type Access } from './files.js';
@@ -39,7 +39,7 @@ const CHECKS: Readonly<Record<Check, (trap: Trap, ctx: DecideContext, explain: b
   clone3: (trap, ctx) => checkClone3(trap, ctx),
 };
 
-export function decide(trap: Trap, ctx: DecideContext): Decided {
+export function decide(trap: Trap, ctx: DecideContext): Ruling {
   const e = trap.entry;
   const audit = ctx.audit ?? ctx.matchers.audit;
   const origin: RuleRef = { what: e.origin.what, loc: e.origin.loc };

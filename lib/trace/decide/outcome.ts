@@ -71,12 +71,12 @@ export interface AuditedAllow {
 }
 
 /** decide()'s answer: a Decision, where an audited allow carries what would have happened. */
-export type Decided = Decision | AuditedAllow;
+export type Ruling = Decision | AuditedAllow;
 
-export const isAudited = (d: Decided): d is AuditedAllow => 'wouldHave' in d;
+export const isAudited = (d: Ruling): d is AuditedAllow => 'wouldHave' in d;
 
 /** Turn a refusal into the Decision the profile asks for. */
-export function refusal(r: Refused, m: Matchers, audit: boolean): Decided {
+export function refusal(r: Refused, m: Matchers, audit: boolean): Ruling {
   if (r.quiet) return { action: 'deny', errno: r.errno!, rule: r.rule, reason: r.reason, quiet: true };
   const would: WouldHave = r.hidden ? { action: 'deny', errno: r.errno!, hidden: true }
     : r.errno !== undefined
@@ -85,7 +85,7 @@ export function refusal(r: Refused, m: Matchers, audit: boolean): Decided {
   return apply(would, r.rule, r.reason, r.detail, audit);
 }
 
-export function apply(would: WouldHave, rule: RuleRef, reason: string, detail: Detail | undefined, audit: boolean): Decided {
+export function apply(would: WouldHave, rule: RuleRef, reason: string, detail: Detail | undefined, audit: boolean): Ruling {
   if (audit) return { action: 'allow', log: true, detail, rule, reason, wouldHave: would };
   if (would.action === 'kill') return { action: 'kill', detail, rule, reason };
   return { action: 'deny', errno: would.errno, detail, rule, reason, ...(would.hidden ? { hidden: true } : {}) };

@@ -10,7 +10,7 @@ import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseAddress } from '../profile/address.js';
 import type { Profile } from '../profile/types.js';
 import { compileMatchers, type AddressQuery } from '../trace/decide/matchers.js';
-import { blockList, comments, plural, scalar, shellLine, type Item } from './emit.js';
+import { blockList, comments, plural, scalar, shellLine, type Item } from './yaml-text.js';
 import {
   DIR_THRESHOLD, PORT_RANGE, generaliseAddresses, generaliseFiles, generalisePrograms,
   type Entry, type GeneraliseOptions,
