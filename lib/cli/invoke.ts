@@ -3,32 +3,14 @@
 // API proxy and the sandbox, as a layer would in Lambda) against a local
 // Runtime API emulator, sends it each event and prints each response (stdout)
 // or error (stderr). Exit 0 when every invocation succeeded, 1 when one failed.
-import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { fromCallerEnv } from '../runtime/emulator.js';
+import { readEvents } from '../runtime/events.js';
 import { serveLocally } from '../runtime/local.js';
 import { loadForCommand, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 
 interface Args { profile: string; event?: string | string[]; audit: boolean; '--'?: (string | number)[] }
-
-/** The events, parsed: each file (or - for stdin) holds one JSON value. */
-export function readEvents(files: readonly string[]): unknown[] {
-  return files.map((f) => {
-    const text = f === '-' ? readFileSync(0, 'utf8') : (() => {
-      try {
-        return readFileSync(f, 'utf8');
-      } catch (e) {
-        throw new UsageError(`cannot read event ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-    })();
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (e) {
-      throw new UsageError(`event ${f === '-' ? '(stdin)' : f} is not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`);
-    }
-  });
-}
 
 export const invoke: Command<Args> = {
   command: 'invoke',
