@@ -27,7 +27,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveCommand } from '../lib/launch/resolve.js';
+import { resolveCommand } from '../lib/launch/index.js';
 import { packageRoot } from '../lib/paths.js';
 import { median, spread, type Spread } from './stats.js';
 

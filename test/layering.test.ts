@@ -105,3 +105,21 @@ t.test('the check bites: an upward import, a cycle, an unknown folder', async (t
   t.same(cycle(fake({ 'profile/a.ts': "import '../native/x.js';\nimport { y } from '../native/y.js';", 'native/b.ts': "import { z } from '../profile/z.js';" })), ['profile', 'native', 'profile']);
   t.same(violations(fake({ 'cli/main.ts': "import { run } from '../trace/supervisor.js';" })), [], 'downward is fine');
 });
+
+t.test('cli and bench use the public surface of each folder (its index.ts), not its insides', async (t) => {
+  // bin/syscage's entry starts the tracer thread before the CLI loads: it takes prepare.ts alone.
+  const EXEMPT = new Set(['lib/cli/entry.ts: ../trace/prepare.js']);
+  const root = packageRoot();
+  const inside: string[] = [];
+  for (const file of [...tsFiles(join(lib, 'cli')), ...tsFiles(join(root, 'bench'))]) {
+    const rel = relative(root, file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      const target = relative(lib, normalize(join(dirname(file), m[1]!)));
+      if (target.startsWith('..') || !target.includes('/')) continue; // outside lib/, or a top-level unit
+      const [folder, ...rest] = target.split('/');
+      if (file.startsWith(join(lib, folder!) + '/') || rest.join('/') === 'index.js') continue;
+      if (!EXEMPT.has(`${rel}: ${m[1]}`)) inside.push(`${rel}: ${m[1]}`);
+    }
+  }
+  t.same(inside, [], 'every import of another folder goes through its index.ts');
+});

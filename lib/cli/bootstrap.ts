@@ -1,6 +1,6 @@
 // syscage bootstrap — what a Lambda layer's /opt/bootstrap execs (lib/runtime/bootstrap.ts).
 import type { Argv } from 'yargs';
-import { bootstrap as runBootstrap } from '../runtime/bootstrap.js';
+import { bootstrap as runBootstrap } from '../runtime/index.js';
 import type { Command } from './common.js';
 
 export const bootstrap: Command<Record<string, never>> = {

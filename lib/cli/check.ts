@@ -1,8 +1,8 @@
 // syscage check PROFILE... — validate profiles; diagnostics on stderr, nothing on stdout.
 import type { Argv } from 'yargs';
 import type { Arch } from '../arch/index.js';
-import { checkProfile } from '../compile/check.js';
-import { formatDiagnostic } from '../profile/diagnostic.js';
+import { checkProfile } from '../compile/index.js';
+import { formatDiagnostic } from '../profile/index.js';
 import { archOption, type Command } from './common.js';
 import { EXIT } from './io.js';
 

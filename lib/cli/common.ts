@@ -2,11 +2,11 @@
 // several commands take.
 import type { Argv } from 'yargs';
 import { parseArch, type Arch } from '../arch/index.js';
-import { formatDiagnostic } from '../profile/diagnostic.js';
-import { loadProfile } from '../profile/load.js';
-import type { Profile } from '../profile/types.js';
+import { formatDiagnostic } from '../profile/index.js';
+import { loadProfile } from '../profile/index.js';
+import type { Profile } from '../profile/index.js';
 import { UsageError, type Io } from './io.js';
-import { PreparedTracer } from '../trace/prepare.js';
+import { PreparedTracer } from '../trace/index.js';
 
 /** What bin/syscage may have started before parsing (see lib/trace/prepare.ts). */
 export interface RunContext {

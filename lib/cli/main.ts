@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { packageRoot } from '../paths.js';
-import { ProfileError, formatDiagnostic } from '../profile/diagnostic.js';
+import { ProfileError, formatDiagnostic } from '../profile/index.js';
 import { bootstrap } from './bootstrap.js';
 import { check } from './check.js';
 import type { Command, RunContext } from './common.js';

@@ -1,7 +1,7 @@
 // syscage record [-o profile.yaml] [--extends BASE] [--base PROFILE] [--exact] [--force] -- CMD ARGS...
 // The flags; the recording itself is lib/record/session.ts.
 import type { Argv } from 'yargs';
-import { record as recordSession } from '../record/session.js';
+import { record as recordSession } from '../record/index.js';
 import { withTracer, type Command } from './common.js';
 
 interface Args {

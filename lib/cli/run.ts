@@ -1,9 +1,9 @@
 // syscage run --profile P [--audit] [--log FILE] -- CMD ARGS...
 import { closeSync, openSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { auditEvent, humanLine } from '../audit/event.js';
+import { auditEvent, humanLine } from '../audit/index.js';
 import { SECCOMP_RET_ALLOW } from '../bpf/index.js';
-import { LaunchError, supervise } from '../trace/supervisor.js';
+import { LaunchError, supervise } from '../trace/index.js';
 import { loadForCommand, withTracer, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 

@@ -66,3 +66,4 @@ export function compileProfile(profile: Profile, arch: Arch, opts: CompileProfil
 export { planProfile, type Plan, type TrapEntry, type FilterAction, type SyscallPlan, type RuleStep, type Condition, type Origin, type CompileOptions } from './plan.js';
 export { emitProgram, retValue, type Dispatch } from './emit.js';
 export { checksFor, FAMILIES, PROTECTED, SIGNAL_SENDERS, type Check } from './governed.js';
+export { checkProfile, type CheckResult } from './check.js';

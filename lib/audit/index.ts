@@ -1,0 +1,2 @@
+// The audit layer's public API: one event per reported call, as JSON or as a line for people.
+export { auditEvent, humanLine, type AuditEvent, type Reported } from './event.js';

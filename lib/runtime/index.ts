@@ -1,0 +1,5 @@
+// The Lambda layer's public API: the bootstrap, the local Runtime API emulator, serving locally.
+export { bootstrap, defaultDeps, handlerCommand, type BootstrapDeps } from './bootstrap.js';
+export { startEmulator, fromCallerEnv, type EmulatorOptions, type InvocationResult } from './emulator.js';
+export { readEvents } from './events.js';
+export { serveLocally, type ServeLocallyOptions } from './local.js';
