@@ -14,7 +14,7 @@ import { readEvents } from '../runtime/events.js';
 import type { Observation } from '../trace/observation.js';
 import type { PreparedTracer } from '../trace/prepare.js';
 import { LaunchError, supervise } from '../trace/supervisor.js';
-import { localPortRange } from './generalise.js';
+import { localPortRange } from './ports.js';
 import { checkWritable, writeAtomically } from './profile-file.js';
 import { writeProfile } from './profile-text.js';
 import { RECORDING_PROFILE } from './recording.js';
