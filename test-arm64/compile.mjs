@@ -1,4 +1,5 @@
-// The compiler on the real aarch64 kernel: the aarch64 twin of test/compile/kernel.test.ts.
+// The compiler on the real aarch64 kernel: the spec tables of test/compile/kernel.test.ts
+// (test/fixtures/compile/kernel-specs.mjs), run on aarch64.
 // Each group writes a profile, compiles it for aarch64 with the layer's syscage, and runs
 // c/victim.c, which installs the filter on itself and makes the syscalls under test: an allowed
 // call works, an errno-refused one returns that errno in x0, a killed one ends the process with
@@ -11,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, equal, lib, prog, runProcess, seen, syscage, tempDir, write } from './helpers.mjs';
+import { KERNEL_GROUPS, resolveWant } from './kernel-specs.mjs';
 
 export default async function compileChecks() {
   const { loadProfile } = await lib('profile/index.js');
@@ -102,65 +104,13 @@ export default async function compileChecks() {
     return path;
   }
 
-  const allow = (v) => ({ kind: 'allow', value: v });
-  const errno = (e) => ({ kind: 'errno', errno: e });
-  const kill = { kind: 'kill' };
-  const ppid = BigInt(process.pid); // the victim's parent is this runner
-
-  const first = await group('errno', `version: 1
-default: allow
-errno: EXDEV
-syscalls:
-  deny: [getppid]
-  rules:
-    - syscall: getsid
-      action: deny
-      errno: ENOTNAM
-`, [
-    { desc: 'getpid (default: allow)', op: { syscall: 'getpid' }, want: allow() },
-    { desc: 'getuid (default: allow)', op: { syscall: 'getuid' }, want: allow(BigInt(process.getuid())) },
-    { desc: 'socket(AF_UNIX) (default: allow)', op: { syscall: 'socket', args: ['AF_UNIX', 'SOCK_STREAM', 0n] }, want: allow() },
-    { desc: 'getppid (syscalls.deny, profile errno EXDEV)', op: { syscall: 'getppid' }, want: errno('EXDEV') },
-    { desc: 'getsid (rule errno ENOTNAM)', op: { syscall: 'getsid', args: [0n] }, want: errno('ENOTNAM') },
-  ]);
-
-  await group('kill', `version: 1
-default: allow
-syscalls:
-  kill: [getppid]
-`, [
-    { desc: 'getpid (default: allow)', op: { syscall: 'getpid' }, want: allow() },
-    { desc: 'getsid (default: allow)', op: { syscall: 'getsid', args: [0n] }, want: allow() },
-    { desc: 'getppid (syscalls.kill)', op: { syscall: 'getppid' }, want: kill },
-  ]);
-
-  await group('argument rules', `version: 1
-default: allow
-syscalls:
-  rules:
-    - syscall: socket
-      args: [{ index: 0, op: eq, value: AF_INET }]
-      action: deny
-      errno: EAFNOSUPPORT
-    - syscall: getppid
-      args: [{ index: 1, op: gt, value: 0x100000000 }]
-      action: deny
-      errno: ERANGE
-    - syscall: getppid
-      args: [{ index: 2, op: masked_eq, mask: 0xffff000000000000, value: 0xdead000000000000 }]
-      action: deny
-      errno: EDOM
-`, [
-    { desc: 'socket(AF_UNIX): no rule matches', op: { syscall: 'socket', args: ['AF_UNIX', 'SOCK_STREAM', 0n] }, want: allow() },
-    { desc: 'socket(AF_INET): eq AF_INET denies', op: { syscall: 'socket', args: ['AF_INET', 'SOCK_STREAM', 0n] }, want: errno('EAFNOSUPPORT') },
-    { desc: 'socket(0x1_0000_0000 | AF_INET): an int argument, compared on its low 32 bits', op: { syscall: 'socket', args: [0x1_0000_0002n, 'SOCK_STREAM', 0n] }, want: errno('EAFNOSUPPORT') },
-    { desc: 'getppid, args[1] = 0xffffffff: not > 2^32', op: { syscall: 'getppid', args: [0n, 0xffff_ffffn] }, want: allow(ppid) },
-    { desc: 'getppid, args[1] = 2^32: equal, not greater', op: { syscall: 'getppid', args: [0n, 0x1_0000_0000n] }, want: allow(ppid) },
-    { desc: 'getppid, args[1] = 2^33: the high half decides', op: { syscall: 'getppid', args: [0n, 0x2_0000_0000n] }, want: errno('ERANGE') },
-    { desc: 'getppid, args[1] = -1 > 2^32 unsigned', op: { syscall: 'getppid', args: [0n, -1n] }, want: errno('ERANGE') },
-    { desc: 'getppid, args[2] top 16 bits 0xdead: masked_eq', op: { syscall: 'getppid', args: [0n, 0n, 0xdead_0000_0000_0001n] }, want: errno('EDOM') },
-    { desc: 'getppid, args[2] 0xdead in the low half only', op: { syscall: 'getppid', args: [0n, 0n, 0xdead_0000n] }, want: allow(ppid) },
-  ]);
+  // The same groups as the x86_64 suite's test/compile/kernel.test.ts, from one table (copied here by lib.sh).
+  const runtime = { ppid: BigInt(process.pid), uid: BigInt(process.getuid()) }; // the victim's parent is this runner
+  let first;
+  for (const g of KERNEL_GROUPS) {
+    const path = await group(g.title, g.yaml, g.specs.map((s) => ({ ...s, want: resolveWant(s.want, runtime) })));
+    first ??= path;
+  }
 
   // The CLI on this machine: no --arch means aarch64, and the same bytes the victim ran under.
   const out = join(dir, 'cli.bpf');

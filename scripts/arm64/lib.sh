@@ -72,7 +72,7 @@ prepare_work() {
   WORK=$(mktemp -d /tmp/syscage-arm64.XXXXXX)
   node "$ROOT/scripts/arm64/unzip.mjs" "$ROOT/dist/syscage-layer-arm64.zip" "$WORK/layer" || { say "cannot unpack the layer"; return 1; }
   mkdir -p "$WORK/bin" "$WORK/tests"
-  cp "$ROOT"/test-arm64/*.mjs "$WORK/tests/"
+  cp "$ROOT"/test-arm64/*.mjs "$ROOT/test/fixtures/compile/kernel-specs.mjs" "$WORK/tests/"
   cp "$ROOT/scripts/arm64/guest.sh" "$WORK/"
   [ "${ARM64_KEEP:-0}" = 1 ] && touch "$WORK/keep"
   local pids=() p rc=0

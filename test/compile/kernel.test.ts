@@ -24,6 +24,7 @@ import { compileProfile, type Compiled } from '../../lib/compile/index.js';
 import { isNativeError, seccompActionAvailable } from '../../lib/native/index.js';
 import { packageRoot } from '../../lib/paths.js';
 import { loadProfile } from '../../lib/profile/index.js';
+import { KERNEL_GROUPS, resolveWant } from '../fixtures/compile/kernel-specs.mjs';
 
 const arch = hostArch();
 const root = packageRoot();
@@ -217,76 +218,14 @@ function check(t: Test, yaml: string, specs: readonly Spec[]): void {
 
 const skip = unavailable ?? (stale ? 'dist is stale (reported above)' : false);
 const ppid = BigInt(process.pid); // the victim's parent is this test process
-const [AF_INET, AF_UNIX, SOCK_STREAM] = ['AF_INET', 'AF_UNIX', 'SOCK_STREAM'];
 
-t.test('allowed calls work; denied calls fail with the profile errno or the rule errno', { skip }, async (t) => {
-  check(t, `
-version: 1
-default: allow
-errno: EXDEV
-syscalls:
-  deny: [getppid]
-  rules:
-    - syscall: getsid
-      action: deny
-      errno: ENOTNAM
-`, [
-    { desc: 'getpid (default: allow)', op: { syscall: 'getpid' }, want: allow() },
-    { desc: 'getuid (default: allow)', op: { syscall: 'getuid' }, want: allow(BigInt(process.getuid!())) },
-    { desc: 'socket(AF_UNIX) (default: allow)', op: { syscall: 'socket', args: [AF_UNIX, SOCK_STREAM, 0n] }, want: allow() },
-    { desc: 'getppid (syscalls.deny, profile errno EXDEV)', op: { syscall: 'getppid' }, want: errno('EXDEV') },
-    { desc: 'getsid (rule errno ENOTNAM)', op: { syscall: 'getsid', args: [0n] }, want: errno('ENOTNAM') },
-  ]);
-});
-
-t.test('a killed call ends the process with SIGSYS', { skip }, async (t) => {
-  check(t, `
-version: 1
-default: allow
-syscalls:
-  kill: [getppid]
-`, [
-    { desc: 'getpid (default: allow)', op: { syscall: 'getpid' }, want: allow() },
-    { desc: 'getsid (default: allow)', op: { syscall: 'getsid', args: [0n] }, want: allow() },
-    { desc: 'getppid (syscalls.kill)', op: { syscall: 'getppid' }, want: kill },
-  ]);
-});
-
-t.test('argument rules: 64-bit values, and int arguments by their low 32 bits', { skip }, async (t) => {
-  // getppid takes no arguments, so any value can be passed to it for the filter to compare: the
-  // filter sees all six argument registers whatever the syscall uses.
-  check(t, `
-version: 1
-default: allow
-syscalls:
-  rules:
-    - syscall: socket
-      args: [{ index: 0, op: eq, value: AF_INET }]
-      action: deny
-      errno: EAFNOSUPPORT
-    - syscall: getppid
-      args: [{ index: 1, op: gt, value: 0x100000000 }]
-      action: deny
-      errno: ERANGE
-    - syscall: getppid
-      args: [{ index: 2, op: masked_eq, mask: 0xffff000000000000, value: 0xdead000000000000 }]
-      action: deny
-      errno: EDOM
-`, [
-    { desc: 'socket(AF_UNIX): no rule matches', op: { syscall: 'socket', args: [AF_UNIX, SOCK_STREAM, 0n] }, want: allow() },
-    { desc: 'socket(AF_INET): eq AF_INET denies', op: { syscall: 'socket', args: [AF_INET, SOCK_STREAM, 0n] }, want: errno('EAFNOSUPPORT') },
-    // family is an int: the kernel reads the low 32 bits only, so garbage in the high half is
-    // still AF_INET to it — and must be to the filter too.
-    { desc: 'socket(0x1_0000_0000 | AF_INET): the kernel sees AF_INET, so does the filter', op: { syscall: 'socket', args: [0x1_0000_0002n, SOCK_STREAM, 0n] }, want: errno('EAFNOSUPPORT') },
-    { desc: 'socket(0xffffffff_00000000 | AF_INET)', op: { syscall: 'socket', args: [0xffff_ffff_0000_0002n, SOCK_STREAM, 0n] }, want: errno('EAFNOSUPPORT') },
-    { desc: 'getppid, args[1] = 0xffffffff: low half max, not > 2^32', op: { syscall: 'getppid', args: [0n, 0xffff_ffffn] }, want: allow(ppid) },
-    { desc: 'getppid, args[1] = 2^32: equal, not greater', op: { syscall: 'getppid', args: [0n, 0x1_0000_0000n] }, want: allow(ppid) },
-    { desc: 'getppid, args[1] = 2^33: low half 0, high half decides', op: { syscall: 'getppid', args: [0n, 0x2_0000_0000n] }, want: errno('ERANGE') },
-    { desc: 'getppid, args[1] = -1 (all ones) > 2^32 unsigned', op: { syscall: 'getppid', args: [0n, -1n] }, want: errno('ERANGE') },
-    { desc: 'getppid, args[2] top 16 bits 0xdead: masked_eq', op: { syscall: 'getppid', args: [0n, 0n, 0xdead_0000_0000_0001n] }, want: errno('EDOM') },
-    { desc: 'getppid, args[2] 0xdead in the low half only', op: { syscall: 'getppid', args: [0n, 0n, 0xdead_0000n] }, want: allow(ppid) },
-  ]);
-});
+// The groups the aarch64 runner (test-arm64/compile.mjs) runs too, from one table.
+const runtime = { ppid, uid: BigInt(process.getuid!()) };
+for (const g of KERNEL_GROUPS) {
+  t.test(g.title, { skip }, async (t) => {
+    check(t, g.yaml, g.specs.map((s) => ({ ...s, want: resolveWant(s.want, runtime) as Want })));
+  });
+}
 
 t.test('the x86_64 prelude kills x32 syscalls', { skip: arch !== 'x86_64' ? `x32 exists only on x86_64, this is ${arch}` : skip }, async (t) => {
   // x32 calls arrive with AUDIT_ARCH_X86_64 and nr | 0x40000000; the prelude kills them before
