@@ -8,12 +8,12 @@
 // environment (the sandboxed command and its children). The same copy, less a data file, shows
 // that a broken installation fails fast too.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEmulator } from '../../lib/runtime/emulator.js';
+import { cleanEnv, runProcess, type Ran } from '../helpers/spawn.js';
 import { packageRoot } from '../../lib/paths.js';
 
 const root = packageRoot();
@@ -52,28 +52,9 @@ const longCommand = ['/bin/sh', '-c', 'cat /etc/hostname /etc/shadow; sleep 30']
 /** The same, ending at once: for the steps after the command's end. */
 const shortCommand = ['/bin/sh', '-c', 'cat /etc/hostname /etc/shadow; true'];
 
-interface Ran { status: number | null; signal: string | null; ms: number; stderr: string; timedOut: boolean }
-
 /** Runs the copy's bin/syscage with the fault armed; kills it after 15 s (a hang is a result). */
-function syscage(dir: string, args: readonly string[], env: Record<string, string>): Promise<Ran> {
-  return new Promise((resolve) => {
-    const began = performance.now();
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS')));
-    const child = spawn(process.execPath, [join(dir, 'bin', 'syscage'), ...args], {
-      env: { ...base, ...env } as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      cwd: work,
-    });
-    let stderr = '';
-    let timedOut = false;
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, 15_000);
-    child.on('exit', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, ms: performance.now() - began, stderr, timedOut });
-    });
-  });
-}
+const syscage = (dir: string, args: readonly string[], env: Record<string, string>): Promise<Ran> =>
+  runProcess(process.execPath, [join(dir, 'bin', 'syscage'), ...args], { env: cleanEnv(env), cwd: work, timeoutMs: 15_000 });
 
 /** Live processes (not zombies) that belong to this case: the copy's path in argv, or the marker in the environment. */
 function leftovers(dir: string, marker: string): string[] {
@@ -184,21 +165,8 @@ t.test('BPF-only mode (ptrace refused by the platform): a failure after the laun
   // No files section: without a tracer, checked rules fall back to deny, and the loader could not start the command.
   const plain = file('bpf-only.yaml', 'version: 1\nname: bpf-only\ndefault: allow\n');
   for (const step of ['tracer.launch']) {
-    const r = await new Promise<Ran>((resolve) => {
-      const began = performance.now();
-      const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS')));
-      const child = spawn(process.execPath, [restricted, 'ptrace=EPERM', '--', process.execPath, join(pkg, 'bin', 'syscage'),
-        'run', '--profile', plain, '--', '/usr/bin/sleep', '30'], {
-        env: { ...base, SYSCAGE_TEST_FAULT: step, SYSCAGE_FAULT_CASE: 'bpf-only' }, stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.on('exit', (status, signal) => {
-        clearTimeout(timer);
-        resolve({ status, signal, ms: performance.now() - began, stderr, timedOut: false });
-      });
-    });
+    const r = await runProcess(process.execPath, [restricted, 'ptrace=EPERM', '--', process.execPath, join(pkg, 'bin', 'syscage'),
+      'run', '--profile', plain, '--', '/usr/bin/sleep', '30'], { env: cleanEnv({ SYSCAGE_TEST_FAULT: step, SYSCAGE_FAULT_CASE: 'bpf-only' }), timeoutMs: 15_000 });
     let left = leftovers(pkg, marker);
     for (let i = 0; i < 20 && left.length; i++) {
       await sleep(50);

@@ -3,29 +3,20 @@
 // it (npm 11: install scripts need approval, and none is given, so koffi must load from its
 // prebuilt package), and the installed CLI runs every command a user reaches for first.
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { packageRoot } from '../../lib/paths.js';
+import { cleanEnv, runProcess } from '../helpers/spawn.js';
 
-const exec = promisify(execFile);
 const root = packageRoot();
 const work = mkdtempSync(join(tmpdir(), 'syscage-package-test-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
 
-interface Ran { status: number; out: string; err: string }
 /** Runs a command to its end; a non-zero exit is a result, not an exception. */
-async function sh(cmd: string, args: readonly string[], cwd: string): Promise<Ran> {
-  try {
-    const { stdout, stderr } = await exec(cmd, args, { cwd, maxBuffer: 16 << 20, env: { ...process.env, npm_config_update_notifier: 'false' } });
-    return { status: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const err = e as { code?: number | string; stdout?: string; stderr?: string; message: string };
-    if (typeof err.code !== 'number') throw e;
-    return { status: err.code, out: err.stdout ?? '', err: err.stderr ?? err.message };
-  }
+async function sh(cmd: string, args: readonly string[], cwd: string): Promise<{ status: number; out: string; err: string }> {
+  const r = await runProcess(cmd, args, { cwd, env: cleanEnv({ npm_config_update_notifier: 'false' }), timeoutMs: 300_000 });
+  return { status: r.status ?? 128, out: r.stdout, err: r.stderr };
 }
 
 interface Packed { size: number; files: { path: string }[] }

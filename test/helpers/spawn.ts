@@ -1,0 +1,65 @@
+// One spawn-and-wait for the tests: run a program to its end (or to a timeout, then SIGKILL) and
+// keep what it printed. The harnesses of test/run, test/record-run, test/doctor, test/lifetime and
+// test/package build on it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+
+export interface Ran {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Wall time, ms. */
+  readonly ms: number;
+  readonly pid: number;
+  /** Killed (SIGKILL) because it ran longer than timeoutMs. */
+  readonly timedOut: boolean;
+}
+
+export interface SpawnOptions {
+  readonly cwd?: string;
+  /** The whole environment (default: this process's, less tap's loaders: cleanEnv()). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Written to its stdin, then closed; without it stdin is /dev/null. */
+  readonly input?: string | Buffer;
+  /** Its stdout goes to this file instead of a pipe (Ran.stdout is then ''). */
+  readonly stdoutFile?: string;
+  /** SIGKILL after this long (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Called once it is spawned (to signal it, watch its stdout...). */
+  readonly started?: (child: ChildProcess) => void;
+}
+
+/** This process's environment without tap's loaders (NODE_OPTIONS, _TAPJS_*): a child must not load them. */
+export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export function runProcess(file: string, args: readonly string[], o: SpawnOptions = {}): Promise<Ran> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const fd = o.stdoutFile === undefined ? undefined : openSync(o.stdoutFile, 'w');
+    const child = spawn(file, args, {
+      cwd: o.cwd, env: o.env ?? cleanEnv(), stdio: [o.input === undefined ? 'ignore' : 'pipe', fd ?? 'pipe', 'pipe'],
+    });
+    if (fd !== undefined) closeSync(fd);
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    if (o.input !== undefined) {
+      child.stdin!.on('error', () => undefined); // the program may not read its stdin
+      child.stdin!.end(o.input);
+    }
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, o.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr, ms: performance.now() - t0, pid: child.pid ?? -1, timedOut });
+    });
+    o.started?.(child);
+  });
+}
