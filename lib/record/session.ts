@@ -9,6 +9,7 @@ import { profilesDir } from '../paths.js';
 import { formatDiagnostic } from '../profile/diagnostic.js';
 import { builtinProfiles, loadProfile } from '../profile/load.js';
 import type { Profile } from '../profile/types.js';
+import { resolveCommand } from '../launch/resolve.js';
 import { fromCallerEnv, startEmulator } from '../runtime/emulator.js';
 import { readEvents } from '../runtime/events.js';
 import type { Observation } from '../trace/observation.js';
@@ -118,6 +119,12 @@ export async function record(o: RecordOptions): Promise<number> {
   const crashed = result?.signal !== undefined && !(lambda && answered && answered.length === lambda.events)
     ? `the command was killed by ${SIGNAL_NAMES[result.signal] ?? `signal ${result.signal}`}` : undefined;
   const incomplete = interrupted ?? crashed;
+  // A program may read its own executable, and does so depending on timing (Node, from a thread,
+  // in some runs only): each program that ran, the command first, is granted as a read.
+  const launched = resolveCommand(command[0] ?? '');
+  for (const p of ['path' in launched ? launched.path : '', ...Object.keys(observation.exec)]) {
+    if (p.startsWith('/')) observation.files[p] ??= { read: 1, write: 0 };
+  }
   const { yaml, warnings } = writeProfile(observation, {
     command,
     extendsName: o.base ?? o.extends,

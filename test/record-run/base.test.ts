@@ -6,18 +6,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
-  allowedSyscalls, bare, fixture, httpServer, needsNode, NODE, profileOf, readText, ROOT, sameAsBare, seen, syscage, tempDir, type Ran,
+  allowedSyscalls, bare, fixture, httpServer, needsNode, NODE, profileOf, readText, ROOT, sameAsBare, seen, syscage, tempDir, workspace, type Ran,
 } from '../fixtures/record-run/harness.js';
 
 if (needsNode.skip) {
   t.plan(0, needsNode.skip);
 } else {
-  const home = tempDir(t, 'syscage-rec-home-');
-  const work = tempDir(t, 'syscage-rec-base-');
-  const out = join(work, 'out');
-  const data = join(work, 'data');
-  mkdirSync(out);
-  mkdirSync(data);
+  const { home, work, dirs: { out, data } } = workspace(t, 'base', ['out', 'data']);
   writeFileSync(join(data, 'x.txt'), 'x-ray\n');
   const client = fixture('client.mjs', work);
   const server = await httpServer(t);

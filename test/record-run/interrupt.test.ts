@@ -5,12 +5,9 @@
 import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, needsPython, profileOf, readText, seen, syscage, tempDir, type Ran } from '../fixtures/record-run/harness.js';
+import { launch, needsPython, profileOf, readText, seen, syscage, tempDir, workspace, type Ran } from '../fixtures/record-run/harness.js';
 
-const home = tempDir(t, 'syscage-rec-home-');
-const work = tempDir(t, 'syscage-rec-int-');
-const out = join(work, 'out');
-mkdirSync(out);
+const { home, work, dirs: { out } } = workspace(t, 'int', ['out']);
 const F = join(work, 'seen-before-the-signal.txt');
 writeFileSync(F, 'read before the signal\n');
 const NEVER = join(work, 'never-reached.txt');

@@ -4,14 +4,9 @@
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bare, events, profileOf, readText, sameAsBare, seen, syscage, tempDir, type Ran } from '../fixtures/record-run/harness.js';
+import { bare, events, profileOf, readText, sameAsBare, seen, syscage, tempDir, workspace, type Ran } from '../fixtures/record-run/harness.js';
 
-const home = tempDir(t, 'syscage-rec-home-');
-const work = tempDir(t, 'syscage-rec-merge-');
-const out = join(work, 'out');
-const dir = join(work, 'listing');
-mkdirSync(out);
-mkdirSync(dir);
+const { home, work, dirs: { out, listing: dir } } = workspace(t, 'merge', ['out', 'listing']);
 for (const n of ['kilo', 'lima', 'mike', 'india', 'juliet']) writeFileSync(join(dir, n), n + '\n');
 const notes = join(work, 'notes.txt');
 writeFileSync(notes, 'only workload B reads this\n');

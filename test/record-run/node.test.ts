@@ -12,19 +12,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   bare, ephemeralRange, fixedPortServer, fixture, httpServer, needsNode, NODE, onlyTheExtra, profileOf, readText,
-  sameAsBare, seen, syscage, tempDir, type Ran,
+  sameAsBare, seen, syscage, tempDir, workspace, type Ran,
 } from '../fixtures/record-run/harness.js';
 
 if (needsNode.skip) {
   t.plan(0, needsNode.skip);
 } else {
-  const home = tempDir(t, 'syscage-rec-home-');
-  const work = tempDir(t, 'syscage-rec-node-');
-  const secretDir = tempDir(t, 'syscage-secret-');
-  const out = join(work, 'out');
-  const data = join(work, 'data');
-  mkdirSync(out);
-  mkdirSync(data);
+  const { home, work, secretDir, dirs: { out, data } } = workspace(t, 'node', ['out', 'data'], { secret: true });
   for (const [n, text] of [['a.txt', 'alpha'], ['b.txt', 'bravo'], ['c.txt', 'charlie']] as const) writeFileSync(join(data, n), text + '\n');
   const secret = join(secretDir, 'credentials');
   writeFileSync(secret, 'aws_secret_access_key=do-not-read\n');

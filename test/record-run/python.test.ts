@@ -6,19 +6,13 @@ import t from 'tap';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  bare, fixture, needsPython, onlyTheExtra, profileOf, readText, sameAsBare, seen, syscage, tempDir, type Ran,
+  bare, fixture, needsPython, onlyTheExtra, profileOf, readText, sameAsBare, seen, syscage, tempDir, workspace, type Ran,
 } from '../fixtures/record-run/harness.js';
 
 if (needsPython.skip) {
   t.plan(0, needsPython.skip);
 } else {
-  const home = tempDir(t, 'syscage-rec-home-');
-  const work = tempDir(t, 'syscage-rec-py-');
-  const secretDir = tempDir(t, 'syscage-secret-');
-  const out = join(work, 'out');
-  const data = join(work, 'data');
-  mkdirSync(out);
-  mkdirSync(data);
+  const { home, work, secretDir, dirs: { out, data } } = workspace(t, 'py', ['out', 'data'], { secret: true });
   writeFileSync(join(data, 'in.json'), JSON.stringify({ values: [1, 2, 3, 4] }) + '\n');
   writeFileSync(join(data, 'extra.json'), '{}\n');
   const secret = join(secretDir, 'id_rsa');

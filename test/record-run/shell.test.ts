@@ -7,16 +7,10 @@ import t, { type Test } from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  bare, onlyTheExtra, profileOf, readText, sameAsBare, seen, syscage, tempDir, type Ran,
+  bare, onlyTheExtra, profileOf, readText, sameAsBare, seen, syscage, tempDir, workspace, type Ran,
 } from '../fixtures/record-run/harness.js';
 
-const home = tempDir(t, 'syscage-rec-home-');
-const work = tempDir(t, 'syscage-rec-sh-');
-const secretDir = tempDir(t, 'syscage-secret-');
-const out = join(work, 'out');
-const dir = join(work, 'listing');
-mkdirSync(out);
-mkdirSync(dir);
+const { home, work, secretDir, dirs: { out, listing: dir } } = workspace(t, 'sh', ['out', 'listing'], { secret: true });
 for (const n of ['delta', 'alpha', 'echo', 'charlie', 'bravo']) writeFileSync(join(dir, n), n + '\n');
 const secret = join(secretDir, 'token');
 writeFileSync(secret, 'ghp_do-not-read\n');

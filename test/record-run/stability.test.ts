@@ -4,14 +4,9 @@
 import t, { type Test } from 'tap';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixture, needsPython, seen, syscage, tempDir } from '../fixtures/record-run/harness.js';
+import { fixture, needsPython, seen, syscage, tempDir, workspace } from '../fixtures/record-run/harness.js';
 
-const home = tempDir(t, 'syscage-rec-home-');
-const work = tempDir(t, 'syscage-rec-stable-');
-const out = join(work, 'out');
-const data = join(work, 'data');
-mkdirSync(out);
-mkdirSync(data);
+const { home, work, dirs: { out, data } } = workspace(t, 'stable', ['out', 'data']);
 writeFileSync(join(data, 'in.json'), JSON.stringify({ values: [5, 6, 7] }) + '\n');
 for (const n of ['one', 'two', 'three', 'four']) writeFileSync(join(data, n), n + '\n');
 const o = { home, cwd: work };
