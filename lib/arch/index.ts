@@ -3,6 +3,7 @@
 // The CSV is generated from the kernel's uapi headers by scripts/gen-syscalls.mjs (numbers) and
 // scripts/syscall-args.txt (argument kinds); nobody edits per-arch lists by hand. Its first line
 // names the kernel version the numbers come from.
+import { EXIT, SyscageError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { syscallsCsv } from '../paths.js';
 
@@ -31,7 +32,7 @@ export const X32_SYSCALL_BIT = 0x40000000;
 export function hostArch(): Arch {
   const arch = parseArch(process.arch);
   if (!arch) {
-    throw Object.assign(new Error(`syscage supports x86_64 and aarch64, not ${process.arch}`), { code: 'ERR_UNSUPPORTED_ARCH' });
+    throw new SyscageError(`syscage supports x86_64 and aarch64, not ${process.arch}`, 'ERR_UNSUPPORTED_ARCH', EXIT.unavailable);
   }
   return arch;
 }
@@ -86,7 +87,7 @@ export function syscallTable(): SyscallTable {
 
 /** A broken CSV is a packaging bug, not a user error: fail at once, saying where. */
 function corrupt(file: string, line: number, msg: string): never {
-  throw Object.assign(new Error(`${file}:${line}: ${msg}`), { code: 'ERR_SYSCALL_TABLE' });
+  throw new SyscageError(`${file}:${line}: ${msg}`, 'ERR_SYSCALL_TABLE');
 }
 
 /**

@@ -14,6 +14,7 @@
 //     handler was half-way through a chunked (streaming) /response, the error goes out as the
 //     Lambda-Runtime-Function-Error-Type/-Body trailers of that stream instead (a fresh /error
 //     would get 400/403 from RAPID).
+import { EXIT, SyscageError } from '../errors.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { forwardable, rawGet, trailerPairs } from './headers.js';
@@ -85,7 +86,7 @@ function splitHostPort(hp: string): { host: string; port: number } {
   const i = hp.lastIndexOf(':');
   const port = Number(hp.slice(i + 1));
   if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
-    throw Object.assign(new Error(`AWS_LAMBDA_RUNTIME_API must be host:port, got "${hp}"`), { code: 'ERR_RUNTIME_API_ADDRESS' });
+    throw new SyscageError(`AWS_LAMBDA_RUNTIME_API must be host:port, got "${hp}"`, 'ERR_RUNTIME_API_ADDRESS', EXIT.invalid);
   }
   let host = hp.slice(0, i);
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
@@ -115,11 +116,16 @@ function endsInvocation(status: number): boolean {
   return (status >= 200 && status < 300) || status === 410 || status === 413;
 }
 
+/** The Runtime API answered with an error status (a 500 means the environment is broken). */
+export class RuntimeApiError extends SyscageError {
+  override name = 'RuntimeApiError';
+  constructor(readonly httpStatus: number, path: string, body: string) {
+    super(`Runtime API ${path} answered ${httpStatus}: ${body.slice(0, 500)}`, `ERR_RUNTIME_API_${httpStatus}`);
+  }
+}
+
 function apiError(status: number, path: string, body: string): Error {
-  return Object.assign(new Error(`Runtime API ${path} answered ${status}: ${body.slice(0, 500)}`), {
-    code: `ERR_RUNTIME_API_${status}`,
-    status,
-  });
+  return new RuntimeApiError(status, path, body);
 }
 
 export async function createRuntimeProxy(opts: RuntimeProxyOptions): Promise<RuntimeProxy> {
@@ -323,7 +329,7 @@ export async function createRuntimeProxy(opts: RuntimeProxyOptions): Promise<Run
         },
       );
       r.on('error', (e) =>
-        reject(Object.assign(new Error(`Runtime API ${path} unreachable: ${e.message}`), { code: 'ERR_RUNTIME_API_UNREACHABLE', cause: e })),
+        reject(new SyscageError(`Runtime API ${path} unreachable: ${e.message}`, 'ERR_RUNTIME_API_UNREACHABLE', EXIT.internal, { cause: e })),
       );
       r.end(body);
     });
@@ -357,7 +363,7 @@ export async function createRuntimeProxy(opts: RuntimeProxyOptions): Promise<Run
         const r = await reply;
         if (current?.requestId === requestId) current = undefined;
         if (r instanceof Error) {
-          throw Object.assign(new Error(`Runtime API unreachable: ${r.message}`), { code: 'ERR_RUNTIME_API_UNREACHABLE', cause: r });
+          throw new SyscageError(`Runtime API unreachable: ${r.message}`, 'ERR_RUNTIME_API_UNREACHABLE', EXIT.internal, { cause: r });
         }
         if (r >= 500) throw apiError(r, `/runtime/invocation/${requestId}/response`, '');
         if (r < 200 || r >= 300) log(`runtime proxy: error trailers for ${requestId} answered ${r}`);
