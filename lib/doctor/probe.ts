@@ -4,40 +4,30 @@
 //
 //   node probe.js UNIT...     run the units (lib/doctor/units.ts) in order; one JSON line per
 //                             step and per result on stdout (the protocol is in units.ts)
-//   node probe.js tracee      the test child of the vm_readv and ptrace units (see below)
+//   node tracee.js            the test child of the vm_readv and ptrace units (lib/doctor/tracee.ts)
 //
 // Every unit catches its own errors: an exception is a "no" with the reason, and
 // the next unit still runs. A fatal signal or a hang ends the process; doctor
 // then knows from the last step line where it happened and starts a new probe
 // process for the units after it (lib/doctor/launch.ts).
 //
-// The tracee: spawned with posix_spawn (never child_process: libuv would reap
-// it), stdin and stdout being pipes to this process. It writes "ready", waits
-// for one byte on stdin (EOF: exit), installs a filter that sends getppid to
-// the tracer (SECCOMP_RET_TRACE | MARK), calls getppid, and writes what it got
-// as one JSON line. Meanwhile this process reads its memory, seizes it with
-// the supervisor's options, and at the seccomp stop reads the stop with
+// While the tracee (tracee.ts) waits, this process reads its memory, seizes it
+// with the supervisor's options, and at the seccomp stop reads the stop with
 // PTRACE_GET_SYSCALL_INFO and refuses the call with EDOM through the registers.
-// If this process dies the tracee dies too: PTRACE_O_EXITKILL once seized,
-// EOF on its stdin before that.
 import { closeSync, readFileSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ProbeName, Unit } from './units.js';
 import { UNITS, isUnit } from './units.js';
 import * as explain from './explain.js';
+import { errnoText, loadNative, MARK, PR_SET_DUMPABLE, probeFilter, type Lib } from './probe-lib.js';
 
-type Native = typeof import('../native/index.js');
 
-/** SECCOMP_RET_DATA the tracee's filter returns with TRACE: ret_data at the stop must be this. */
-const MARK = 0x5ca6;
 /** The errno the probes expect: nothing returns it for getppid by itself. */
 const EDOM = 33;
 /** How long the tracer waits for the tracee to finish after letting it go. */
 const TRACE_DEADLINE_MS = 3000;
 
 const SIGKILL = 9;
-/** linux/prctl.h: a non-dumpable process leaves no core file when a fatal signal (SIGSYS) ends it. */
-const PR_SET_DUMPABLE = 4;
 /** linux/prctl.h: the signal this process gets when its parent ends. */
 const PR_SET_PDEATHSIG = 1;
 const SIGNAL_NAMES: Readonly<Record<number, string>> = { 9: 'SIGKILL', 11: 'SIGSEGV', 31: 'SIGSYS', 6: 'SIGABRT' };
@@ -57,12 +47,11 @@ function result(probe: ProbeName, ok: boolean, detail: string): void {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-let errnoNameFn: ((n: number) => string | undefined) | undefined;
 /** EPERM for a NativeError with errno 1; the message for anything else. */
 function errnoOf(e: unknown): string {
   const n = (e as { code?: unknown; errno?: unknown })?.code === 'ERR_NATIVE' ? (e as { errno: number }).errno : undefined;
   if (n === undefined) return message(e);
-  return errnoNameFn?.(n) ?? `errno ${n}`;
+  return errnoText(n);
 }
 
 /** Report every probe of a unit that has no answer yet as failed (an exception in the unit). */
@@ -72,40 +61,9 @@ function failRest(unit: Unit, reason: string): void {
 
 // ---- the native layer, loaded here rather than imported, so that a failure to load it is an answer
 
-async function loadNative(): Promise<{
-  native: Native;
-  wait: typeof import('../native/wait.js');
-  bpf: typeof import('../bpf/index.js');
-  arch: typeof import('../arch/index.js');
-}> {
-  const native = await import('../native/index.js');
-  const wait = await import('../native/wait.js');
-  const bpf = await import('../bpf/index.js');
-  const arch = await import('../arch/index.js');
-  const errno = await import('../arch/errno.js');
-  errnoNameFn = errno.errnoName;
-  return { native, wait, bpf, arch };
-}
-type Lib = Awaited<ReturnType<typeof loadNative>>;
-
-/** arch check, then `getppid → onGetppid`, everything else allowed. */
-function probeFilter(lib: Lib, onGetppid: number): Buffer {
-  const { Builder, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS, encode } = lib.bpf;
-  const b = new Builder()
-    .ldAbs(SECCOMP_DATA_ARCH)
-    .jeq(lib.arch.AUDIT_ARCH[lib.arch.hostArch()], 'nr', 'kill')
-    .label('nr')
-    .ldAbs(SECCOMP_DATA_NR)
-    .jeq(lib.native.syscallNumber('getppid'), 'hit', 'allow')
-    .label('hit').ret(onGetppid)
-    .label('allow').ret(SECCOMP_RET_ALLOW)
-    .label('kill').ret(SECCOMP_RET_KILL_PROCESS);
-  return encode(b.build());
-}
-
 /** "returned 1234" / "failed with ENOSYS": what a raw syscall gave, for messages. */
 function gave(r: { ret: bigint | string; errno: number }): string {
-  return r.errno === 0 ? `returned ${String(r.ret)}` : `failed with ${errnoNameFn?.(r.errno) ?? `errno ${r.errno}`}`;
+  return r.errno === 0 ? `returned ${String(r.ret)}` : `failed with ${errnoText(r.errno)}`;
 }
 
 // ---- units in this process --------------------------------------------------------------------
@@ -183,7 +141,7 @@ function startTracee(lib: Lib): Tracee | string {
   try {
     pid = native.spawn({
       path: process.execPath,
-      argv: [process.execPath, fileURLToPath(import.meta.url), 'tracee'],
+      argv: [process.execPath, fileURLToPath(new URL('./tracee.js', import.meta.url))],
       // What doctor passed this process (lib/doctor/launch.ts probeEnv): no NODE_OPTIONS.
       env: process.env.LD_LIBRARY_PATH ? [`LD_LIBRARY_PATH=${process.env.LD_LIBRARY_PATH}`] : [],
       fds: [[inRead, 0], [outWrite, 1], [2, 2]],
@@ -279,7 +237,7 @@ function vmReadv(lib: Lib, t: Tracee): void {
   step(probe, 'process_vm_readv');
   const r = lib.native.readMemory(t.pid, start, 4);
   if (typeof r === 'number') {
-    result(probe, false, explain.vmReadvRefused(errnoNameFn?.(r) ?? `errno ${r}`));
+    result(probe, false, explain.vmReadvRefused(errnoText(r)));
   } else if (r.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
     result(probe, true, explain.VM_READV_WORKS);
   } else {
@@ -475,37 +433,10 @@ async function runUnits(units: readonly Unit[]): Promise<void> {
   }
 }
 
-async function tracee(): Promise<void> {
-  const lib = await loadNative();
-  const filterBytes = probeFilter(lib, lib.bpf.seccompRet(lib.bpf.SECCOMP_RET_TRACE, MARK));
-  const getppid = lib.native.syscallNumber('getppid');
-  writeSync(1, 'ready\n');
-  const b = Buffer.alloc(1);
-  if (readSync(0, b, 0, 1, null) === 0) process.exit(0); // the tracer gave up
-  // Seized by now (a non-dumpable process cannot be), and no core file if the filter kills it.
-  try {
-    lib.native.prctl(PR_SET_DUMPABLE, 0);
-  } catch { /* as above */ }
-  try {
-    lib.native.setNoNewPrivs();
-    lib.native.installFilter(filterBytes);
-  } catch (e) {
-    writeSync(1, JSON.stringify({ error: message(e) }) + '\n');
-    process.exit(0);
-  }
-  const r = lib.native.rawSyscall(getppid);
-  writeSync(1, JSON.stringify({ ret: r.ret.toString(), errno: r.errno }) + '\n');
-  process.exit(0);
-}
-
 const args = process.argv.slice(2);
-if (args[0] === 'tracee') {
-  await tracee();
-} else {
-  const bad = args.filter((a) => !isUnit(a));
-  if (bad.length > 0 || args.length === 0) {
-    process.stderr.write(`usage: probe.js UNIT... (units: ${Object.keys(UNITS).join(', ')}) | probe.js tracee; not units: ${bad.join(' ')}\n`);
-    process.exit(2);
-  }
-  await runUnits(args as Unit[]);
+const bad = args.filter((a) => !isUnit(a));
+if (bad.length > 0 || args.length === 0) {
+  process.stderr.write(`usage: probe.js UNIT... (units: ${Object.keys(UNITS).join(', ')}); not units: ${bad.join(' ')}\n`);
+  process.exit(2);
 }
+await runUnits(args as Unit[]);
