@@ -8,8 +8,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../lib/paths.js';
-import { startEmulator, type InvocationResult } from '../lib/runtime/index.js';
-import { serveLocally } from '../lib/runtime/index.js';
+import { startEmulator, type InvocationResult, serveLocally } from '../lib/runtime/index.js';
 import { table } from './stats.js';
 
 export interface LambdaRow { mode: string; p50: number; p99: number; coldMs: number; n: number }

@@ -33,6 +33,14 @@ export class SyscageError extends Error {
   }
 }
 
+/** A user error (bad flags, bad input): one clear line on stderr and this exit status, no stack trace. */
+export class UsageError extends SyscageError {
+  override name = 'UsageError';
+  constructor(message: string, status: number = EXIT.invalid) {
+    super(message, 'E_USAGE', status);
+  }
+}
+
 /** An error as it crosses a thread: plain data. */
 export interface SerialisedError {
   readonly name: string;

@@ -2,9 +2,7 @@
 // several commands take.
 import type { Argv } from 'yargs';
 import { parseArch, type Arch } from '../arch/index.js';
-import { formatDiagnostic } from '../profile/index.js';
-import { loadProfile } from '../profile/index.js';
-import type { Profile } from '../profile/index.js';
+import { formatDiagnostic, loadProfile, type Profile } from '../profile/index.js';
 import { UsageError, type Io } from './io.js';
 import { PreparedTracer } from '../trace/index.js';
 

@@ -4,8 +4,7 @@ import type { Argv } from 'yargs';
 import { hostArch, syscallTable, type Arch } from '../arch/index.js';
 import { disassemble } from '../bpf/index.js';
 import { compileProfile, type Compiled } from '../compile/index.js';
-import { displayPath } from '../profile/index.js';
-import { formatDiagnostic } from '../profile/index.js';
+import { displayPath, formatDiagnostic } from '../profile/index.js';
 import { archOption, loadForCommand, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 

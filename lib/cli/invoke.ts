@@ -4,9 +4,7 @@
 // Runtime API emulator, sends it each event and prints each response (stdout)
 // or error (stderr). Exit 0 when every invocation succeeded, 1 when one failed.
 import type { Argv } from 'yargs';
-import { fromCallerEnv } from '../runtime/index.js';
-import { readEvents } from '../runtime/index.js';
-import { serveLocally } from '../runtime/index.js';
+import { fromCallerEnv, readEvents, serveLocally } from '../runtime/index.js';
 import { loadForCommand, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 

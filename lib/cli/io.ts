@@ -1,6 +1,6 @@
 // What a command may touch of the outside world, injected so tests can run
 // commands in-process and read what they printed.
-import { EXIT, SyscageError } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 
 export interface Io {
   readonly out: (text: string | Uint8Array) => void;
@@ -16,12 +16,4 @@ export const processIo: Io = {
   errIsTty: !!process.stderr.isTTY,
 };
 
-/** A user error: one clear line on stderr and this exit status, no stack trace. */
-export class UsageError extends SyscageError {
-  override name = 'UsageError';
-  constructor(message: string, status: number = EXIT.invalid) {
-    super(message, 'E_USAGE', status);
-  }
-}
-
-export { EXIT };
+export { EXIT, UsageError };

@@ -1,7 +1,6 @@
 // syscage merge A.yaml B.yaml ... [-o OUT.yaml] [--force] — one profile from several recordings.
 import type { Argv } from 'yargs';
-import { checkWritable, writeAtomically } from '../record/index.js';
-import { mergeProfiles } from '../record/index.js';
+import { checkWritable, writeAtomically, mergeProfiles } from '../record/index.js';
 import type { Command } from './common.js';
 import { EXIT } from './io.js';
 

@@ -7,6 +7,8 @@ type Native = typeof import('../native/index.js');
 export const MARK = 0x5ca6;
 /** linux/prctl.h: a non-dumpable process leaves no core file when a fatal signal (SIGSYS) ends it. */
 export const PR_SET_DUMPABLE = 4;
+/** linux/prctl.h: the signal this process gets when its parent ends. */
+export const PR_SET_PDEATHSIG = 1;
 
 let errnoName: ((n: number) => string | undefined) | undefined;
 /** EPERM for 1, once the native layer is loaded; "errno N" before or for an unknown number. */

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProbeName, Unit } from './units.js';
 import { UNITS, isUnit } from './units.js';
 import * as explain from './explain.js';
-import { errnoText, loadNative, MARK, PR_SET_DUMPABLE, probeFilter, type Lib } from './probe-lib.js';
+import { errnoText, loadNative, MARK, PR_SET_DUMPABLE, PR_SET_PDEATHSIG, probeFilter, type Lib } from './probe-lib.js';
 
 
 /** The errno the probes expect: nothing returns it for getppid by itself. */
@@ -28,8 +28,6 @@ const EDOM = 33;
 const TRACE_DEADLINE_MS = 3000;
 
 const SIGKILL = 9;
-/** linux/prctl.h: the signal this process gets when its parent ends. */
-const PR_SET_PDEATHSIG = 1;
 const SIGNAL_NAMES: Readonly<Record<number, string>> = { 9: 'SIGKILL', 11: 'SIGSEGV', 31: 'SIGSYS', 6: 'SIGABRT' };
 const signalName = (n: number): string => SIGNAL_NAMES[n] ?? `signal ${n}`;
 

@@ -7,11 +7,10 @@
 // shell-like: 127 not found, 126 not executable.
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { errnoName } from '../arch/errno.js';
-import { closeFd, exec, installFilter, keepOnExec, prctl, resetSignals, setNoNewPrivs } from '../native/index.js';
+import { closeFd, exec, installFilter, keepOnExec, prctl, PR_SET_PDEATHSIG, resetSignals, setNoNewPrivs } from '../native/index.js';
 import { decodeRequest, REQUEST_FD } from './request.js';
 import { faultPoint } from '../fault.js';
 
-const PR_SET_PDEATHSIG = 1;
 const SIGKILL = 9;
 
 function fail(message: string, status: number): never {

@@ -2,7 +2,7 @@
 // lib/native/ffi.ts touches koffi; failures surface as NativeError (code ERR_NATIVE, errno, syscall).
 export { NativeError, isNativeError } from './errors.js';
 export { rawSyscall, syscallNumber, SYSCALL_MAX_ARGS, type SyscallResult } from './syscall.js';
-export { prctl, setNoNewPrivs, setNotDumpable, noNewPrivs, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS } from './prctl.js';
+export { prctl, setNoNewPrivs, setNotDumpable, noNewPrivs, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_SET_PDEATHSIG } from './prctl.js';
 export {
   installFilter, seccompActionAvailable,
   SECCOMP_SET_MODE_FILTER, SECCOMP_GET_ACTION_AVAIL, SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_TSYNC_ESRCH,

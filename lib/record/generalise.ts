@@ -55,7 +55,7 @@
 // loopback destination's — becomes that range; other ports stay exact.
 // UNIX socket paths get step 1, abstract names the temporary-directory rules.
 // The unnamed address (bind's autobind) becomes unix:@*.
-import type { Observation } from '../trace/observation.js';
+import type { FileUse, Observation } from '../trace/observation.js';
 import { checkGlob, compileGlobs, normalizePath } from '../profile/glob.js';
 import { parseAddress } from '../profile/address.js';
 import { mayGeneraliseTo, sensitiveAddress, sensitivePath, sensitiveProgram, sensitiveWrite } from './sensitive.js';
@@ -293,7 +293,10 @@ function noteLines(notes: Map<string, string[]>): string[] {
   });
 }
 
-const onlyLooked = (n: Observation['files'][string]): boolean => n.write === 0 && n.looks === n.read;
+/** Only looked at (stat, access...), never opened or written. */
+const onlyLooked = (n: FileUse): boolean => n.write === 0 && n.looks === n.read;
+/** Only read while it was not there. */
+const onlyMissing = (n: FileUse): boolean => n.write === 0 && n.missing === n.read;
 
 /** The directories above a path: /a/b/c → /, /a, /a/b. */
 function ancestorsOf(p: string): string[] {
@@ -318,7 +321,6 @@ export function generaliseFiles(files: Observation['files'], opts: GeneraliseOpt
   const read = new Map<string, number>();
   const skipped: string[] = [];
   const used = Object.entries(files).map(([raw, n]) => [cleanPath(raw), n, raw] as const);
-  const onlyMissing = (n: Observation['files'][string]) => n.write === 0 && n.missing === n.read;
   // The ancestors of what the profile will grant (not of what it leaves out: a path only read while missing).
   const prefixes = new Set(used.flatMap(([p, n]) => (p && !onlyLooked(n) && !onlyMissing(n) ? ancestorsOf(p) : [])));
   for (const [p, n, raw] of used) {

@@ -3,13 +3,12 @@
 // recorded is still written, marked incomplete. The CLI (lib/cli/record.ts) only parses flags.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, SyscageError } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { profilesDir } from '../paths.js';
 import { formatDiagnostic } from '../profile/diagnostic.js';
 import { builtinProfiles, loadProfile } from '../profile/load.js';
 import type { Profile } from '../profile/types.js';
-import { resolveCommand } from '../launch/resolve.js';
 import { fromCallerEnv, startEmulator } from '../runtime/emulator.js';
 import { readEvents } from '../runtime/events.js';
 import type { Observation } from '../trace/observation.js';
@@ -45,24 +44,22 @@ export interface RecordOptions {
 
 const SIGNAL_NAMES: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
 
-/** A mistake in what was asked (exit 2), said before the command runs. */
-const usage = (message: string) => new SyscageError(message, 'E_USAGE', EXIT.invalid);
 
 /** Record; resolves to the exit status (the command's own, non-zero when the recording is incomplete). */
 export async function record(o: RecordOptions): Promise<number> {
   const prepared = o.tracer;
   const { command } = o;
   let base: Profile | undefined;
-  if (command.length === 0) throw usage('give the command after --: syscage record -o OUT.yaml -- CMD ARGS...');
+  if (command.length === 0) throw new UsageError('give the command after --: syscage record -o OUT.yaml -- CMD ARGS...');
   // Everything that can be wrong with the output is said before the command runs.
   const unwritable = checkWritable(o.output, o.force);
-  if (unwritable) throw usage(unwritable);
+  if (unwritable) throw new UsageError(unwritable);
   if (o.base) {
     const loaded = loadProfile(profilePath(o.base));
     for (const w of loaded.warnings) o.say(formatDiagnostic(w));
     base = loaded.profile;
   }
-  if (o.extends && !knownProfile(o.extends)) throw usage(`--extends ${o.extends}: no such profile (a built-in name: ${builtinProfiles().join(', ')}; or a path)`);
+  if (o.extends && !knownProfile(o.extends)) throw new UsageError(`--extends ${o.extends}: no such profile (a built-in name: ${builtinProfiles().join(', ')}; or a path)`);
   const { profile } = loadProfile('recording.yaml', { readFile: () => RECORDING_PROFILE });
 
   // --lambda: the runtime talks to a local Runtime API, which the recorded profile need not name
@@ -119,12 +116,6 @@ export async function record(o: RecordOptions): Promise<number> {
   const crashed = result?.signal !== undefined && !(lambda && answered && answered.length === lambda.events)
     ? `the command was killed by ${SIGNAL_NAMES[result.signal] ?? `signal ${result.signal}`}` : undefined;
   const incomplete = interrupted ?? crashed;
-  // A program may read its own executable, and does so depending on timing (Node, from a thread,
-  // in some runs only): each program that ran, the command first, is granted as a read.
-  const launched = resolveCommand(command[0] ?? '');
-  for (const p of ['path' in launched ? launched.path : '', ...Object.keys(observation.exec)]) {
-    if (p.startsWith('/')) observation.files[p] ??= { read: 1, write: 0 };
-  }
   const { yaml, warnings } = writeProfile(observation, {
     command,
     extendsName: o.base ?? o.extends,

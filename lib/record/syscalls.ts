@@ -42,6 +42,9 @@ export const RECORD_FAMILIES: readonly (readonly string[])[] = [
   ['mknod', 'mknodat'],
 ];
 
+/** The family of a syscall among RECORD_FAMILIES (itself alone when it has none). */
+const familyOf = (name: string): readonly string[] => RECORD_FAMILIES.find((f) => f.includes(name)) ?? [name];
+
 /** Allowed in every recorded profile (unless exact). */
 export const ALWAYS: readonly string[] = ['exit', 'exit_group', 'restart_syscall', 'rt_sigreturn'];
 
@@ -123,7 +126,7 @@ export function recordSyscalls(obs: Observation, opts: { exact?: boolean; base?:
       [threads, ['nanosleep', 'clock_nanosleep'], 'threads that wait back off by sleeping (Go\'s sysmon)'],
       // Signal targets stay checked (process.signal): this lets a thread signal its own process.
       [threads && seen.has('rt_sigaction'), ['getpid', 'gettid', 'tgkill'], 'threads that handle signals signal each other (Go preempts a goroutine so)'],
-      [seen.has('epoll_create') || seen.has('epoll_create1'), ['epoll_wait', 'epoll_pwait', 'epoll_pwait2'], 'an epoll instance is waited on once the program idles'],
+      [familyOf('epoll_create').some((n) => seen.has(n)), familyOf('epoll_wait'), 'an epoll instance is waited on once the program idles'],
     ];
     for (const [applies, names, because] of timing) {
       if (!applies) continue;

@@ -16,6 +16,7 @@ import type { Profile } from '../profile/types.js';
 import { auditEvent, humanLine } from '../audit/event.js';
 import { SharedText } from '../trace/shared-text.js';
 import { LaunchError, supervise, type SuperviseOptions, type SuperviseResult } from '../trace/supervisor.js';
+import { EXIT } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { lambdaLogger, type Logger } from './log.js';
 import { createRuntimeProxy, type RuntimeProxy, type RuntimeProxyOptions } from './proxy.js';
@@ -40,8 +41,6 @@ export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): BootstrapDeps
 
 /** Failures in a row (no invocation answered between them) before the bootstrap gives up. */
 export const MAX_CRASHES = 5;
-/** The exit status after syscage itself failed (lib/cli/io.ts EXIT.internal). */
-const EXIT_INTERNAL = 70;
 const backoff = (n: number): number => Math.min(2000, 100 * 2 ** (n - 1));
 
 /** The handler command: the profile's `command:`, else SYSCAGE_COMMAND (a JSON array, or words). */
@@ -125,14 +124,14 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
         // syscage itself failed (the tracer, an exception): the handler is gone with its tracer. Say so
         // where Lambda shows it, and exit: Lambda starts a new environment, as after any runtime crash.
         const why = `syscage: internal error: ${(e as Error).message.split('\n', 1)[0]}`;
-        if (served === 0 && proxy.inFlight() === undefined) return await fatalInit('Runtime.SyscageError', why);
-        log.log('FATAL', why, { errorType: 'Runtime.SyscageError' });
         const inFlight = proxy.inFlight();
+        if (served === 0 && inFlight === undefined) return await fatalInit('Runtime.SyscageError', why);
+        log.log('FATAL', why, { errorType: 'Runtime.SyscageError' });
         if (inFlight) {
           await proxy.postInvocationError(inFlight.requestId, { errorType: 'Runtime.SyscageError', errorMessage: why })
             .catch((err: Error) => log.log('ERROR', `cannot report the invocation error: ${err.message}`));
         }
-        return EXIT_INTERNAL;
+        return EXIT.internal;
       }
       if (deps.stop?.aborted) return 0;
       const inFlight = proxy.inFlight();

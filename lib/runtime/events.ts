@@ -1,6 +1,6 @@
 // The events a local run sends a Lambda runtime (syscage invoke, syscage record --lambda).
 import { readFileSync } from 'node:fs';
-import { EXIT, SyscageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 
 /** The events, parsed: each file (or - for stdin) holds one JSON value. */
 export function readEvents(files: readonly string[]): unknown[] {
@@ -9,13 +9,13 @@ export function readEvents(files: readonly string[]): unknown[] {
       try {
         return readFileSync(f, 'utf8');
       } catch (e) {
-        throw new SyscageError(`cannot read event ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_EVENT', EXIT.invalid);
+        throw new UsageError(`cannot read event ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
     })();
     try {
       return JSON.parse(text) as unknown;
     } catch (e) {
-      throw new SyscageError(`event ${f === '-' ? '(stdin)' : f} is not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`, 'E_EVENT', EXIT.invalid);
+      throw new UsageError(`event ${f === '-' ? '(stdin)' : f} is not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`);
     }
   });
 }

@@ -1,7 +1,7 @@
 // The tracing half of the tracer thread (worker.ts is the launching half,
 // kept light so that stage-2 is spawned before this loads): decide every
 // trapped call of every tracee in a blocking waitpid loop.
-import { existsSync, lstatSync, statSync, writeSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { AUDIT_ARCH, hostArch, syscallTable } from '../arch/index.js';
 import { auditEvent, humanLine } from '../audit/event.js';
@@ -9,14 +9,14 @@ import { closeFd, ptrace, sleepMs, waitAny, waitFor, yieldCpu } from '../native/
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { encodeRequest } from '../launch/request.js';
 import { InjectedFault, faultArmed, faultPoint } from '../fault.js';
-import { emptyObservation } from './observation.js';
+import { emptyObservation, noteFile, type Observation } from './observation.js';
 import { observe } from './observe.js';
 import { compileMatchers, decide } from './decide/index.js';
 import type { FromTracer, TracerStart } from './messages.js';
 import { blockedIn, exeOf, pgidOf, pidOfPidfd, ppidOf, stateOf, tgidOf } from './proc.js';
 import { Tracer, type Ops } from './tracer.js';
 import { SharedText } from './shared-text.js';
-import { forgetRoot, realpath, traceeView } from './view.js';
+import { exists, forgetRoot, isDirectory, realpath, traceeView } from './view.js';
 
 const post = (m: FromTracer): void => parentPort!.postMessage(m);
 
@@ -52,25 +52,20 @@ const ops: Ops = {
   now: () => performance.now(),
 };
 
-/** Is there anything at `raw` (ENOENT and ENOTDIR: no; anything else, EACCES included: yes, the safe answer)? */
-function exists(raw: string, follow: boolean): boolean {
-  try {
-    if (follow) statSync(raw);
-    else lstatSync(raw);
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code !== 'ENOENT' && code !== 'ENOTDIR';
-  }
-}
-
-/** Does `raw` lead to a directory (following symlinks)? */
-function isDirectory(raw: string): boolean {
-  try {
-    return statSync(raw).isDirectory();
-  } catch {
-    return false;
-  }
+/**
+ * While recording: each program image a process runs (the real path, from /proc/PID/exe) is noted
+ * as read. A program may read its own executable, and some do only depending on timing (Node
+ * opens its binary from a thread, in some runs only): its recorded profile grants it.
+ */
+function recordingOps(observation: Observation): Ops {
+  return {
+    ...ops,
+    exe: (pid) => {
+      const image = ops.exe(pid);
+      if (image?.startsWith('/')) noteFile(observation, image, 'read');
+      return image;
+    },
+  };
 }
 
 /** fork, vfork, clone and clone3 on this machine's arch (where a vfork parent waits for its child). */
@@ -105,7 +100,7 @@ export function trace(
   const always = new Set(start.alwaysConnect ?? []);
   let lastSnapshot = Date.now();
   const t: Tracer = new Tracer(pid, {
-    ops,
+    ops: observation ? recordingOps(observation) : ops,
     arch: start.arch,
     auditArch: AUDIT_ARCH[start.arch],
     traps: start.traps,

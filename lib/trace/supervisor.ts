@@ -7,7 +7,7 @@ import { compileProfile } from '../compile/index.js';
 import { resolveCommand } from '../launch/resolve.js';
 import type { Observation } from './observation.js';
 import type { Profile } from '../profile/types.js';
-import { SyscageError } from '../errors.js';
+import { EXIT, SyscageError } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { RunOutcome, TracerStart } from './messages.js';
 import { PreparedTracer } from './prepare.js';
@@ -77,7 +77,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
     if (ready.mode === 'bpf-only' && o.profile.exec) {
       // Without a tracer nothing can tell the launch's own execve from a later one:
       // the exec rules would refuse the command itself.
-      throw new LaunchError('ptrace is not permitted here, and without it a profile with an exec section cannot start the command (its own exec would be refused); remove the exec section or allow ptrace (see syscage doctor)', 71);
+      throw new LaunchError('ptrace is not permitted here, and without it a profile with an exec section cannot start the command (its own exec would be refused); remove the exec section or allow ptrace (see syscage doctor)', EXIT.unavailable);
     }
     const filter = ready.mode === 'supervised' ? supervised : compileProfile(o.profile, arch, { supervised: false });
     const start: TracerStart = {

@@ -2,7 +2,7 @@
 // working directory and fds. Paths are bytes to the kernel; they are decoded
 // as UTF-8 here, and the decision code refuses a path that does not decode
 // (a lossy name could reach another file than the one checked).
-import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { readCString, readMemory } from '../native/index.js';
 import { errnoName } from '../arch/errno.js';
 import { readlink } from './proc.js';
@@ -61,6 +61,27 @@ export function realpath(path: string): string | Fault {
     return realpathSync.native(path);
   } catch {
     return walk(path);
+  }
+}
+
+/** Is there anything at `raw` (ENOENT and ENOTDIR: no; anything else, EACCES included: yes, the safe answer)? */
+export function exists(raw: string, follow: boolean): boolean {
+  try {
+    if (follow) statSync(raw);
+    else lstatSync(raw);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code !== 'ENOENT' && code !== 'ENOTDIR';
+  }
+}
+
+/** Does `raw` lead to a directory (following symlinks)? */
+export function isDirectory(raw: string): boolean {
+  try {
+    return statSync(raw).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -73,6 +73,16 @@ function leftovers(dir: string, marker: string): string[] {
   return found;
 }
 
+/** What is still left after a moment (1 s at most: SIGKILL is delivered, zombies are reaped). */
+async function leftoversAfterAMoment(dir: string, marker: string): Promise<string[]> {
+  let left = leftovers(dir, marker);
+  for (let i = 0; i < 20 && left.length; i++) {
+    await sleep(50);
+    left = leftovers(dir, marker);
+  }
+  return left;
+}
+
 interface Case {
   readonly step: string;
   /** The arguments, and the environment a case adds (bootstrap: the Runtime API). */
@@ -113,12 +123,7 @@ t.test('every step of every long-running command, broken in turn', { skip }, asy
     const world = c.env ? await c.env() : undefined;
     const r = await syscage(pkg, c.args, { ...world?.env, SYSCAGE_TEST_FAULT: c.step, [marker.split('=')[0]!]: String(n) });
     await world?.close();
-    // What it started has at most a moment to go (SIGKILL is delivered, zombies reaped).
-    let left = leftovers(pkg, marker);
-    for (let i = 0; i < 20 && left.length; i++) {
-      await sleep(50);
-      left = leftovers(pkg, marker);
-    }
+    const left = await leftoversAfterAMoment(pkg, marker);
     const lines = r.stderr.split('\n').filter(Boolean);
     // invoke shows the function's log (the bootstrap's records, as Lambda would) and then its own
     // lines; the bootstrap has the log alone. One line of syscage's own names the failure.
@@ -167,11 +172,7 @@ t.test('BPF-only mode (ptrace refused by the platform): a failure after the laun
   for (const step of ['tracer.launch']) {
     const r = await runProcess(process.execPath, [restricted, 'ptrace=EPERM', '--', process.execPath, join(pkg, 'bin', 'syscage'),
       'run', '--profile', plain, '--', '/usr/bin/sleep', '30'], { env: cleanEnv({ SYSCAGE_TEST_FAULT: step, SYSCAGE_FAULT_CASE: 'bpf-only' }), timeoutMs: 15_000 });
-    let left = leftovers(pkg, marker);
-    for (let i = 0; i < 20 && left.length; i++) {
-      await sleep(50);
-      left = leftovers(pkg, marker);
-    }
+    const left = await leftoversAfterAMoment(pkg, marker);
     t.match(r.stderr, /BPF-only mode/, `${step}: the run was BPF-only`, { stderr: r.stderr });
     t.match(r.stderr, new RegExp(`injected fault at ${step}`), `${step}: after the launch`, { stderr: r.stderr });
     t.ok(r.status !== 0 && r.ms < 5000, `${step}: exit ${r.status} in ${(r.ms / 1000).toFixed(1)} s`, { stderr: r.stderr });

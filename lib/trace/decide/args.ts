@@ -6,6 +6,7 @@ import type { Fault, Trap } from '../types.js';
 import { isFault } from '../types.js';
 
 /** The errno values decide returns itself, for arguments the kernel would reject. */
+export const ENOENT = 2;
 export const EBADF = 9;
 export const ESRCH = 3;
 export const EFAULT = 14;

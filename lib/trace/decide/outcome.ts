@@ -5,6 +5,7 @@
 // that still says what would have happened.
 import type { Decision, Detail, RuleRef } from '../types.js';
 import type { Matchers } from './matchers.js';
+import { ENOENT } from './args.js';
 
 export type CheckOutcome = Passed | Refused;
 
@@ -51,8 +52,6 @@ export const quiet = (rule: RuleRef, errno: number, reason: string): Refused =>
 
 /** Hidden: the path is not there for this profile (see Refused.hidden). */
 export const hidden = (r: Refused): Refused => ({ ...r, errno: ENOENT, hidden: true, reason: `${r.reason}: hidden (ENOENT)` });
-
-const ENOENT = 2;
 
 /** What a refusal would have done, reported by audit mode. */
 export type WouldHave = { readonly action: 'deny'; readonly errno: number; readonly hidden?: boolean } | { readonly action: 'kill' };

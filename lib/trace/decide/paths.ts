@@ -26,7 +26,7 @@
 // "/proc/self/**" without granting every process's /proc entries.
 import { normalizePath } from '../../profile/glob.js';
 import type { Fault, Trap } from '../types.js';
-import { AT_FDCWD, EBADF, ENAMETOOLONG, ENOTDIR, EFAULT, faultErrno, isFault, PATH_MAX, argInt, argU64 } from './args.js';
+import { AT_FDCWD, EBADF, ENAMETOOLONG, ENOENT, ENOTDIR, EFAULT, faultErrno, isFault, PATH_MAX, argInt, argU64 } from './args.js';
 import type { DecideContext } from './context.js';
 
 /** What a path argument names. */
@@ -59,8 +59,6 @@ export interface PathProblem {
    */
   readonly missing?: boolean;
 }
-
-const ENOENT = 2;
 
 const problem = (reason: string, errno?: number): PathProblem => ({ problem: true, reason, errno });
 export const isProblem = (x: unknown): x is PathProblem => typeof x === 'object' && x !== null && 'problem' in x;
