@@ -189,6 +189,7 @@ function merge(chain: readonly PartialProfile[]): Profile {
     errno: last(chain, (p) => p.errno, 1 /* EPERM */),
     defaultErrno: last(chain, (p) => p.defaultErrno, 38 /* ENOSYS */),
     violation: last(chain, (p) => p.violation, 'deny'),
+    weakestTier: last(chain, (p) => p.weakestTier, 'bpf'),
     syscalls: {
       ...mergeLists(chain.map((p) => p.syscalls)),
       rules: chain.flatMap((p) => p.syscalls.rules),

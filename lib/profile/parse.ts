@@ -10,7 +10,7 @@ import { checkGlob } from './glob.js';
 import { validateAgainstSchema } from './schema.js';
 import { Source } from './source.js';
 import type {
-  Action, Address, ArchName, ArgCondition, ArgValue, CompareOp, Located, Mode, SyscallLists, SyscallRule, SyscallSection, Violation,
+  Action, Address, ArchName, ArgCondition, ArgValue, CompareOp, Located, Mode, SyscallLists, SyscallRule, SyscallSection, Tier, Violation,
 } from './types.js';
 
 /** What one file says, before merging with what it extends. */
@@ -24,6 +24,7 @@ export interface PartialProfile {
   readonly errno?: Located<number>;
   readonly defaultErrno?: Located<number>;
   readonly violation?: Located<Violation>;
+  readonly weakestTier?: Located<Tier>;
   readonly syscalls: SyscallSection;
   readonly files?: { read: Located<string>[]; write: Located<string>[]; deny: Located<string>[]; loc?: SourceLoc };
   readonly exec?: { allow: Located<string>[]; loc?: SourceLoc };
@@ -196,6 +197,7 @@ class Reader {
       errno: errno === undefined ? undefined : { value: errno, loc: this.loc(errnoNode) },
       defaultErrno: defaultErrno === undefined ? undefined : { value: defaultErrno, loc: this.loc(defaultErrnoNode) },
       violation: this.scalar<Violation>(root, 'violation'),
+      weakestTier: this.scalar<Tier>(root, 'weakest_tier'),
       syscalls: {
         ...this.lists(sys),
         rules: this.rules(this.get(sys, 'rules')),

@@ -13,6 +13,12 @@ export interface Located<T> {
 export type Action = 'allow' | 'deny' | 'kill' | 'log';
 export type Mode = 'enforce' | 'audit';
 export type Violation = 'deny' | 'kill';
+/**
+ * How syscage enforces a profile, strongest first: kernel (seccomp filter + ptrace supervisor),
+ * bpf (the seccomp filter alone), runtime (neither: a process monitor watches through /proc).
+ */
+export type Tier = 'kernel' | 'bpf' | 'runtime';
+export const TIERS: readonly Tier[] = ['kernel', 'bpf', 'runtime'];
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'masked_eq';
 
 /** An argument value: a 64-bit integer, or a constant name resolved per arch at compile time. */
@@ -94,6 +100,8 @@ export interface Profile {
   /** errno for the syscalls that `default: deny` refuses (not named anywhere). */
   readonly defaultErrno: Located<number>;
   readonly violation: Located<Violation>;
+  /** The weakest tier this profile accepts (default bpf: the seccomp filter at least). */
+  readonly weakestTier: Located<Tier>;
   readonly syscalls: SyscallSection;
   /** A section that is absent leaves that kind of access to the syscall lists. */
   readonly files?: FilesSection;

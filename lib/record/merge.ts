@@ -10,9 +10,9 @@
 //     apart ("part of it in m more").
 //   - process.fork is what the commands did: true when any recording forked.
 //   - The other scalars are policy (default, mode, violation, errno,
-//     default_errno, process.signal). Inputs that disagree get the
+//     default_errno, weakest_tier, process.signal). Inputs that disagree get the
 //     strictest (default kill > deny > log > allow, mode enforce > audit,
-//     violation kill > deny, signal tree > any) and a comment saying so;
+//     violation kill > deny, weakest_tier kernel > bpf > runtime, signal tree > any) and a comment saying so;
 //     errno values have no order: the first input's is kept, said the same way.
 //   - A section present in any input is present (absent means unrestricted,
 //     so keeping it is the strict choice); files.deny, syscalls.deny/kill
@@ -274,6 +274,7 @@ const RANK = {
   mode: { enforce: 1, audit: 0 } as Record<string, number>,
   violation: { kill: 1, deny: 0 } as Record<string, number>,
   signal: { tree: 1, any: 0 } as Record<string, number>,
+  tier: { kernel: 2, bpf: 1, runtime: 0 } as Record<string, number>,
 };
 
 // ---------------------------------------------------------------------------
@@ -306,7 +307,8 @@ export function mergeProfiles(paths: readonly string[], opts: MergeOptions = {})
   const defaultErrno = strictest(inputs, 'default_errno', (p) => p.defaultErrno?.value, 38, () => 0, errnoShow, true);
   const violation = strictest(inputs, 'violation', (p) => p.violation?.value, 'deny', (v) => RANK.violation[v] ?? 0);
   const signal = strictest(inputs, 'process.signal', (p) => p.process?.signal?.value, 'tree', (v) => RANK.signal[v] ?? 0);
-  for (const d of [name, mode, dflt, errno, defaultErrno, violation, signal]) if (d.note) notes.push(d.note);
+  const tier = strictest(inputs, 'weakest_tier', (p) => p.weakestTier?.value, 'bpf', (v) => RANK.tier[v] ?? 0);
+  for (const d of [name, mode, dflt, errno, defaultErrno, violation, tier, signal]) if (d.note) notes.push(d.note);
   const commands = [...new Set(inputs.map((i) => (i.own.command ? JSON.stringify(i.own.command.value) : '')))];
   const command = commands.length === 1 && commands[0] ? (JSON.parse(commands[0]) as string[]) : undefined;
   if (commands.length > 1) notes.push('inputs disagree on command: left out');
@@ -382,6 +384,7 @@ export function mergeProfiles(paths: readonly string[], opts: MergeOptions = {})
   if (errno.value !== undefined) text.push(`errno: ${errnoShow(errno.value)}${said(errno)}`);
   if (defaultErrno.value !== undefined) text.push(`default_errno: ${errnoShow(defaultErrno.value)}${said(defaultErrno)}`);
   if (violation.value) text.push(`violation: ${violation.value}${said(violation)}`);
+  if (tier.value) text.push(`weakest_tier: ${tier.value}${said(tier)}`);
 
   const seenItem = (c: Counted, quote = false, why?: (v: string) => string | undefined): Item => {
     const w = why?.(c.value);

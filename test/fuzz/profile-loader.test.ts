@@ -54,7 +54,7 @@ const CODES = new Set(
   [...readFileSync(join(packageRoot(), 'lib', 'profile', 'diagnostic.ts'), 'utf8').matchAll(/^\s*\|?\s*'([EW]_[A-Z_]+)'/gm)].map((m) => m[1]!),
 );
 
-const TOP_KEYS = ['version', 'name', 'extends', 'command', 'mode', 'default', 'errno', 'default_errno', 'violation', 'syscalls', 'files', 'exec', 'network', 'process'];
+const TOP_KEYS = ['version', 'name', 'extends', 'command', 'mode', 'default', 'errno', 'default_errno', 'violation', 'weakest_tier', 'syscalls', 'files', 'exec', 'network', 'process'];
 const NESTED_KEYS = ['allow', 'deny', 'kill', 'log', 'rules', 'x86_64', 'aarch64', 'read', 'write', 'connect', 'bind', 'fork', 'signal', 'syscall', 'syscalls', 'args', 'action', 'index', 'op', 'value', 'mask'];
 const ACTIONS = ['allow', 'deny', 'kill', 'log'];
 const OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked_eq'];
