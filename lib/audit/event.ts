@@ -9,6 +9,7 @@
 import { basename } from 'node:path';
 import { errnoName } from '../arch/errno.js';
 import type { SourceLoc } from '../profile/diagnostic.js';
+import type { Tier } from '../profile/types.js';
 
 /**
  * A decided call, as the supervisor reports it: what an event is made of. lib/trace's Verdict
@@ -63,9 +64,18 @@ export interface AuditEvent {
   readonly hidden?: boolean;
   /** The Lambda invocation being served, when there is one. */
   readonly requestId?: string;
+  /** The enforcement tier that saw it (kernel, bpf, runtime: lib/doctor/tier.ts). */
+  readonly tier?: Tier;
 }
 
-export function auditEvent(v: Reported, time: number, profile: string, requestId?: string): AuditEvent {
+/** What an event says besides the call: the profile, the invocation being served, the tier. */
+export interface EventContext {
+  readonly profile: string;
+  readonly requestId?: string;
+  readonly tier?: Tier;
+}
+
+export function auditEvent(v: Reported, time: number, { profile, requestId, tier }: EventContext): AuditEvent {
   const d = v.decision;
   const detail = d.detail;
   const rule = d.rule;
@@ -95,6 +105,7 @@ export function auditEvent(v: Reported, time: number, profile: string, requestId
     ...(reason ? { reason } : {}),
     ...((would ?? d).hidden ? { hidden: true } : {}),
     ...(requestId ? { requestId } : {}),
+    ...(tier ? { tier } : {}),
   };
 }
 

@@ -23,6 +23,10 @@
 //     "probes": { "<name>": { "ok": true, "detail": "one sentence" }, ... },   every name of PROBE_NAMES
 //     "mode": "supervised" | "bpf-only" | "unavailable",
 //     "modeReason": "one sentence",
+//     "tier": "kernel" | "bpf" | "runtime",   the strongest enforcement tier allowed here
+//     "refusals": [ { "probe": "<name>", "detail": "..." }, ... ],   what weakened it
+//     "profile": { "name", "weakestTier", "tier" (null: none), "reason",   with --profile only
+//                  "tiers": [ { "tier", "before": [...], "after": [...], "not": [...], "cannotStart"? } ] },
 //     "limits": [ { "id": "toctou", "status": "open" | "by design", "text": "..." }, ... ]
 //   }
 import { readFileSync } from 'node:fs';
@@ -35,14 +39,16 @@ import * as explain from './explain.js';
 import { launchProbeProcess, runUnits, type Launch } from './launch.js';
 import { LIMITS } from './limits.js';
 import { decideMode } from './mode.js';
+import { platformTier } from './tier.js';
 import { GROUPS, PROBE_NAMES, UNITS, groupOf, unitOf, type Group, type ProbeName, type ProbeResult } from './units.js';
 
 export { PROBE_NAMES, type ProbeName, type ProbeResult } from './units.js';
 export { LIMITS, type Limit } from './limits.js';
 export { decideMode, type Mode, type ModeDecision } from './mode.js';
+export { coverage, platformTier, profileTiers, tierFor, type PlatformTier, type Refusal, type Tier, type TierChoice, type TierCoverage } from './tier.js';
 export type { Launch, LaunchResult } from './launch.js';
 export { formatReport } from './format.js';
-export type { DoctorReport } from './report.js';
+export type { DoctorReport, ProfileTiers } from './report.js';
 import type { DoctorReport } from './report.js';
 
 /** What a probe function may use. */
@@ -190,6 +196,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   faultPoint('doctor.decide');
   const probes = Object.fromEntries(answers) as Record<ProbeName, ProbeResult>;
 
+  const mode = decideMode(probes, arch !== undefined, nodeArch);
   const functionName = env.AWS_LAMBDA_FUNCTION_NAME || null;
   const executionEnv = env.AWS_EXECUTION_ENV || null;
   let kernel: string;
@@ -205,7 +212,8 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     node: process.version,
     lambda: { inside: functionName !== null || executionEnv !== null, functionName, executionEnv },
     probes,
-    ...decideMode(probes, arch !== undefined, nodeArch),
+    ...mode,
+    ...platformTier(probes, mode.mode),
     limits: LIMITS,
   };
 }

@@ -1,6 +1,7 @@
 // What doctor found: the report that format.ts prints and --json writes.
 import type { Limit } from './limits.js';
 import type { Mode } from './mode.js';
+import type { Refusal, Tier, TierCoverage } from './tier.js';
 import type { ProbeName, ProbeResult } from './units.js';
 
 export interface DoctorReport {
@@ -12,5 +13,21 @@ export interface DoctorReport {
   readonly probes: Readonly<Record<ProbeName, ProbeResult>>;
   readonly mode: Mode;
   readonly modeReason: string;
+  /** The strongest enforcement tier this platform allows (lib/doctor/tier.ts). */
+  readonly tier: Tier;
+  /** Every probe that weakened it: one line each. */
+  readonly refusals: readonly Refusal[];
+  /** With --profile: the tier that profile gets here, and what each tier would enforce of it. */
+  readonly profile?: ProfileTiers;
   readonly limits: readonly Limit[];
+}
+
+/** A profile weighed against this platform. */
+export interface ProfileTiers {
+  readonly name: string;
+  readonly weakestTier: Tier;
+  /** The tier it gets here, or why it gets none. */
+  readonly tier: Tier | null;
+  readonly reason: string;
+  readonly tiers: readonly TierCoverage[];
 }

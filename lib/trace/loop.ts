@@ -142,7 +142,7 @@ export function trace(
       const time = Date.now();
       const requestId = requestIdCell?.get() || undefined;
       if (start.events) {
-        const e = auditEvent(verdict, time, start.events.profile, requestId);
+        const e = auditEvent(verdict, time, { profile: start.events.profile, requestId, tier: start.events.tier });
         writeSync(start.events.fd, (start.events.human ? humanLine(e) : JSON.stringify(e)) + '\n');
       }
       post({ type: 'verdict', verdict, time, requestId });

@@ -2,7 +2,7 @@
 import type { Arch } from '../arch/index.js';
 import type { SerialisedError } from '../errors.js';
 import type { TrapEntry } from '../compile/plan.js';
-import type { Profile } from '../profile/types.js';
+import type { Profile, Tier } from '../profile/types.js';
 import type { Observation } from './observation.js';
 import type { Verdict } from './tracer.js';
 
@@ -30,7 +30,7 @@ export interface TracerStart {
    * applies the decision they report (so a kill is on record before it
    * happens, and an event is never lost with the main thread's queue).
    */
-  readonly events?: { readonly fd: number; readonly human: boolean; readonly profile: string };
+  readonly events?: { readonly fd: number; readonly human: boolean; readonly profile: string; readonly tier: Tier };
   /** Record instead of report: every trapped call adds to an Observation (lib/record). */
   readonly record?: boolean;
   /**

@@ -92,7 +92,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
       },
       audit,
       verbose: o.verbose,
-      events: o.events && { ...o.events, profile: o.profile.name },
+      events: o.events && { ...o.events, profile: o.profile.name, tier: ready.mode === 'supervised' ? 'kernel' : 'bpf' },
       record: o.record,
       requestId: o.requestId?.buffer,
       alwaysConnect: o.alwaysConnect,
