@@ -2,11 +2,12 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: help build test syscalls bench check-profiles clean layer test-arm64 test-arm64-mutation
+.PHONY: help build test test-platform syscalls bench check-profiles clean layer test-arm64 test-arm64-mutation
 
 help:
 	@echo "make build           install dependencies (npm ci) and compile TypeScript to dist/"
 	@echo "make test            build, then run the whole test suite (npm test)"
+	@echo "make test-platform  (root) the Lambda platform simulator's refusals, checked against the real kernel (test/platform/)"
 	@echo "make syscalls        regenerate lib/arch/syscalls.csv from the pinned kernel headers and refresh profiles/schema.json"
 	@echo "make bench           benchmarks (bench/README.md): prints a table"
 	@echo "make check-profiles  syscage check on every shipped profile"
@@ -25,6 +26,12 @@ build: $(NODE_MODULES)
 test: $(NODE_MODULES)
 	@rm -f test/escapes/out/results/*.json
 	@status=0; npm test || status=$$?; node test/escapes/summary.mjs || status=1; exit $$status
+
+# The Lambda platform simulator (test/platform/simulate.mjs): each variant's refusals, checked
+# against the real kernel. Needs root (it installs a filter without no_new_privs, then uid 993).
+# The test files by name: given the folder, tap would also run simulate.mjs itself, as a test.
+test-platform: build
+	npx tap test/platform/*.test.ts
 
 # Just the escape corpus (test/escapes/corpus-*.test.ts), then its summary.
 .PHONY: escapes
