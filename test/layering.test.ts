@@ -8,8 +8,9 @@ import { packageRoot } from '../lib/paths.js';
 
 /**
  * The stack, from the bottom. A top-level file of lib/ (paths.ts, fault.ts) is its own unit.
- * arch and paths; bpf; profile, native and audit; compile and launch; trace; record, runtime and
- * doctor; cli.
+ * arch and paths; bpf; profile, native and audit; compile and launch; trace; the process monitor
+ * and doctor; the choice of a tier (which needs both); runtime (the Lambda bootstrap); record
+ * (which serves a recording through runtime); cli.
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['arch', 'paths', 'fault', 'errors'],
@@ -17,7 +18,10 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['profile', 'native', 'audit'],
   ['compile', 'launch'],
   ['trace'],
-  ['record', 'runtime', 'doctor'],
+  ['monitor', 'doctor'],
+  ['tier'],
+  ['runtime'],
+  ['record'],
   ['cli'],
 ];
 
@@ -100,7 +104,7 @@ t.test('every folder of lib/ imports only from its level and below', async (t) =
 t.test('the check bites: an upward import, a cycle, an unknown folder', async (t) => {
   const fake = (files: Record<string, string>) => unitImports(Object.keys(files).map((f) => join(lib, f)), (f) => files[relative(lib, f)]!);
   t.match(violations(fake({ 'audit/event.ts': "import type { Verdict } from '../trace/tracer.js';" })), [/audit\/event\.ts:1: audit \(level 2\) imports trace \(level 4\)/]);
-  t.match(violations(fake({ 'trace/loop.ts': "const m = await import('../record/x.js');" })), [/trace \(level 4\) imports record \(level 5\)/]);
+  t.match(violations(fake({ 'trace/loop.ts': "const m = await import('../record/x.js');" })), [/trace \(level 4\) imports record \(level 8\)/]);
   t.match(violations(fake({ 'widgets/a.ts': "import { x } from '../arch/index.js';" })), [/widgets is not in the stack/]);
   t.same(cycle(fake({ 'profile/a.ts': "import '../native/x.js';\nimport { y } from '../native/y.js';", 'native/b.ts': "import { z } from '../profile/z.js';" })), ['profile', 'native', 'profile']);
   t.same(violations(fake({ 'cli/main.ts': "import { run } from '../trace/supervisor.js';" })), [], 'downward is fine');

@@ -1,8 +1,9 @@
 // syscage run --profile P [--audit] [--log FILE] -- CMD ARGS...
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { auditEvent, humanLine } from '../audit/index.js';
-import { SECCOMP_RET_ALLOW } from '../bpf/index.js';
+import { watchCommand } from '../monitor/index.js';
+import { selectTier, TierError, type TierDecision } from '../tier/index.js';
 import { LaunchError, supervise } from '../trace/index.js';
 import { loadForCommand, withTracer, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
@@ -20,17 +21,25 @@ export const run: Command<Args> = {
       .parserConfiguration({ 'populate--': true })
       .example('$0 run --profile syscage.yaml -- node index.mjs', '')
       .epilogue('Exit status: the command\'s own; 128+N when a signal N ended it; 100 when syscage killed it for a violation; ' +
-        '126/127 when it cannot be executed / is not found; 2 for an invalid profile or command line; 71 when this system has no seccomp.'),
+        '126/127 when it cannot be executed / is not found; 2 for an invalid profile or command line; 71 when this platform refuses every tier the profile accepts (weakest_tier; see syscage doctor --profile).'),
   run: (args, io, ctx) => withTracer(ctx, async (prepared) => {
     const command = (args['--'] ?? []).map(String);
     if (command.length === 0) throw new UsageError('give the command after --: syscage run --profile P -- CMD ARGS...');
-    const noSeccomp = await seccompUnavailable();
-    if (noSeccomp) {
-      io.err(`syscage: seccomp filters are not available here (${noSeccomp}); refusing to run the command unprotected\n`);
-      return EXIT.unavailable;
-    }
     // The tracer thread and stage-2 are starting (since bin/syscage) while the profile loads.
     const profile = loadForCommand(args.profile, io);
+    let decision: TierDecision;
+    try {
+      decision = await selectTier(profile, { prepared });
+    } catch (e) {
+      if (!(e instanceof TierError)) throw e;
+      io.err(`syscage: ${e.message}\n`);
+      return e.status;
+    }
+    const { tier } = decision;
+    if (tier !== 'kernel') {
+      io.err(`syscage: tier ${tier}: ${decision.why}\n`);
+      for (const r of decision.refusals) io.err(`syscage:   refused: ${r.probe}: ${r.detail}\n`);
+    }
     let logFd: number | undefined;
     try {
       logFd = args.log ? openSync(args.log, 'a') : undefined;
@@ -40,21 +49,34 @@ export const run: Command<Args> = {
     // The tracer thread writes each event itself, synchronously, before the call it reports is refused.
     const events = { fd: logFd ?? 2, human: logFd === undefined && !!io.errIsTty };
     try {
-      const result = await supervise({
-        profile,
-        command,
-        audit: args.audit,
-        verbose: args.verbose,
-        onStart: (s) => { if (s.note) io.err(`syscage: ${s.note}\n`); },
-        events,
-      }, prepared);
+      const result = tier === 'runtime'
+        ? await watchCommand({
+          profile,
+          command,
+          audit: args.audit,
+          // The monitor writes its events here, as the tracer thread does in the other tiers.
+          onReport: (v, time) => {
+            const e = auditEvent(v, time, { profile: profile.name, tier });
+            writeSync(events.fd, (events.human ? humanLine(e) : JSON.stringify(e)) + '\n');
+          },
+        })
+        : await supervise({
+          profile,
+          command,
+          audit: args.audit,
+          verbose: args.verbose,
+          onStart: (s) => { if (s.note) io.err(`syscage: ${s.note}\n`); },
+          events,
+        }, decision.prepared);
       // The command never started (stage-2 said why, in one line): nothing to sum up.
       if (!result.launched) return result.code ?? EXIT.notExecutable;
       const c = result.counts;
-      io.err(`syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged, ${c.hidden ?? 0} hidden\n`);
+      io.err(tier === 'runtime'
+        ? `syscage: ${c.polls ?? 0} polls of the process monitor: ${c.findings ?? 0} found, ${c.killed ?? 0} killed, tier runtime\n`
+        : `syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged, ${c.hidden ?? 0} hidden, tier ${tier}\n`);
       if (result.policyKill) {
         // One clear line, whatever the log format: what was refused, to whom, by which rule.
-        io.err(humanLine(auditEvent(result.policyKill, Date.now(), profile.name)) + '\n');
+        io.err(humanLine(auditEvent(result.policyKill, Date.now(), { profile: profile.name, tier })) + '\n');
         return EXIT.policyKill;
       }
       if (result.code !== undefined) return result.code;
@@ -70,14 +92,3 @@ export const run: Command<Args> = {
     }
   }),
 };
-
-/** Why seccomp cannot be used here, or undefined when it can. */
-async function seccompUnavailable(): Promise<string | undefined> {
-  try {
-    // Loaded here, not at the top: the rest of the CLI (doctor!) must start where koffi cannot load.
-    const { seccompActionAvailable } = await import('../native/index.js');
-    return seccompActionAvailable(SECCOMP_RET_ALLOW) ? undefined : 'the kernel does not know SECCOMP_RET_ALLOW';
-  } catch (e) {
-    return (e as Error).message;
-  }
-}

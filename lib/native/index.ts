@@ -2,13 +2,13 @@
 // lib/native/ffi.ts touches koffi; failures surface as NativeError (code ERR_NATIVE, errno, syscall).
 export { NativeError, isNativeError } from './errors.js';
 export { rawSyscall, syscallNumber, SYSCALL_MAX_ARGS, type SyscallResult } from './syscall.js';
-export { prctl, setNoNewPrivs, setNotDumpable, noNewPrivs, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_SET_PDEATHSIG } from './prctl.js';
+export { prctl, setNoNewPrivs, setNotDumpable, noNewPrivs, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER } from './prctl.js';
 export {
   installFilter, seccompActionAvailable,
   SECCOMP_SET_MODE_FILTER, SECCOMP_GET_ACTION_AVAIL, SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
 } from './seccomp.js';
 export * as ptrace from './ptrace.js';
-export { waitAny, waitFor, yieldCpu, sleepMs, exited, exitCode, signaled, termSignal, stopped, stopSignal, stopEvent, type Waited } from './wait.js';
+export { WNOHANG, waitAny, waitFor, yieldCpu, sleepMs, exited, exitCode, signaled, termSignal, stopped, stopSignal, stopEvent, type Waited } from './wait.js';
 export { readMemory, readCString } from './memory.js';
 export { spawn, type SpawnOptions } from './spawn.js';
 export { pipe, closeFd, keepOnExec, resetSignals, exec, exitProcess, O_CLOEXEC } from './process.js';

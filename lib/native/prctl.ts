@@ -7,6 +7,7 @@ import { asLong } from './syscall.js';
 /** linux/prctl.h */
 export const PR_SET_PDEATHSIG = 1;
 export const PR_SET_DUMPABLE = 4;
+export const PR_SET_CHILD_SUBREAPER = 36;
 export const PR_SET_NO_NEW_PRIVS = 38;
 export const PR_GET_NO_NEW_PRIVS = 39;
 

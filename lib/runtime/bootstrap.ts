@@ -8,14 +8,19 @@
 //   any other exit or crash           → the in-flight invocation gets an error, handler restarted;
 //                                       repeated failures without a success back off, then exit
 //   profile missing or invalid        → /runtime/init/error; the handler never starts unsandboxed
+//   no tier the profile accepts       → /runtime/init/error (Runtime.InitError) naming the refusal
 //
-// Every audit event names the invocation being served (its request id).
+// The tier is chosen once (lib/tier): kernel or bpf run the handler under the
+// tracer (supervise), runtime under the process monitor (lib/monitor). Every
+// audit event names the invocation being served (its request id) and the tier.
 import { loadProfile } from '../profile/load.js';
 import { ProfileError, formatDiagnostic } from '../profile/diagnostic.js';
 import type { Profile } from '../profile/types.js';
-import { auditEvent, humanLine } from '../audit/event.js';
+import { auditEvent, humanLine, type Reported } from '../audit/event.js';
+import { watchCommand, type WatchOptions, type WatchOutcome } from '../monitor/index.js';
 import { SharedText } from '../trace/shared-text.js';
-import { LaunchError, supervise, type SuperviseOptions, type SuperviseResult } from '../trace/supervisor.js';
+import { LaunchError, supervise, type PreparedTracer, type SuperviseOptions, type SuperviseResult } from '../trace/supervisor.js';
+import { selectTier, TierError, type TierDecision } from '../tier/index.js';
 import { EXIT } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { lambdaLogger, type Logger } from './log.js';
@@ -24,7 +29,10 @@ import { createRuntimeProxy, type RuntimeProxy, type RuntimeProxyOptions } from 
 export interface BootstrapDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly createProxy: (o: RuntimeProxyOptions) => Promise<RuntimeProxy>;
-  readonly supervise: (o: SuperviseOptions) => Promise<SuperviseResult>;
+  readonly supervise: (o: SuperviseOptions, prepared?: PreparedTracer) => Promise<SuperviseResult>;
+  /** The runtime tier's run: the handler under the process monitor. */
+  readonly watch: (o: WatchOptions) => Promise<WatchOutcome>;
+  readonly selectTier: (profile: Profile) => Promise<TierDecision>;
   readonly log: Logger;
   readonly sleep: (ms: number) => Promise<void>;
   /** Stop after the current handler run (tests and `syscage invoke`; Lambda just ends the sandbox). */
@@ -35,9 +43,14 @@ export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): BootstrapDeps
   env,
   createProxy: createRuntimeProxy,
   supervise,
+  watch: watchCommand,
+  selectTier: (profile) => selectTier(profile),
   log: lambdaLogger(env, (l) => process.stderr.write(l)),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 });
+
+/** What the bootstrap needs of a handler run, in either tier. */
+type HandlerRun = Pick<SuperviseResult, 'code' | 'signal'> & { readonly policyKill?: Reported };
 
 /** Failures in a row (no invocation answered between them) before the bootstrap gives up. */
 export const MAX_CRASHES = 5;
@@ -101,24 +114,43 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
       return await fatalInit('Runtime.InvalidEntrypoint', `syscage: no handler command: set command: in ${profilePath} or SYSCAGE_COMMAND`);
     }
 
+    let decision: TierDecision;
+    try {
+      decision = await deps.selectTier(profile);
+    } catch (e) {
+      if (e instanceof TierError) return await fatalInit('Runtime.InitError', `syscage: ${e.message}`);
+      throw e;
+    }
+    const { tier } = decision;
+    // Its fields are not under "syscage": that key holds audit events.
+    log.log(tier === 'kernel' ? 'INFO' : 'WARN', `syscage: tier ${tier}: ${decision.why}`, {
+      tier, refusals: decision.refusals.map((r) => `${r.probe}: ${r.detail}`),
+    });
+    let prepared = decision.prepared;
+
     const handlerEnv = { ...env, AWS_LAMBDA_RUNTIME_API: proxy.address };
+    const report = (v: Reported, time: number, rid?: string): void => {
+      const e = auditEvent(v, time, { profile: profile.name, requestId: rid, tier });
+      log.log(v.decision.action === 'allow' ? 'INFO' : 'WARN', humanLine(e), { syscage: e }, rid);
+    };
     let crashes = 0;
     for (;;) {
-      if (deps.stop?.aborted) return 0;
+      if (deps.stop?.aborted) {
+        await prepared?.cancel();
+        return 0;
+      }
       const before = served;
-      let result: SuperviseResult;
+      let result: HandlerRun;
       try {
-        result = await deps.supervise({
-          profile,
-          command,
-          env: handlerEnv,
-          alwaysConnect: [proxy.address],
-          requestId,
-          onVerdict: (v, time, rid) => {
-            const e = auditEvent(v, time, profile.name, rid);
-            log.log(v.decision.action === 'allow' ? 'INFO' : 'WARN', humanLine(e), { syscage: e }, rid);
-          },
-        });
+        const run = { profile, command, env: handlerEnv, alwaysConnect: [proxy.address], requestId };
+        if (tier === 'runtime') {
+          result = await deps.watch({ ...run, onReport: report });
+        } else {
+          // The tracer the tier was chosen with serves the first run; later runs start their own.
+          const first = prepared;
+          prepared = undefined;
+          result = await deps.supervise({ ...run, onVerdict: report }, first);
+        }
       } catch (e) {
         if (e instanceof LaunchError) return await fatalInit('Runtime.InvalidEntrypoint', `syscage: ${e.message}`);
         // syscage itself failed (the tracer, an exception): the handler is gone with its tracer. Say so
@@ -137,7 +169,7 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
       const inFlight = proxy.inFlight();
       const initDone = served > 0 || inFlight !== undefined;
       const what = result.policyKill
-        ? humanLine(auditEvent(result.policyKill, Date.now(), profile.name, inFlight?.requestId)).replace(/^syscage: /, '')
+        ? humanLine(auditEvent(result.policyKill, Date.now(), { profile: profile.name, requestId: inFlight?.requestId, tier })).replace(/^syscage: /, '')
         : result.code !== undefined ? `the handler exited with status ${result.code}` : `the handler was killed by signal ${result.signal}`;
       const errorType = result.policyKill ? 'Runtime.SyscallViolation' : 'Runtime.ExitError';
 

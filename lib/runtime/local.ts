@@ -3,7 +3,8 @@
 // event is answered or the bootstrap gives up. `syscage invoke`, the Lambda
 // benchmark and the tests all go through here.
 import { faultPoint } from '../fault.js';
-import { supervise, type SuperviseOptions } from '../trace/supervisor.js';
+import { watchCommand, type WatchOptions } from '../monitor/index.js';
+import { supervise, type PreparedTracer, type SuperviseOptions } from '../trace/supervisor.js';
 import { bootstrap, defaultDeps, type BootstrapDeps } from './bootstrap.js';
 import { startEmulator, type EmulatorOptions, type InvocationResult } from './emulator.js';
 
@@ -12,7 +13,7 @@ export interface ServeLocallyOptions {
   /** Added to the environment the emulator gives a function (SYSCAGE_PROFILE, SYSCAGE_COMMAND...). */
   readonly env?: Readonly<Record<string, string>>;
   /** Replacements for the bootstrap's world (its logger, its sleep). */
-  readonly deps?: Partial<Pick<BootstrapDeps, 'log' | 'sleep'>>;
+  readonly deps?: Partial<Pick<BootstrapDeps, 'log' | 'sleep' | 'selectTier'>>;
   readonly audit?: boolean;
 }
 
@@ -30,18 +31,20 @@ export async function serveLocally(o: ServeLocallyOptions): Promise<{ results: I
       // already gone
     }
   };
+  const started = (pid: number): void => {
+    root = pid;
+    // A handler (re)started after the last event was answered has nothing to serve.
+    if (stop.signal.aborted) stopHandler(pid);
+  };
   const serving = bootstrap({
     ...defaultDeps(env),
     ...o.deps,
-    supervise: (s: SuperviseOptions) => supervise({
+    supervise: (s: SuperviseOptions, prepared?: PreparedTracer) => supervise({
       ...s,
       ...(o.audit ? { audit: true } : {}),
-      onStart: (started) => {
-        root = started.pid;
-        // A handler (re)started after the last event was answered has nothing to serve.
-        if (stop.signal.aborted) stopHandler(started.pid);
-      },
-    }),
+      onStart: (info) => started(info.pid),
+    }, prepared),
+    watch: (w: WatchOptions) => watchCommand({ ...w, ...(o.audit ? { audit: true } : {}), onStart: started }),
     stop: stop.signal,
   });
   try {

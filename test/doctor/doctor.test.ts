@@ -48,6 +48,8 @@ t.test('syscage doctor --json (in-process): one JSON object with the documented 
   t.equal(r.err, '', 'nothing on stderr');
   const report = parseReport(r.out);
   t.equal(report.mode, 'supervised');
+  t.equal(report.tier, 'kernel');
+  t.same(report.refusals, [], 'nothing refused here');
   t.same(report.lambda, { inside: false, functionName: null, executionEnv: null }, 'not in Lambda here');
   t.same(Object.keys((report.limits as object[])[0]!), ['id', 'status', 'text']);
 });
@@ -80,8 +82,8 @@ t.test('--help documents the exit statuses and the modes', async (t) => {
   t.equal(r.status, 0);
   t.match(r.out, /syscage doctor/);
   t.match(r.out, /--json/);
-  t.match(r.out, /Exit status: 0 when syscage can run here \(supervised or bpf-only\), 3 when it cannot \(unavailable\)/);
-  t.match(r.out, /supervised[\s\S]*bpf-only[\s\S]*unavailable/);
+  t.match(r.out, /Exit status: 0 when syscage can enforce the kernel or bpf tier here \(with --profile: when that profile can run\s+here\), 3 when it cannot/);
+  t.match(r.out, /kernel \(mode supervised[\s\S]*bpf \(mode bpf-only[\s\S]*runtime \(mode unavailable/);
   const all = await runCli(['--help']);
   t.match(all.out, /syscage doctor/, 'listed in syscage --help');
 });

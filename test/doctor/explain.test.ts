@@ -65,7 +65,7 @@ t.test('the table: a heading, one line per probe, the mode, the limits', async (
   const report: DoctorReport = {
     version: '9.9.9', arch: 'aarch64', kernel: '6.1.0', node: 'v20.0.0',
     lambda: { inside: true, functionName: 'f', executionEnv: 'AWS_Lambda_provided.al2023' },
-    probes, mode: 'bpf-only', modeReason: 'because.', limits: LIMITS,
+    probes, mode: 'bpf-only', modeReason: 'because.', tier: 'bpf', refusals: [{ probe: 'ptrace.seize', detail: 'refused.' }], limits: LIMITS,
   };
   const lines = formatReport(report).split('\n');
   t.equal(lines[0], 'syscage 9.9.9 doctor: aarch64, Linux 6.1.0, Node v20.0.0, inside AWS Lambda (function f, AWS_Lambda_provided.al2023)');
@@ -77,6 +77,8 @@ t.test('the table: a heading, one line per probe, the mode, the limits', async (
     t.equal(row.indexOf('detail'), rows[0]!.indexOf('detail'), 'details line up');
   });
   t.ok(lines.includes('mode: bpf-only: because.'));
+  t.match(lines.find((l) => l.startsWith('tier: ')), /^tier: bpf: the seccomp filter alone/, 'the tier, after the mode');
+  t.ok(lines.includes('  refused: ptrace.seize: refused.'), 'one line per refusal');
   t.ok(lines.includes('known limits:'));
   t.match(lines.find((l) => l.includes('TOCTOU')), /^ {2}by design {2}A path or address/);
 });

@@ -1,0 +1,277 @@
+// The runtime tier's process monitor: where a platform refuses both seccomp
+// filters and ptrace (AWS Lambda), the parent watches the command's processes
+// through /proc, poll by poll, and ends a process that broke a rule:
+//
+//   a process runs a program exec.allow does not allow   (or any second process: process.fork false)
+//   a TCP or UDP socket is connected to a peer network.connect does not allow
+//   a descriptor is open on a file the files rules refuse
+//
+// It acts after the fact: what a process did before the next poll is done.
+// What it never sees (docs/security.md): a file opened and closed between two
+// polls, a connection shorter than a poll, anything the syscalls lists say.
+//
+// The monitor owns every descendant of the process it watches from (the
+// bootstrap, made a child subreaper, so that orphans stay in view): the caller
+// starts nothing else while it runs.
+import type { Matchers } from '../trace/decide/index.js';
+import { checkFile, checkFork, checkPeer, checkProgram, type Finding } from './policy.js';
+
+/** An open descriptor on a path. */
+export interface OpenFile {
+  readonly fd: number;
+  readonly target: string;
+  readonly access: 'read' | 'write' | 'readwrite';
+}
+
+/** A TCP or UDP socket of the network namespace. */
+export interface InetSocket {
+  readonly proto: 'tcp' | 'udp';
+  readonly family: 4 | 6;
+  readonly local: { readonly ip: string; readonly port: number };
+  /** Absent when it is not connected. */
+  readonly remote?: { readonly ip: string; readonly port: number };
+  /** The kernel's state number (TCP: 1 ESTABLISHED, 2 SYN_SENT, 10 LISTEN; 7 CLOSE for unconnected UDP). */
+  readonly state: number;
+}
+
+/** /proc refuses a live process (EACCES: it made itself non-dumpable, or runs a program it may not read). */
+export interface Refused { readonly unreadable: string }
+const refused = (x: unknown): x is Refused => typeof x === 'object' && x !== null && 'unreadable' in x;
+
+/** What the monitor reads of /proc (lib/monitor/procfs.ts; a test may give another). Undefined: the process is gone. */
+export interface ProcReader {
+  /** `root` and all its descendant processes. */
+  descendants(root: number): readonly number[];
+  /** Parent and start time (clock ticks since boot: with the pid, names one process for good). */
+  stat(pid: number): { readonly ppid: number; readonly start: number } | undefined;
+  exe(pid: number): string | Refused | undefined;
+  /** Its descriptors on paths, and its sockets (inode → fd), from one walk of /proc/PID/fd. */
+  descriptors(pid: number): { readonly files: readonly OpenFile[]; readonly sockets: ReadonlyMap<number, number> } | Refused | undefined;
+  /** The TCP and UDP sockets of `pid`'s network namespace among `only`, by inode. */
+  inet(pid: number, only: ReadonlySet<number>): ReadonlyMap<number, InetSocket>;
+  /** The inodes of its namespace's UNIX, netlink and packet sockets: none of the monitor's rules apply to them. */
+  local(pid: number): ReadonlySet<number>;
+}
+
+/** Who broke the rule. */
+export interface Offender {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly exe?: string;
+}
+
+export interface MonitorOptions {
+  readonly matchers: Matchers;
+  readonly proc: ProcReader;
+  /** The process whose descendants are watched. */
+  readonly watch: number;
+  /** What ran already before the command started (`watch` itself included): not the command's, never watched. */
+  readonly before: ReadonlySet<number>;
+  /** The command the caller started: its program and its standard descriptors are the launch's own. */
+  readonly root: number;
+  /** Targets of descriptors the command inherited (the caller's stdio): never a finding. */
+  readonly inherited: ReadonlySet<string>;
+  /** Destinations always allowed ("127.0.0.1:PORT": the Runtime API proxy). */
+  readonly always: ReadonlySet<string>;
+  /** Report, never kill. */
+  readonly audit: boolean;
+  /** A finding, reported once per process and object; `killed` says what the monitor did about it. */
+  readonly onFinding: (f: Finding, who: Offender, killed: 'process' | 'all' | 'none') => void;
+  /** SIGKILL (injectable for tests). */
+  readonly kill: (pid: number) => void;
+}
+
+interface Watched {
+  readonly start: number;
+  readonly ppid: number;
+  /** The program it ran at the last poll. */
+  exe?: string;
+  /** Socket inodes settled for good: a connected TCP socket checked, a listener, a UNIX socket. */
+  readonly settled: Set<number>;
+  /** What was reported (act + object), so that a finding is reported once. */
+  readonly reported: Set<string>;
+}
+
+/** A socket to look up in the namespace's tables, and whose it is. */
+interface Pending {
+  readonly pid: number;
+  readonly w: Watched;
+  readonly who: Offender;
+}
+
+const TCP_LISTEN = 10;
+/** How many file verdicts are remembered before the memory starts over. */
+const FILE_VERDICTS = 4096;
+
+export class Monitor {
+  private readonly procs = new Map<number, Watched>();
+  /** checkFile's answers by access and path (null: allowed). */
+  private readonly files = new Map<string, Finding | null>();
+  private rootSeen = false;
+  private killedAll = false;
+  polls = 0;
+  findings = 0;
+  /** Processes ended for a finding (violation: kill ends them all: counted once). */
+  killed = 0;
+  /** The first finding that ended the command (violation: kill, or the command itself killed). */
+  ended?: { readonly finding: Finding; readonly who: Offender };
+
+  constructor(private readonly o: MonitorOptions) {}
+
+  /** One look at every process of the tree. Never throws for a process that goes away meanwhile. */
+  poll(): void {
+    this.polls++;
+    const { proc, watch } = this.o;
+    const alive = new Set<number>();
+    const pending = new Map<number, Pending>();
+    for (const pid of proc.descendants(watch)) {
+      if (this.o.before.has(pid)) continue;
+      const st = proc.stat(pid);
+      if (!st) continue;
+      alive.add(pid);
+      let w = this.procs.get(pid);
+      const isNew = !w || w.start !== st.start;
+      if (isNew) {
+        w = { start: st.start, ppid: st.ppid, settled: new Set(), reported: new Set() };
+        this.procs.set(pid, w);
+      }
+      this.check(pid, w!, isNew, pending);
+      if (this.killedAll) return;
+    }
+    for (const pid of this.procs.keys()) if (!alive.has(pid)) this.procs.delete(pid);
+    if (pending.size > 0) this.checkSockets(pending);
+  }
+
+  private check(pid: number, w: Watched, isNew: boolean, pending: Map<number, Pending>): void {
+    const { proc, matchers: m, root } = this.o;
+    const exe = proc.exe(pid);
+    if (exe === undefined) return; // gone (or a zombie)
+    const who: Offender = { pid, ppid: w.ppid, ...(typeof exe === 'string' ? { exe } : {}) };
+    if (refused(exe)) {
+      // Fail closed: a process the monitor cannot see into is one it cannot vouch for.
+      if (this.act(unwatchable(exe.unreadable), who, w, 'unwatchable')) return;
+      return;
+    }
+    const isRoot = pid === root && !this.rootSeen;
+    if (pid === root) this.rootSeen = true;
+    if (isNew && pid !== root) {
+      const f = checkFork(m);
+      if (f && this.act(f, who, w, 'fork')) return;
+    }
+    if (exe !== w.exe) {
+      // First sight: the launch's own program, or a fork's copy of its parent's, needs no exec.allow.
+      const inherited = w.exe === undefined && (isRoot || (isNew && exe === this.procs.get(w.ppid)?.exe));
+      w.exe = exe;
+      const f = checkProgram(m, exe, inherited);
+      if (f && this.act(f, who, w, `exec ${exe}`)) return;
+    }
+    if (!m.files && !m.network) return;
+    const d = proc.descriptors(pid);
+    if (d === undefined) return;
+    if (refused(d)) {
+      this.act(unwatchable(d.unreadable), who, w, 'unwatchable');
+      return;
+    }
+    if (m.files) {
+      for (const file of d.files) {
+        if (this.o.inherited.has(file.target)) continue;
+        const path = asSeen(file.target, pid);
+        const f = this.fileVerdict(path, file.access);
+        if (f && this.act(f, who, w, `open ${path} ${file.access}`)) return;
+      }
+    }
+    if (m.network) {
+      for (const inode of d.sockets.keys()) if (!w.settled.has(inode)) pending.set(inode, { pid, w, who });
+    }
+  }
+
+  /**
+   * The sockets not settled yet, against the namespace's tables: read only while there are such,
+   * and only as far as needed (the TCP table costs a walk of the kernel's whole hash).
+   */
+  private checkSockets(pending: Map<number, Pending>): void {
+    const { proc, watch, matchers: m } = this.o;
+    const local = proc.local(watch);
+    for (const [inode, p] of pending) {
+      if (local.has(inode)) {
+        p.w.settled.add(inode);
+        pending.delete(inode);
+      }
+    }
+    if (pending.size === 0) return;
+    const table = proc.inet(watch, new Set(pending.keys()));
+    for (const [inode, p] of pending) {
+      const s = table.get(inode);
+      // Not in the tables: neither bound nor connected yet. Look again next poll.
+      if (!s) continue;
+      if (s.proto === 'tcp' && s.state === TCP_LISTEN) {
+        p.w.settled.add(inode);
+        continue;
+      }
+      if (!s.remote) continue;
+      // A TCP peer is for good; a UDP socket may connect elsewhere later. A connection accepted
+      // from a listener is checked like one made: the tables cannot tell them apart.
+      if (s.proto === 'tcp') p.w.settled.add(inode);
+      const f = checkPeer(m, s.family, s.remote.ip, s.remote.port, this.o.always);
+      if (f) this.act(f, p.who, p.w, `connect ${f.detail.address}`);
+      if (this.killedAll) return;
+    }
+  }
+
+  /** checkFile, remembered: the same few files are held open poll after poll. */
+  private fileVerdict(path: string, access: OpenFile['access']): Finding | undefined {
+    const key = `${access}\0${path}`;
+    let v = this.files.get(key);
+    if (v === undefined) {
+      if (this.files.size >= FILE_VERDICTS) this.files.clear();
+      v = checkFile(this.o.matchers, path, access) ?? null;
+      this.files.set(key, v);
+    }
+    return v ?? undefined;
+  }
+
+  /** Report a finding once; end the process (or all of them). True when the process is gone. */
+  private act(f: Finding, who: Offender, w: Watched, key: string): boolean {
+    if (w.reported.has(key)) return false;
+    w.reported.add(key);
+    this.findings++;
+    if (this.o.audit) {
+      this.o.onFinding(f, who, 'none');
+      return false;
+    }
+    const all = this.o.matchers.violation.value === 'kill';
+    // The event first, then the kill: the report is written before its effect, as the supervisor's.
+    this.o.onFinding(f, who, all ? 'all' : 'process');
+    this.killed++;
+    if (all || who.pid === this.o.root) this.ended ??= { finding: f, who };
+    if (all) this.killAll();
+    else this.o.kill(who.pid);
+    return true;
+  }
+
+  /** End every process of the command (violation: kill; and whatever is left when it ends). */
+  killAll(): void {
+    this.killedAll = true;
+    // Twice over: a process forked between the listing and the kill is caught by the second.
+    for (let round = 0; round < 2; round++) {
+      for (const pid of this.o.proc.descendants(this.o.watch)) if (!this.o.before.has(pid)) this.o.kill(pid);
+    }
+  }
+}
+
+/** A process /proc will not show us. */
+function unwatchable(code: string): Finding {
+  return {
+    act: 'exec',
+    rule: { what: 'monitor', text: 'a process the monitor cannot read is ended' },
+    reason: `/proc refuses to show the process (${code}): it made itself non-dumpable or runs a program it may not read, so the monitor cannot check it`,
+    detail: {},
+  };
+}
+
+/** /proc/PID/... as the process itself names it, /proc/self/...: the form profiles grant. */
+function asSeen(target: string, pid: number): string {
+  const path = target.endsWith(' (deleted)') ? target.slice(0, -' (deleted)'.length) : target;
+  const own = `/proc/${pid}/`;
+  return path.startsWith(own) ? `/proc/self/${path.slice(own.length)}` : path;
+}

@@ -1,0 +1,183 @@
+// Running a command in the runtime tier: started as a plain child, watched by
+// the process monitor (monitor.ts) until it ends. The counterpart of
+// lib/trace/supervisor.ts's supervise() for a platform that refuses seccomp
+// filters and ptrace; the outcome has the same shape, so the bootstrap and
+// `syscage run` treat both alike.
+import { spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { constants } from 'node:os';
+import type { Reported } from '../audit/index.js';
+import { resolveCommand } from '../launch/resolve.js';
+import type { Profile } from '../profile/types.js';
+import { compileMatchers } from '../trace/decide/index.js';
+import { LaunchError } from '../trace/supervisor.js';
+import type { SharedText } from '../trace/shared-text.js';
+import { Monitor, type Offender, type ProcReader } from './monitor.js';
+import type { Finding } from './policy.js';
+import { procfs } from './procfs.js';
+
+/** How often the monitor looks (ms): the bound on how long a refused act goes on before its kill. */
+export const POLL_MS = 10;
+
+export interface WatchOptions {
+  readonly profile: Profile;
+  readonly command: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** Report, never kill (also when the profile says mode: audit). */
+  readonly audit?: boolean;
+  /** Destinations always reachable ("127.0.0.1:PORT": the Runtime API proxy). */
+  readonly alwaysConnect?: readonly string[];
+  /** The Lambda request id being served: every event names it. */
+  readonly requestId?: SharedText;
+  /** Called for every finding, before its kill. */
+  readonly onReport?: (v: Reported, time: number, requestId?: string) => void;
+  /** Signals to pass on to the command (default SIGINT, SIGTERM, SIGHUP). */
+  readonly forward?: readonly NodeJS.Signals[];
+  readonly pollMs?: number;
+  /** /proc (tests may give another reader). */
+  readonly proc?: ProcReader;
+  /** The command is running (its pid). */
+  readonly onStart?: (pid: number) => void;
+}
+
+export interface WatchOutcome {
+  readonly code?: number;
+  readonly signal?: number;
+  /** The finding for which the monitor ended the command. */
+  readonly policyKill?: Reported;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly launched: boolean;
+}
+
+/** A finding as the audit log reports it: the act where a syscall would be, the process killed. */
+export function findingReport(f: Finding, who: Offender, enforced: boolean): Reported {
+  return {
+    trap: { tid: who.pid, syscall: f.act },
+    tracee: who,
+    enforced,
+    decision: { action: 'kill', rule: f.rule, reason: `${f.reason} (seen by the process monitor, after the fact)`, detail: f.detail },
+  };
+}
+
+let subreaper: Promise<boolean> | undefined;
+
+/**
+ * Keep orphans in view: as a child subreaper, this process (not init) inherits a process whose
+ * parent ends, so a daemon the command leaves behind stays in the watched tree. Best effort.
+ */
+function becomeSubreaper(): Promise<boolean> {
+  return (subreaper ??= import('../native/index.js').then(
+    (n) => { n.prctl(n.PR_SET_CHILD_SUBREAPER, 1); return true; },
+    () => false,
+  ).catch(() => false));
+}
+
+/** Reap orphans that ended as children of this process (child_process reaps only its own). */
+async function reapOrphans(proc: ProcReader, own: number): Promise<void> {
+  let native;
+  try {
+    native = await import('../native/index.js');
+  } catch {
+    return;
+  }
+  for (const pid of proc.descendants(process.pid)) {
+    if (pid === process.pid || pid === own) continue;
+    if (proc.stat(pid)?.ppid === process.pid) {
+      try {
+        native.waitFor(pid, native.WNOHANG);
+      } catch { /* not ours to reap, or gone */ }
+    }
+  }
+}
+
+const stdioTargets = (): Set<string> => {
+  const out = new Set<string>();
+  for (const fd of [0, 1, 2]) {
+    try {
+      out.add(readlinkSync(`/proc/self/fd/${fd}`));
+    } catch { /* closed */ }
+  }
+  return out;
+};
+
+export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
+  const [cmd, ...rest] = o.command;
+  if (cmd === undefined) throw new LaunchError('no command given', 127);
+  const env = o.env ?? process.env;
+  const resolved = resolveCommand(cmd, env);
+  if ('status' in resolved) throw new LaunchError(resolved.message, resolved.status);
+  const proc = o.proc ?? procfs;
+  const matchers = compileMatchers(o.profile);
+  const audit = !!o.audit || matchers.audit;
+  await becomeSubreaper();
+
+  // What runs already is not the command's.
+  const before = new Set(proc.descendants(process.pid));
+  const child = spawn(resolved.path, rest, { argv0: cmd, env, stdio: 'inherit' });
+  const started = await new Promise<number | Error>((resolve) => {
+    child.once('spawn', () => resolve(child.pid!));
+    child.once('error', (e) => resolve(e));
+  });
+  if (started instanceof Error) {
+    const code = (started as NodeJS.ErrnoException).code;
+    throw new LaunchError(`cannot execute ${cmd}: ${code ?? started.message}`, code === 'ENOENT' ? 127 : 126);
+  }
+  const root = started;
+  o.onStart?.(root);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+
+  const monitor = new Monitor({
+    matchers,
+    proc,
+    watch: process.pid,
+    before,
+    root,
+    inherited: stdioTargets(),
+    always: new Set(o.alwaysConnect ?? []),
+    audit,
+    kill: (pid) => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch { /* gone */ }
+    },
+    onFinding: (f, who, killed) => {
+      o.onReport?.(findingReport(f, who, killed !== 'none'), Date.now(), o.requestId?.get());
+    },
+  });
+
+  const signals = o.forward ?? ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const forward = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(root, sig);
+    } catch { /* gone */ }
+  };
+  for (const s of signals) process.on(s, forward);
+  const interval = o.pollMs ?? POLL_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = (): void => {
+    monitor.poll();
+    timer = setTimeout(tick, interval);
+  };
+  try {
+    tick();
+    const end = await exited;
+    clearTimeout(timer);
+    // One last look (what the command left behind is still checked and reported), then nothing of
+    // it runs on unwatched.
+    monitor.poll();
+    monitor.killAll();
+    await reapOrphans(proc, root);
+    const ended = monitor.ended;
+    return {
+      launched: true,
+      ...(end.signal ? { signal: constants.signals[end.signal] } : { code: end.code ?? 0 }),
+      ...(ended ? { policyKill: findingReport(ended.finding, ended.who, true) } : {}),
+      counts: { polls: monitor.polls, findings: monitor.findings, killed: monitor.killed },
+    };
+  } finally {
+    clearTimeout(timer);
+    for (const s of signals) process.off(s, forward);
+  }
+}

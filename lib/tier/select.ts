@@ -1,0 +1,61 @@
+// Which tier a run gets: the kernel tier when the tracer could seize its
+// stage-2 (the launch's own proof that ptrace works), otherwise what doctor's
+// probes say the platform allows, weighed against the profile's weakest_tier
+// (lib/doctor/tier.ts). The probes run only where ptrace was refused, so a
+// platform that allows everything pays nothing for the choice.
+import { platformTier, runDoctor, tierFor, type PlatformTier, type Refusal } from '../doctor/index.js';
+import { EXIT, SyscageError } from '../errors.js';
+import type { Profile, Tier } from '../profile/types.js';
+import { PreparedTracer } from '../trace/index.js';
+
+export interface TierDecision {
+  readonly tier: Tier;
+  /** Why this tier, in a sentence (the init log line, `run`'s note). */
+  readonly why: string;
+  /** What the platform refused, one probe each (empty in the kernel tier). */
+  readonly refusals: readonly Refusal[];
+  /** The tracer, started and ready, for the kernel and bpf tiers. */
+  readonly prepared?: PreparedTracer;
+}
+
+/** The platform refuses every tier the profile accepts. */
+export class TierError extends SyscageError {
+  override name = 'TierError';
+  constructor(message: string) {
+    super(message, 'E_TIER', EXIT.unavailable);
+  }
+}
+
+/** doctor's probes, as the platform's tier. */
+export async function probePlatform(): Promise<PlatformTier> {
+  const report = await runDoctor();
+  return platformTier(report.probes, report.mode);
+}
+
+export interface SelectDeps {
+  /** A tracer already starting (bin/syscage starts one at once); a new one otherwise. */
+  readonly prepared?: PreparedTracer;
+  readonly probe?: () => Promise<PlatformTier>;
+}
+
+export async function selectTier(profile: Profile, deps: SelectDeps = {}): Promise<TierDecision> {
+  const prepared = deps.prepared ?? new PreparedTracer();
+  let seized: { ok: true } | { ok: false; note: string };
+  try {
+    const ready = await prepared.ready;
+    seized = ready.mode === 'supervised' ? { ok: true } : { ok: false, note: ready.note ?? 'ptrace is not permitted here' };
+  } catch (e) {
+    seized = { ok: false, note: (e as Error).message };
+  }
+  if (seized.ok) return { tier: 'kernel', why: 'seccomp and ptrace work here: every rule is enforced before the call', refusals: [], prepared };
+
+  let platform = await (deps.probe ?? probePlatform)();
+  if (platform.tier === 'kernel') {
+    // The probes passed, yet this tracer could not seize: the launch's own answer stands.
+    platform = { tier: 'bpf', refusals: [{ probe: 'ptrace.seize', detail: seized.note }] };
+  }
+  const choice = tierFor(profile, platform);
+  if (!choice.ok || choice.tier !== 'bpf') await prepared.cancel();
+  if (!choice.ok) throw new TierError(choice.message);
+  return { tier: choice.tier, why: choice.why, refusals: platform.refusals, ...(choice.tier === 'bpf' ? { prepared } : {}) };
+}
