@@ -68,12 +68,18 @@ export const run: Command<Args> = {
           onStart: (s) => { if (s.note) io.err(`syscage: ${s.note}\n`); },
           events,
         }, decision.prepared);
-      // The command never started (stage-2 said why, in one line): nothing to sum up.
-      if (!result.launched) return result.code ?? EXIT.notExecutable;
       const c = result.counts;
-      io.err(tier === 'runtime'
-        ? `syscage: ${c.polls ?? 0} polls of the process monitor: ${c.findings ?? 0} found, ${c.killed ?? 0} killed, tier runtime\n`
-        : `syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged, ${c.hidden ?? 0} hidden, tier ${tier}\n`);
+      if (tier === 'bpf') {
+        // Nothing traces the command: it cannot be told apart from stage-2, nor a call reported.
+        io.err('syscage: the seccomp filter decided every call in the kernel (the bpf tier reports none), tier bpf\n');
+      } else if (!result.launched) {
+        // The command never started (stage-2 said why, in one line): nothing to sum up.
+        return result.code ?? EXIT.notExecutable;
+      } else {
+        io.err(tier === 'runtime'
+          ? `syscage: ${c.polls ?? 0} polls of the process monitor: ${c.findings ?? 0} found, ${c.killed ?? 0} killed, tier runtime\n`
+          : `syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged, ${c.hidden ?? 0} hidden, tier ${tier}\n`);
+      }
       if (result.policyKill) {
         // One clear line, whatever the log format: what was refused, to whom, by which rule.
         io.err(humanLine(auditEvent(result.policyKill, Date.now(), { profile: profile.name, tier })) + '\n');

@@ -77,12 +77,15 @@ export function tierFor(profile: Profile, platform: PlatformTier): TierChoice {
   }
   // The tier the profile needs and the platform refuses.
   const wanted: Tier = bpfSkipped ? 'kernel' : weakest;
+  // The first refusal is the cause; the others follow from it or add to it (doctor lists them).
   const refused = refusedFor(wanted, platform);
-  const named = refused.length > 0 ? refused.map((r) => `${r.probe}: ${r.detail}`).join('; ') : `the ${wanted} tier`;
-  const bpfNote = bpfSkipped ? ' (the bpf tier cannot start a profile with an exec section)' : '';
+  const first = refused[0];
+  const named = first ? `${first.probe}: ${first.detail.replace(/\.$/, '')}` : `the ${wanted} tier`;
+  const more = refused.length > 1 ? ` (and ${refused.length - 1} more refusals: syscage doctor lists them)` : '';
+  const why = `${bpfSkipped ? 'the bpf tier cannot start a profile with an exec section, and ' : ''}${weakestSaid(profile)} accepts nothing weaker`;
   return {
     ok: false,
-    message: `the profile ${profile.name} needs the ${wanted} tier${bpfNote} (${weakestSaid(profile)}), and this platform refuses it: ${named}. ` +
+    message: `the profile ${profile.name} needs the ${wanted} tier (${why}), and this platform refuses it: ${named}${more}. ` +
       'Accept a weaker tier with weakest_tier (see syscage doctor --profile), or run where the platform allows it.',
   };
 }

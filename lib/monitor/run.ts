@@ -18,6 +18,11 @@ import { procfs } from './procfs.js';
 
 /** How often the monitor looks (ms): the bound on how long a refused act goes on before its kill. */
 export const POLL_MS = 10;
+/**
+ * How often it looks while the command idles (the Lambda bootstrap: no invocation in flight, when
+ * Lambda freezes the sandbox anyway): a poll costs a walk of every descriptor of every process.
+ */
+export const IDLE_POLL_MS = 100;
 
 export interface WatchOptions {
   readonly profile: Profile;
@@ -34,6 +39,8 @@ export interface WatchOptions {
   /** Signals to pass on to the command (default SIGINT, SIGTERM, SIGHUP). */
   readonly forward?: readonly NodeJS.Signals[];
   readonly pollMs?: number;
+  /** True while the command idles (no invocation in flight): polls every IDLE_POLL_MS only. */
+  readonly idle?: () => boolean;
   /** /proc (tests may give another reader). */
   readonly proc?: ProcReader;
   /** The command is running (its pid). */
@@ -156,8 +163,14 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
   for (const s of signals) process.on(s, forward);
   const interval = o.pollMs ?? POLL_MS;
   let timer: NodeJS.Timeout | undefined;
+  let last = 0;
   const tick = (): void => {
-    monitor.poll();
+    // The timer keeps its pace while idle, so that an invocation's start is seen within one tick.
+    const now = performance.now();
+    if (!o.idle?.() || now - last >= IDLE_POLL_MS) {
+      last = now;
+      monitor.poll();
+    }
     timer = setTimeout(tick, interval);
   };
   try {

@@ -144,7 +144,7 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
       try {
         const run = { profile, command, env: handlerEnv, alwaysConnect: [proxy.address], requestId };
         if (tier === 'runtime') {
-          result = await deps.watch({ ...run, onReport: report });
+          result = await deps.watch({ ...run, onReport: report, idle: () => requestId.get() === undefined });
         } else {
           // The tracer the tier was chosen with serves the first run; later runs start their own.
           const first = prepared;

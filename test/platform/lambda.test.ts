@@ -263,6 +263,7 @@ t.test('a profile that demands the kernel tier where it is refused: Runtime.Init
     const r = typeof results === 'string' ? undefined : results[0];
     t.equal(r?.status, 'init-error', `${variant}: an init error`, { output: output.slice(-3000) });
     t.equal(r?.error?.errorType, 'Runtime.InitError', `${variant}: Runtime.InitError`);
-    t.match(r?.error?.errorMessage, /needs the kernel tier \(weakest_tier: kernel at .*syscage\.yaml:3:\d+\).*ptrace\.seize: /, `${variant}: names the refused probe and the rule`);
+    t.match(r?.error?.errorMessage, /needs the kernel tier \(weakest_tier: kernel at .*syscage\.yaml:3:\d+ accepts nothing weaker\), and this platform refuses it: /, `${variant}: names the rule`);
+    t.match(r?.error?.errorMessage, variant === 'nnp0' ? /refuses it: seccomp\.action\.allow: the seccomp syscall is refused here \(EPERM\)/ : /refuses it: ptrace\.seize: PTRACE_SEIZE of a child is refused \(EPERM\)/, `${variant}: and the refusal`);
   }
 });

@@ -56,6 +56,7 @@ t.test('a profile with exec rules cannot start without a tracer: one clear line,
   const inner = file('exec.yaml', 'version: 1\ndefault: allow\nexec:\n  allow: [/bin/*]\n');
   const r = nested(inner, '/bin/true');
   t.equal(r.status, 71);
-  t.match(r.err, /ptrace is not permitted here, and without it a profile with an exec section cannot start the command/);
+  t.match(r.err, /^syscage: the profile exec needs the kernel tier \(the bpf tier cannot start a profile with an exec section, and weakest_tier: bpf \(the default\) accepts nothing weaker\), and this platform refuses it: ptrace\.seize: PTRACE_SEIZE of a child is refused \(EPERM\)/m);
+  t.equal(r.err.trim().split('\n').filter((l) => !/checked calls/.test(l)).length, 1, 'one line (besides the outer run\'s summary)', { stderr: r.err });
   t.notMatch(r.err, /launch failed/, 'the stage-2 that was waiting is gone quietly');
 });

@@ -1,0 +1,212 @@
+// The runtime tier's monitor (lib/monitor/monitor.ts) against a /proc of the test's making: what it
+// checks, whom it kills, what it reports once, and what it leaves alone. The real /proc readers are
+// tested in procfs.test.ts and sockets.test.ts, the whole run end to end in test/platform/.
+import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Monitor, type InetSocket, type OpenFile, type ProcReader } from '../../lib/monitor/index.js';
+import type { Finding } from '../../lib/monitor/index.js';
+import { loadProfile } from '../../lib/profile/load.js';
+import { compileMatchers } from '../../lib/trace/decide/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'syscage-monitor-'));
+const matchers = (lines: string[]) => {
+  const p = join(dir, `p${Math.random()}.yaml`);
+  writeFileSync(p, ['version: 1', 'name: m', ...lines].join('\n') + '\n');
+  return compileMatchers(loadProfile(p).profile);
+};
+
+interface FakeProc {
+  ppid: number;
+  start?: number;
+  exe: string | { unreadable: string };
+  files?: OpenFile[];
+  sockets?: number[];
+  unreadableFds?: boolean;
+}
+
+/** A /proc: processes by pid (the watcher is pid 1), the namespace's sockets, and what was read. */
+class FakeReader implements ProcReader {
+  procs = new Map<number, FakeProc>();
+  inetTable = new Map<number, InetSocket>();
+  localSockets = new Set<number>();
+  inetReads = 0;
+  descendants(root: number): number[] {
+    const out = [root];
+    for (let i = 0; i < out.length; i++) for (const [pid, p] of this.procs) if (p.ppid === out[i] && !out.includes(pid)) out.push(pid);
+    return out;
+  }
+  stat(pid: number) {
+    const p = this.procs.get(pid);
+    return p ? { ppid: p.ppid, start: p.start ?? 0 } : pid === 1 ? { ppid: 0, start: 0 } : undefined;
+  }
+  exe(pid: number) {
+    return this.procs.get(pid)?.exe;
+  }
+  descriptors(pid: number) {
+    const p = this.procs.get(pid);
+    if (!p) return undefined;
+    if (p.unreadableFds) return { unreadable: 'EACCES' };
+    return { files: p.files ?? [], sockets: new Map((p.sockets ?? []).map((inode, i) => [inode, 100 + i])) };
+  }
+  inet(_pid: number, only: ReadonlySet<number>) {
+    this.inetReads++;
+    return new Map([...this.inetTable].filter(([inode]) => only.has(inode)));
+  }
+  local() {
+    return this.localSockets;
+  }
+}
+
+interface Seen { finding: Finding; pid: number; killed: string }
+
+function setup(lines: string[], opts: { audit?: boolean; inherited?: string[]; always?: string[] } = {}) {
+  const proc = new FakeReader();
+  const seen: Seen[] = [];
+  const kills: number[] = [];
+  const root = 10;
+  proc.procs.set(root, { ppid: 1, exe: '/usr/bin/node' });
+  const monitor = new Monitor({
+    matchers: matchers(lines),
+    proc,
+    watch: 1,
+    before: new Set([1]),
+    root,
+    inherited: new Set(opts.inherited ?? []),
+    always: new Set(opts.always ?? []),
+    audit: !!opts.audit,
+    onFinding: (finding, who, killed) => seen.push({ finding, pid: who.pid, killed }),
+    kill: (pid) => { kills.push(pid); proc.procs.delete(pid); },
+  });
+  return { proc, seen, kills, monitor, root };
+}
+
+t.test('programs: the launch\'s own and a fork\'s copy pass; a program exec.allow does not name is killed', async (t) => {
+  const { proc, seen, kills, monitor, root } = setup(['exec: { allow: [/usr/bin/python3] }']);
+  monitor.poll();
+  t.same(seen, [], 'the command itself, whatever exec.allow says');
+  proc.procs.set(11, { ppid: root, exe: '/usr/bin/node' });
+  proc.procs.set(12, { ppid: root, exe: '/usr/bin/python3' });
+  monitor.poll();
+  t.same(seen, [], 'a fork (its parent\'s program) and an allowed program pass');
+  proc.procs.set(13, { ppid: 11, exe: '/bin/sh' });
+  monitor.poll();
+  t.same(seen.map((s) => [s.pid, s.finding.act, s.finding.rule.what, s.killed]), [[13, 'exec', 'exec.allow', 'process']]);
+  t.same(kills, [13], 'only the offender (violation: deny)');
+  t.equal(monitor.ended, undefined, 'the command goes on');
+  proc.procs.get(11)!.exe = '/usr/bin/curl';
+  monitor.poll();
+  t.same(kills, [13, 11], 'a process that execs a refused program after it was first seen');
+  proc.procs.get(root)!.exe = '/bin/bash';
+  monitor.poll();
+  t.same(kills, [13, 11, root], 'the command itself, when it execs one');
+  t.equal(monitor.ended?.who.pid, root, 'and that ends the command for the finding');
+  t.equal(monitor.killed, 3);
+});
+
+t.test('violation: kill ends every process of the command at the first finding', async (t) => {
+  const { proc, seen, kills, monitor, root } = setup(['violation: kill', 'exec: { allow: [] }']);
+  proc.procs.set(11, { ppid: root, exe: '/usr/bin/node' });
+  monitor.poll();
+  proc.procs.set(12, { ppid: 11, exe: '/bin/sh' });
+  monitor.poll();
+  t.equal(seen[0]?.killed, 'all');
+  t.same(new Set(kills), new Set([root, 11, 12]), 'the whole tree, not the watcher');
+  t.notOk(kills.includes(1));
+  t.equal(monitor.ended?.who.pid, 12, 'the finding that ended it');
+});
+
+t.test('audit: reported once, nothing killed', async (t) => {
+  const { proc, seen, kills, monitor, root } = setup(['exec: { allow: [] }'], { audit: true });
+  proc.procs.set(11, { ppid: root, exe: '/bin/sh' });
+  for (let i = 0; i < 3; i++) monitor.poll();
+  t.equal(seen.length, 1, 'one report for one process and program, however many polls');
+  t.equal(seen[0]?.killed, 'none');
+  t.same(kills, []);
+  t.equal(monitor.ended, undefined);
+});
+
+t.test('process.fork: false: any second process is a finding; a reused pid is a new process', async (t) => {
+  const { proc, seen, monitor, root } = setup(['process: { fork: false }']);
+  monitor.poll();
+  proc.procs.set(11, { ppid: root, exe: '/usr/bin/node', start: 5 });
+  monitor.poll();
+  t.same(seen.map((s) => [s.pid, s.finding.rule.what]), [[11, 'process.fork']]);
+  proc.procs.set(11, { ppid: root, exe: '/usr/bin/node', start: 9 });
+  monitor.poll();
+  t.equal(seen.length, 2, 'the same pid with another start time: reported again');
+});
+
+t.test('files: held descriptors against the files rules; inherited ones and /proc/self pass', async (t) => {
+  const { proc, seen, kills, monitor, root } = setup(['files:', '  read: [/var/task/**, /proc/self/**]', '  write: [/tmp/**]', '  deny: [/var/task/.env]'], { inherited: ['/dev/pts/3'] });
+  const files = (list: [string, OpenFile['access']][]) => { proc.procs.get(root)!.files = list.map(([target, access], fd) => ({ fd: fd + 3, target, access })); };
+  files([['/dev/pts/3', 'readwrite'], ['/var/task/index.js', 'read'], [`/proc/${root}/status`, 'read'], ['/tmp/x (deleted)', 'write']]);
+  monitor.poll();
+  t.same(seen, [], 'inherited stdio, a granted read, its own /proc entry, a deleted temp file');
+  proc.procs.set(11, { ppid: root, exe: '/usr/bin/node', files: [{ fd: 3, target: '/var/task/index.js', access: 'write' }] });
+  proc.procs.set(12, { ppid: root, exe: '/usr/bin/node', files: [{ fd: 3, target: '/var/task/.env', access: 'read' }] });
+  proc.procs.set(13, { ppid: root, exe: '/usr/bin/node', files: [{ fd: 3, target: '/etc/passwd', access: 'read' }] });
+  monitor.poll();
+  t.same(seen.map((s) => [s.pid, s.finding.act, s.finding.rule.what, s.finding.detail.access]), [
+    [11, 'open', 'files.write', 'write'],
+    [12, 'open', 'files.deny', 'read'],
+    [13, 'open', 'files.read', 'read'],
+  ]);
+  t.same(kills, [11, 12, 13]);
+  t.match(seen[1]?.finding.rule, { text: '/var/task/.env', loc: { line: 6 } }, 'the rule, file:line');
+});
+
+t.test('sockets: UNIX ones settle, a connection not in the tables yet is looked up again, a refused peer is killed', async (t) => {
+  const { proc, seen, kills, monitor, root } = setup(['network: { connect: ["10.0.0.0/8:443"] }'], { always: ['127.0.0.1:9001'] });
+  const tcp = (port: number, remote?: [string, number], state = 1, family: 4 | 6 = 4): InetSocket => ({ proto: 'tcp', family, local: { ip: family === 4 ? '127.0.0.1' : '::1', port }, ...(remote ? { remote: { ip: remote[0], port: remote[1] } } : {}), state });
+  proc.localSockets.add(500);
+  proc.procs.get(root)!.sockets = [500, 501, 502, 503];
+  proc.inetTable.set(501, tcp(40000, ['127.0.0.1', 9001]));
+  proc.inetTable.set(502, tcp(8080, undefined, 10));
+  monitor.poll();
+  t.same(seen, [], 'a UNIX socket, the Runtime API proxy, a listener, and a socket not bound yet');
+  const reads = proc.inetReads;
+  proc.inetTable.set(503, tcp(40001, ['10.1.2.3', 443]));
+  monitor.poll();
+  t.same(seen, [], 'the late one connected to an allowed peer');
+  monitor.poll();
+  t.equal(proc.inetReads, reads + 1, 'settled sockets are not looked up again: the tables are not read');
+  proc.procs.set(11, { ppid: root, exe: '/usr/bin/node', sockets: [504, 505] });
+  proc.inetTable.set(504, tcp(40002, ['2001:db8::1', 443], 2, 6));
+  proc.inetTable.set(505, { proto: 'udp', family: 4, local: { ip: '0.0.0.0', port: 5353 }, state: 7 });
+  monitor.poll();
+  t.same(seen.map((s) => [s.pid, s.finding.act, s.finding.detail.address]), [[11, 'connect', '[2001:db8::1]:443']], 'a refused IPv6 peer, mid-handshake');
+  t.same(kills, [11]);
+});
+
+t.test('a UDP socket is checked again when it connects elsewhere', async (t) => {
+  const { proc, seen, monitor, root } = setup(['network: { connect: ["10.0.0.1:53"] }']);
+  proc.procs.get(root)!.sockets = [600];
+  const udp = (ip: string): InetSocket => ({ proto: 'udp', family: 4, local: { ip: '0.0.0.0', port: 5000 }, remote: { ip, port: 53 }, state: 1 });
+  proc.inetTable.set(600, udp('10.0.0.1'));
+  monitor.poll();
+  t.same(seen, []);
+  proc.inetTable.set(600, udp('8.8.8.8'));
+  monitor.poll();
+  t.equal(seen[0]?.finding.detail.address, '8.8.8.8:53');
+});
+
+t.test('a process /proc will not show is ended: the monitor cannot vouch for it', async (t) => {
+  const { proc, seen, kills, monitor, root } = setup(['exec: { allow: ["/**"] }', 'files: { read: ["/**"] }']);
+  proc.procs.set(11, { ppid: root, exe: { unreadable: 'EACCES' } });
+  proc.procs.set(12, { ppid: root, exe: '/usr/bin/node', unreadableFds: true });
+  monitor.poll();
+  t.same(seen.map((s) => [s.pid, s.finding.rule.what]), [[11, 'monitor'], [12, 'monitor']]);
+  t.match(seen[0]?.finding.reason, /EACCES/);
+  t.same(kills, [11, 12]);
+});
+
+t.test('what ran before the command is not the command\'s', async (t) => {
+  const { proc, seen, kills, monitor } = setup(['exec: { allow: [] }']);
+  proc.procs.set(2, { ppid: 1, exe: '/usr/bin/other' });
+  // `before` was {1}: pid 2 is new, so it is the command's (an orphan reparented to the watcher).
+  monitor.poll();
+  t.same(kills, [2], 'an orphan of the command reparented to the watcher is still watched');
+  t.equal(seen.length, 1);
+});
