@@ -13,7 +13,7 @@ import { packageRoot } from '../lib/paths.js';
  * (which serves a recording through runtime); cli.
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['arch', 'paths', 'fault', 'errors'],
+  ['arch', 'paths', 'fault', 'errors', 'last-words'],
   ['bpf'],
   ['profile', 'native', 'audit'],
   ['compile', 'launch'],

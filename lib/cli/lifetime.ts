@@ -12,6 +12,7 @@
 // the tracer thread may be blocked in waitpid for as long as its tracees do nothing (a handler
 // waiting for its next event): process.exit() would hang there.
 import { faultPoint } from '../fault.js';
+import { lastWords } from '../last-words.js';
 import { EXIT, type Io } from './io.js';
 
 /** How long the process may outlive its command's status. */
@@ -50,6 +51,8 @@ export function exitWith(status: number, io: Io): void {
 
 /** Ends the process now, with every thread: exit_group where the native layer loads, process.exit() where it cannot (no tracer thread can exist there). */
 export function exitNow(status: number): void {
+  // What would outlive this process otherwise (the runtime tier's commands: no PTRACE_O_EXITKILL).
+  lastWords();
   import('../native/index.js')
     .then((native) => native.exitProcess(status), () => process.exit(status))
     // exit_group itself failed (it cannot, short of a seccomp policy refusing it): end hard.

@@ -15,6 +15,8 @@ import type { SharedText } from '../trace/shared-text.js';
 import { Monitor, type Offender, type ProcReader } from './monitor.js';
 import type { Finding } from './policy.js';
 import { procfs } from './procfs.js';
+import { faultPoint } from '../fault.js';
+import { atLastWords } from '../last-words.js';
 
 /** How often the monitor looks (ms): the bound on how long a refused act goes on before its kill. */
 export const POLL_MS = 10;
@@ -164,19 +166,33 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
   const interval = o.pollMs ?? POLL_MS;
   let timer: NodeJS.Timeout | undefined;
   let last = 0;
+  let failed: unknown;
   const tick = (): void => {
     // The timer keeps its pace while idle, so that an invocation's start is seen within one tick.
     const now = performance.now();
     if (!o.idle?.() || now - last >= IDLE_POLL_MS) {
       last = now;
-      monitor.poll();
+      try {
+        faultPoint('monitor.poll');
+        monitor.poll();
+      } catch (e) {
+        // Fail closed: what the monitor cannot watch does not run on.
+        failed ??= e;
+        monitor.killAll();
+        return;
+      }
     }
     timer = setTimeout(tick, interval);
   };
+  // However syscage ends (an internal error, the exit after a status), the command ends first: the
+  // kernel tier has PTRACE_O_EXITKILL for that, this tier its last words. A SIGKILL of syscage
+  // itself leaves it to the platform (Lambda ends the sandbox with its runtime).
+  const forget = atLastWords(() => monitor.killAll());
   try {
     tick();
     const end = await exited;
     clearTimeout(timer);
+    if (failed !== undefined) throw failed;
     // One last look (what the command left behind is still checked and reported), then nothing of
     // it runs on unwatched.
     monitor.poll();
@@ -191,6 +207,7 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
     };
   } finally {
     clearTimeout(timer);
+    forget();
     for (const s of signals) process.off(s, forward);
   }
 }

@@ -5,6 +5,7 @@
 // platform that allows everything pays nothing for the choice.
 import { platformTier, runDoctor, tierFor, type PlatformTier, type Refusal } from '../doctor/index.js';
 import { EXIT, SyscageError } from '../errors.js';
+import { faultPoint } from '../fault.js';
 import type { Profile, Tier } from '../profile/types.js';
 import { PreparedTracer } from '../trace/index.js';
 
@@ -49,7 +50,14 @@ export async function selectTier(profile: Profile, deps: SelectDeps = {}): Promi
   }
   if (seized.ok) return { tier: 'kernel', why: 'seccomp and ptrace work here: every rule is enforced before the call', refusals: [], prepared };
 
-  let platform = await (deps.probe ?? probePlatform)();
+  let platform: PlatformTier;
+  try {
+    platform = await (deps.probe ?? probePlatform)();
+    faultPoint('tier.select');
+  } catch (e) {
+    await prepared.cancel();
+    throw e;
+  }
   if (platform.tier === 'kernel') {
     // The probes passed, yet this tracer could not seize: the launch's own answer stands.
     platform = { tier: 'bpf', refusals: [{ probe: 'ptrace.seize', detail: seized.note }] };

@@ -8,7 +8,7 @@
 // environment (the sandboxed command and its children). The same copy, less a data file, shows
 // that a broken installation fails fast too.
 import t from 'tap';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -175,6 +175,26 @@ t.test('BPF-only mode (ptrace refused by the platform): a failure after the laun
     const left = await leftoversAfterAMoment(pkg, marker);
     t.match(r.stderr, /BPF-only mode/, `${step}: the run was BPF-only`, { stderr: r.stderr });
     t.match(r.stderr, new RegExp(`injected fault at ${step}`), `${step}: after the launch`, { stderr: r.stderr });
+    t.ok(r.status !== 0 && r.ms < 5000, `${step}: exit ${r.status} in ${(r.ms / 1000).toFixed(1)} s`, { stderr: r.stderr });
+    t.same(left, [], `${step}: the command is not left running`);
+    for (const p of left) process.kill(Number(p.split(' ')[0]), 'SIGKILL');
+  }
+});
+
+t.test('the runtime tier (seccomp and ptrace refused, as on Lambda): a failure kills the watched command too', { skip: skip || (process.getuid?.() !== 0 ? 'the platform simulator must start as root' : false) }, async (t) => {
+  // No tracer, no filter, no PR_SET_PDEATHSIG (the platform refuses it): the monitor's failure
+  // kills what it watches, and so does the process's end (lib/last-words.ts).
+  const simulate = join(root, 'test', 'platform', 'simulate.mjs');
+  chmodSync(work, 0o755); // the simulator runs syscage as uid 993
+  const marker = 'SYSCAGE_FAULT_CASE=runtime-tier';
+  const watched = file('runtime-tier.yaml', 'version: 1\nname: runtime-tier\nweakest_tier: runtime\nexec: { allow: [/usr/bin/*] }\n');
+  for (const step of ['tier.select', 'monitor.poll']) {
+    const r = await runProcess(process.execPath, [simulate, '--variant', 'nnp0', '--', process.execPath, join(pkg, 'bin', 'syscage'),
+      'run', '--profile', watched, '--', '/usr/bin/sleep', '30'], { env: cleanEnv({ SYSCAGE_TEST_FAULT: step, SYSCAGE_FAULT_CASE: 'runtime-tier' }), timeoutMs: 15_000 });
+    const left = await leftoversAfterAMoment(pkg, marker);
+    const lines = r.stderr.split('\n').filter((l) => l && !/^syscage: {3}refused: /.test(l));
+    if (step === 'monitor.poll') t.match(r.stderr, /^syscage: tier runtime: /m, `${step}: in the runtime tier`, { stderr: r.stderr });
+    t.equal(lines.filter((l) => l.includes(`injected fault at ${step}`)).length, 1, `${step}: one line names the failure`, { stderr: r.stderr });
     t.ok(r.status !== 0 && r.ms < 5000, `${step}: exit ${r.status} in ${(r.ms / 1000).toFixed(1)} s`, { stderr: r.stderr });
     t.same(left, [], `${step}: the command is not left running`);
     for (const p of left) process.kill(Number(p.split(' ')[0]), 'SIGKILL');
