@@ -55,17 +55,29 @@ export class LaunchError extends SyscageError {
 }
 
 
-export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer): Promise<SuperviseResult> {
+/** What a run needs before its tracer: the command found, the profile compiled. Throws LaunchError. */
+function prepareRun(o: SuperviseOptions) {
   const [cmd, ...rest] = o.command;
   if (cmd === undefined) throw new LaunchError('no command given', 127);
   const env = o.env ?? process.env;
   const resolved = resolveCommand(cmd, env);
   if ('status' in resolved) throw new LaunchError(resolved.message, resolved.status);
+  faultPoint('supervise.compile');
+  return { cmd, rest, env, path: resolved.path, supervised: compileProfile(o.profile, hostArch(), { supervised: true, traceExec: true }) };
+}
 
+/** `prepared`, when given, is supervise's from then on: ended with the run, or at once when the run cannot start. */
+export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer): Promise<SuperviseResult> {
+  let run: ReturnType<typeof prepareRun>;
+  try {
+    run = prepareRun(o);
+  } catch (e) {
+    await prepared?.cancel();
+    throw e;
+  }
+  const { cmd, rest, env, supervised } = run;
   const arch = hostArch();
   const audit = o.audit || o.profile.mode.value === 'audit';
-  faultPoint('supervise.compile');
-  const supervised = compileProfile(o.profile, arch, { supervised: true, traceExec: true });
 
   // However this ends — the outcome, a failure on either thread, an exception here — the tracer
   // thread ends with it, and its tracees with it (PTRACE_O_EXITKILL).
@@ -86,7 +98,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
       filter: filter.bytes,
       traps: filter.traps,
       command: {
-        path: resolved.path,
+        path: run.path,
         argv: [cmd, ...rest],
         env: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
       },
