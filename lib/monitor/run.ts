@@ -68,34 +68,31 @@ export function findingReport(f: Finding, who: Offender, enforced: boolean): Rep
   };
 }
 
-let subreaper: Promise<boolean> | undefined;
+type Native = typeof import('../native/index.js');
+/** Polls between two reapings of orphans. */
+const REAP_EVERY = 20;
+let subreaper: Promise<Native | undefined> | undefined;
 
 /**
  * Keep orphans in view: as a child subreaper, this process (not init) inherits a process whose
- * parent ends, so a daemon the command leaves behind stays in the watched tree. Best effort.
+ * parent ends, so a daemon the command leaves behind stays in the watched tree. Best effort: the
+ * native layer, for reaping them too, or undefined where it cannot load or the prctl fails.
  */
-function becomeSubreaper(): Promise<boolean> {
-  return (subreaper ??= import('../native/index.js').then(
-    (n) => { n.prctl(n.PR_SET_CHILD_SUBREAPER, 1); return true; },
-    () => false,
-  ).catch(() => false));
+function becomeSubreaper(): Promise<Native | undefined> {
+  return (subreaper ??= import('../native/index.js').then((n) => {
+    n.prctl(n.PR_SET_CHILD_SUBREAPER, 1);
+    return n;
+  }).catch(() => undefined));
 }
 
-/** Reap orphans that ended as children of this process (child_process reaps only its own). */
-async function reapOrphans(proc: ProcReader, own: number): Promise<void> {
-  let native;
-  try {
-    native = await import('../native/index.js');
-  } catch {
-    return;
-  }
+/** Reap the orphans that ended as children of this process (child_process reaps only its own). */
+function reapOrphans(native: Native | undefined, proc: ProcReader, own: number): void {
+  if (!native) return;
   for (const pid of proc.descendants(process.pid)) {
-    if (pid === process.pid || pid === own) continue;
-    if (proc.stat(pid)?.ppid === process.pid) {
-      try {
-        native.waitFor(pid, native.WNOHANG);
-      } catch { /* not ours to reap, or gone */ }
-    }
+    if (pid === process.pid || pid === own || proc.stat(pid)?.ppid !== process.pid) continue;
+    try {
+      native.waitFor(pid, native.WNOHANG);
+    } catch { /* not ours to reap, or gone */ }
   }
 }
 
@@ -118,7 +115,7 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
   const proc = o.proc ?? procfs;
   const matchers = compileMatchers(o.profile);
   const audit = !!o.audit || matchers.audit;
-  await becomeSubreaper();
+  const native = await becomeSubreaper();
 
   // What runs already is not the command's.
   const before = new Set(proc.descendants(process.pid));
@@ -175,6 +172,8 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
       try {
         faultPoint('monitor.poll');
         monitor.poll();
+        // Orphans that ended (killed or not) are this process's zombies: reap them now and then.
+        if (monitor.polls % REAP_EVERY === 0) reapOrphans(native, proc, root);
       } catch (e) {
         // Fail closed: what the monitor cannot watch does not run on.
         failed ??= e;
@@ -197,7 +196,7 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
     // it runs on unwatched.
     monitor.poll();
     monitor.killAll();
-    await reapOrphans(proc, root);
+    reapOrphans(native, proc, root);
     const ended = monitor.ended;
     return {
       launched: true,
