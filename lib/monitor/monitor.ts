@@ -13,7 +13,7 @@
 // The monitor owns every descendant of the process it watches from (the
 // bootstrap, made a child subreaper, so that orphans stay in view): the caller
 // starts nothing else while it runs.
-import type { Matchers } from '../trace/decide/index.js';
+import { isAnonymous, type Matchers } from '../trace/decide/index.js';
 import { checkFile, checkFork, checkPeer, checkProgram, type Finding } from './policy.js';
 
 /** An open descriptor on a path. */
@@ -43,7 +43,7 @@ export interface ProcReader {
   /** `root` and all its descendant processes. */
   descendants(root: number): readonly number[];
   /** Parent and start time (clock ticks since boot: with the pid, names one process for good). */
-  stat(pid: number): { readonly ppid: number; readonly start: number } | undefined;
+  stat(pid: number): { readonly ppid: number; readonly start: number; readonly exiting: boolean } | undefined;
   exe(pid: number): string | Refused | undefined;
   /** Its descriptors on paths, and its sockets (inode → fd), from one walk of /proc/PID/fd. */
   descriptors(pid: number): { readonly files: readonly OpenFile[]; readonly sockets: ReadonlyMap<number, number> } | Refused | undefined;
@@ -148,8 +148,9 @@ export class Monitor {
     if (exe === undefined) return; // gone (or a zombie)
     const who: Offender = { pid, ppid: w.ppid, ...(typeof exe === 'string' ? { exe } : {}) };
     if (refused(exe)) {
-      // Fail closed: a process the monitor cannot see into is one it cannot vouch for.
-      if (this.act(unwatchable(exe.unreadable), who, w, 'unwatchable')) return;
+      // Fail closed: a process the monitor cannot see into is one it cannot vouch for, unless it
+      // is ending (its /proc entries turn root's as its memory goes).
+      if (!this.ending(pid)) this.act(unwatchable(exe.unreadable), who, w, 'unwatchable');
       return;
     }
     const isRoot = pid === root && !this.rootSeen;
@@ -169,12 +170,13 @@ export class Monitor {
     const d = proc.descriptors(pid);
     if (d === undefined) return;
     if (refused(d)) {
-      this.act(unwatchable(d.unreadable), who, w, 'unwatchable');
+      if (!this.ending(pid)) this.act(unwatchable(d.unreadable), who, w, 'unwatchable');
       return;
     }
     if (m.files) {
       for (const file of d.files) {
-        if (this.o.inherited.has(file.target)) continue;
+        // Inherited stdio, and memfds (anonymous memory, no path to check: as in the kernel tier).
+        if (this.o.inherited.has(file.target) || isAnonymous(file.target)) continue;
         const path = asSeen(file.target, pid);
         const f = this.fileVerdict(path, file.access);
         if (f && this.act(f, who, w, `open ${path} ${file.access}`)) return;
@@ -216,6 +218,11 @@ export class Monitor {
       if (f) this.act(f, p.who, p.w, `connect ${f.detail.address}`);
       if (this.killedAll) return;
     }
+  }
+
+  /** Is the process ending (or gone) now? Asked after /proc refused it. */
+  private ending(pid: number): boolean {
+    return this.o.proc.stat(pid)?.exiting ?? true;
   }
 
   /** checkFile, remembered: the same few files are held open poll after poll. */
@@ -262,7 +269,7 @@ export class Monitor {
 /** A process /proc will not show us. */
 function unwatchable(code: string): Finding {
   return {
-    act: 'exec',
+    act: 'unreadable',
     rule: { what: 'monitor', text: 'a process the monitor cannot read is ended' },
     reason: `/proc refuses to show the process (${code}): it made itself non-dumpable or runs a program it may not read, so the monitor cannot check it`,
     detail: {},

@@ -8,7 +8,7 @@ import type { Matchers } from '../trace/decide/index.js';
 import type { Detail, RuleRef } from '../trace/types.js';
 
 /** The act a finding is about (audit events of the runtime tier name it where a syscall would be). */
-export type Act = 'exec' | 'connect' | 'open' | 'fork';
+export type Act = 'exec' | 'connect' | 'open' | 'fork' | 'unreadable';
 
 /** A rule broken, as seen in /proc. */
 export interface Finding {

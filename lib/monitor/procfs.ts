@@ -58,6 +58,11 @@ export interface ProcessStat {
    * from a new one that reused its pid. execve keeps both (read exePath() again).
    */
   readonly start: number;
+  /**
+   * It is ending (a zombie, or PF_EXITING in field 9): its memory may be gone already, and with it
+   * the owner of its /proc entries (root then), so that exe and fd/ refuse a same-uid reader.
+   */
+  readonly exiting: boolean;
 }
 
 /** Parent and start time; undefined when gone (stat is world-readable: never Unreadable). */
@@ -66,8 +71,14 @@ export function processStat(pid: number): ProcessStat | undefined {
   if (typeof stat !== 'string') return undefined;
   const ppid = statNumber(stat, 4);
   const start = statNumber(stat, 22);
-  return ppid === undefined || start === undefined ? undefined : { ppid, start };
+  if (ppid === undefined || start === undefined) return undefined;
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  const flags = statNumber(stat, 9) ?? 0;
+  return { ppid, start, exiting: state === 'Z' || state === 'X' || (flags & PF_EXITING) !== 0 };
 }
+
+/** include/linux/sched.h: the task is getting shut down (set at the start of do_exit). */
+const PF_EXITING = 0x4;
 
 /** The start time alone (processStat(pid).start). */
 export const startTime = (pid: number): number | undefined => processStat(pid)?.start;

@@ -80,9 +80,13 @@ let subreaper: Promise<Native | undefined> | undefined;
  */
 function becomeSubreaper(): Promise<Native | undefined> {
   return (subreaper ??= import('../native/index.js').then((n) => {
-    n.prctl(n.PR_SET_CHILD_SUBREAPER, 1);
+    // The command runs as this process's user: keep it out of our memory and /proc, as the tracer does.
+    n.setNotDumpable();
+    try {
+      n.prctl(n.PR_SET_CHILD_SUBREAPER, 1);
+    } catch { /* best effort: orphans then go to init, out of view */ }
     return n;
-  }).catch(() => undefined));
+  }, () => undefined));
 }
 
 /** Reap the orphans that ended as children of this process (child_process reaps only its own). */

@@ -24,6 +24,7 @@ interface FakeProc {
   files?: OpenFile[];
   sockets?: number[];
   unreadableFds?: boolean;
+  exiting?: boolean;
 }
 
 /** A /proc: processes by pid (the watcher is pid 1), the namespace's sockets, and what was read. */
@@ -39,7 +40,7 @@ class FakeReader implements ProcReader {
   }
   stat(pid: number) {
     const p = this.procs.get(pid);
-    return p ? { ppid: p.ppid, start: p.start ?? 0 } : pid === 1 ? { ppid: 0, start: 0 } : undefined;
+    return p ? { ppid: p.ppid, start: p.start ?? 0, exiting: !!p.exiting } : pid === 1 ? { ppid: 0, start: 0, exiting: false } : undefined;
   }
   exe(pid: number) {
     return this.procs.get(pid)?.exe;
@@ -197,9 +198,20 @@ t.test('a process /proc will not show is ended: the monitor cannot vouch for it'
   proc.procs.set(11, { ppid: root, exe: { unreadable: 'EACCES' } });
   proc.procs.set(12, { ppid: root, exe: '/usr/bin/node', unreadableFds: true });
   monitor.poll();
-  t.same(seen.map((s) => [s.pid, s.finding.rule.what]), [[11, 'monitor'], [12, 'monitor']]);
+  proc.procs.set(13, { ppid: root, exe: { unreadable: 'EACCES' }, exiting: true });
+  proc.procs.set(14, { ppid: root, exe: '/usr/bin/node', unreadableFds: true, exiting: true });
+  monitor.poll();
+  t.same(seen.map((s) => [s.pid, s.finding.act, s.finding.rule.what]), [[11, 'unreadable', 'monitor'], [12, 'unreadable', 'monitor']],
+    'not one that is ending: its /proc entries turn root\'s as its memory goes');
   t.match(seen[0]?.finding.reason, /EACCES/);
   t.same(kills, [11, 12]);
+});
+
+t.test('memfds are anonymous memory, not paths: no files rule applies, as in the kernel tier', async (t) => {
+  const { proc, seen, monitor, root } = setup(['files: { read: [/var/task/**] }']);
+  proc.procs.get(root)!.files = [{ fd: 3, target: '/memfd:buf (deleted)', access: 'readwrite' }];
+  monitor.poll();
+  t.same(seen, []);
 });
 
 t.test('what ran before the command is not the command\'s', async (t) => {
