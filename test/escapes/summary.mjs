@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 // The escape corpus's summary: adds up the results the corpus test files
-// wrote to test/escapes/out/results/*.json and prints, last, the line
+// wrote to test/escapes/out/results/*.json and prints one line per
+// enforcement tier (lib/doctor/tier.ts), the kernel tier's last:
 //
-//     N attempts, N blocked, 0 escaped
+//     runtime (simulated Lambda): N attempts, N blocked, N killed after the fact, N escaped
+//       escaped: ID — why (every escape by name, none left out)
+//     bpf (simulated, ptrace refused): N attempts, N blocked, N escaped, N cannot start ...
+//     kernel: N attempts, N blocked, 0 escaped
 //
-// for the strict-profile corpus (the issue's "every one blocked, with an
-// audit line"). Before it, one line per attempt that is not simply blocked
-// (escaped, blocked without an audit event, broken), and the default-allow
-// tier's own count. Exit 1 when there are no results, when a part of the
-// corpus is missing (a test file did not finish) or when results are partial
-// (ESCAPES_ONLY); 0 otherwise — escapes are counted and listed here, and the
-// tap tests fail for them (known ones are tap todos).
+// The kernel line is the strict-profile corpus (the issue's "every one blocked, with an audit
+// line"); before it, one line per kernel-tier attempt that is not simply blocked (escaped,
+// blocked without an audit event, broken) and the default-allow profile's own count. The runtime
+// and bpf lines come from corpus-runtime-tier and corpus-bpf-tier (fixtures/tiers.ts), run under
+// the platform simulator; their escapes are the documented limits of those tiers. Exit 1 when
+// there are no results, when a part of the corpus is missing (a test file did not finish) or when
+// results are partial (ESCAPES_ONLY); 0 otherwise — escapes are counted and listed here, and the
+// tap tests fail for the kernel tier's (known ones are tap todos).
 //
 //   node test/escapes/summary.mjs [--json]
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -29,7 +34,7 @@ const dir = join(here, 'out', 'results');
 const PARTS = readdirSync(here).filter((f) => /^corpus-.*\.test\.ts$/.test(f)).map((f) => f.replace(/\.test\.ts$/, '')).sort();
 
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
-const parts = files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+const parts = files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8'))).filter((p) => PARTS.includes(p.file));
 const missing = PARTS.filter((p) => !parts.some((x) => x.file === p));
 const partial = parts.filter((x) => x.partial).map((x) => x.file);
 
@@ -37,6 +42,65 @@ const all = parts.flatMap((p) => p.results);
 const tiers = { strict: all.filter((r) => r.tier === 'strict'), 'default-allow': all.filter((r) => r.tier === 'default-allow') };
 const count = (rs, o) => rs.filter((r) => r.outcome === o).length;
 const line = (rs) => `${rs.length} attempts, ${count(rs, 'blocked')} blocked, ${count(rs, 'escaped')} escaped`;
+/** Attempts outside the threat model (docs/security.md): run and shown in every tier, counted in none. */
+const isOutside = (r) => (r.known ?? '').startsWith('out of the threat model');
+
+/** The weaker tiers, from fixtures/tiers.ts: label, results (outside the threat model set apart), skip reason. */
+const TIER_LABEL = { runtime: 'runtime (simulated Lambda)', bpf: 'bpf (simulated, ptrace refused)' };
+const OUTCOME_TEXT = { killed: 'killed after the fact', 'cannot-start': 'cannot start' };
+const BY_TEXT = {
+  'platform-policy': "the platform's seccomp policy",
+  'no-capability': 'uid 993 without capabilities',
+  'not-dumpable': "syscage's non-dumpable flag",
+  'end-of-run': "the monitor's end-of-run kill",
+  'nothing-to-attack': 'nothing to attack in this tier',
+  kernel: 'the kernel',
+};
+const weaker = ['runtime', 'bpf'].map((tier) => {
+  const ps = parts.filter((p) => p.tier === tier);
+  const rs = ps.flatMap((p) => p.results);
+  return { tier, parts: ps, skipped: ps.find((p) => p.skipped)?.skipped, counted: rs.filter((r) => !isOutside(r)), outside: rs.filter(isOutside) };
+}).filter((x) => x.parts.length > 0);
+
+function weakerLines({ tier, skipped, counted: rs }) {
+  const out = [];
+  const label = TIER_LABEL[tier];
+  if (skipped) return [`${label}: skipped: ${skipped}`];
+  const broken = count(rs, 'broken');
+  const tail = `${count(rs, 'cannot-start') ? `, ${count(rs, 'cannot-start')} cannot start` : ''}${broken ? `, ${broken} broken (a test failure)` : ''}`;
+  if (tier === 'runtime') {
+    out.push(`${label}: ${rs.length} attempts, ${count(rs, 'blocked')} blocked, ${count(rs, 'killed')} killed after the fact, ${count(rs, 'escaped')} escaped${tail}`);
+  } else {
+    out.push(`${label}: ${rs.length} attempts, ${count(rs, 'blocked')} blocked, ${count(rs, 'escaped')} escaped${tail}`);
+  }
+  const blocked = rs.filter((r) => r.outcome === 'blocked');
+  if (blocked.length) {
+    const by = {};
+    for (const r of blocked) by[r.by ?? 'kernel'] = (by[r.by ?? 'kernel'] ?? 0) + 1;
+    out.push(`  blocked by: ${Object.entries(by).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${BY_TEXT[k] ?? k} ${n}`).join(', ')}${tier === 'runtime' ? ' (the monitor refuses no call)' : ''}`);
+  }
+  for (const r of rs.filter((x) => x.outcome === 'killed')) out.push(`  killed after the fact: ${r.id} — ${r.why}`);
+  for (const r of rs.filter((x) => x.outcome === 'escaped')) out.push(`  escaped: ${r.id} — ${r.limit ?? r.why}`);
+  for (const r of rs.filter((x) => x.outcome === 'broken')) out.push(`  BROKEN: ${r.id} — ${r.why}`);
+  const cannot = rs.filter((x) => x.outcome === 'cannot-start');
+  if (cannot.length) {
+    const ran = cannot.filter((r) => !r.why.startsWith('decided'));
+    const reason = /cannot start a profile with an exec section/.test(cannot[0].why) && cannot.every((r) => /cannot start a profile with an exec section/.test(r.why))
+      ? 'every profile has an exec section, which the bpf tier cannot start' : cannot[0].why;
+    out.push(`  cannot start: ${reason} (${ran.length} run under the simulator: exit 71, the command never ran; ${cannot.length - ran.length} decided by syscage's tierFor)`);
+  }
+  // Bugs of lib/monitor the runs met (fixtures/tiers.ts falseFinding): shown, never counted as kills.
+  const falses = rs.filter((r) => r.falseFindings?.length);
+  if (falses.length) {
+    const kinds = (k) => falses.filter((r) => r.falseFindings.some((f) => f.startsWith(`${k}:`))).map((r) => r.id);
+    const said = [
+      kinds('transient').length && `an exiting process reported as one the monitor cannot read: ${kinds('transient').join(', ')}`,
+      kinds('memfd').length && `a memfd checked as a file: ${kinds('memfd').join(', ')}`,
+    ].filter(Boolean);
+    out.push(`  false findings of the monitor, not counted as kills: ${said.join('; ')}`);
+  }
+  return out;
+}
 
 if (process.argv.includes('--json')) {
   process.stdout.write(JSON.stringify({ parts: parts.map(({ results, ...p }) => ({ ...p, attempts: results.length })), missing, partial, results: all }, null, 2) + '\n');
@@ -52,9 +116,13 @@ if (process.argv.includes('--json')) {
     const un = count(da, 'unreported');
     console.log(`escapes: under a default: allow profile: ${line(da)}${un ? `, ${un} blocked without an audit event` : ''}`);
   }
-  // Attempts outside the threat model (docs/security.md) are run and shown, not counted in the line.
-  const outside = tiers.strict.filter((r) => (r.known ?? '').startsWith('out of the threat model'));
-  if (outside.length) console.log(`escapes: outside the threat model (documented in docs/security.md, not counted below): ${line(outside)}`);
+  // Attempts outside the threat model (docs/security.md) are run and shown, not counted in the tier lines.
+  const outside = tiers.strict.filter(isOutside);
+  if (outside.length) {
+    const others = weaker.filter((x) => x.outside.length).map((x) => `; ${x.tier}: ${x.outside.map((r) => `${r.id} ${OUTCOME_TEXT[r.outcome] ?? r.outcome}`).join(', ')}`).join('');
+    console.log(`escapes: outside the threat model (documented in docs/security.md, not counted below): ${line(outside)}${others}`);
+  }
+  for (const w of weaker) for (const l of weakerLines(w)) console.log(l);
   const st = tiers.strict.filter((r) => !outside.includes(r));
   const un = count(st, 'unreported');
   const br = count(st, 'broken');
@@ -65,6 +133,7 @@ if (process.argv.includes('--json')) {
   if (partial.length) console.log(`escapes: PARTIAL results (ESCAPES_ONLY) in ${partial.join(', ')}`);
   const byDesign = st.filter((r) => r.outcome === 'unreported' && (r.known ?? '').startsWith('by design'));
   const note = byDesign.length ? ` (${byDesign.length} refused by design without an audit event: ${byDesign.map((r) => r.id).join(', ')})` : '';
-  console.log(st.length ? line(st) + note : 'no escape corpus results (run make escapes or make test)');
+  // Last, as always: the line `make test` ends with (README.md, docs/security.md).
+  console.log(st.length ? `kernel: ${line(st)}${note}` : 'no escape corpus results (run make escapes or make test)');
 }
 process.exit(!all.length || missing.length || partial.length ? 1 : 0);
