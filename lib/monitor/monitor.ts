@@ -47,8 +47,8 @@ export interface ProcReader {
   exe(pid: number): string | Refused | undefined;
   /** Its descriptors on paths, and its sockets (inode → fd), from one walk of /proc/PID/fd. */
   descriptors(pid: number): { readonly files: readonly OpenFile[]; readonly sockets: ReadonlyMap<number, number> } | Refused | undefined;
-  /** The TCP and UDP sockets of `pid`'s network namespace among `only`, by inode. */
-  inet(pid: number, only: ReadonlySet<number>): ReadonlyMap<number, InetSocket>;
+  /** The TCP and UDP sockets of `pid`'s network namespace among `only`, by inode (off the event loop: the TCP table is a walk of the kernel's whole hash). */
+  inet(pid: number, only: ReadonlySet<number>): Promise<ReadonlyMap<number, InetSocket>>;
   /** The inodes of its namespace's UNIX, netlink and packet sockets: none of the monitor's rules apply to them. */
   local(pid: number): ReadonlySet<number>;
 }
@@ -118,8 +118,11 @@ export class Monitor {
 
   constructor(private readonly o: MonitorOptions) {}
 
-  /** One look at every process of the tree. Never throws for a process that goes away meanwhile. */
-  poll(): void {
+  /**
+   * One look at every process of the tree. Never throws for a process that goes away meanwhile.
+   * Synchronous but for the socket tables, which are read only when a socket is unsettled.
+   */
+  async poll(): Promise<void> {
     this.polls++;
     const { proc, watch } = this.o;
     const alive = new Set<number>();
@@ -139,7 +142,7 @@ export class Monitor {
       if (this.killedAll) return;
     }
     for (const pid of this.procs.keys()) if (!alive.has(pid)) this.procs.delete(pid);
-    if (pending.size > 0) this.checkSockets(pending);
+    if (pending.size > 0) await this.checkSockets(pending);
   }
 
   private check(pid: number, w: Watched, isNew: boolean, pending: Map<number, Pending>): void {
@@ -191,7 +194,7 @@ export class Monitor {
    * The sockets not settled yet, against the namespace's tables: read only while there are such,
    * and only as far as needed (the TCP table costs a walk of the kernel's whole hash).
    */
-  private checkSockets(pending: Map<number, Pending>): void {
+  private async checkSockets(pending: Map<number, Pending>): Promise<void> {
     const { proc, watch, matchers: m } = this.o;
     const local = proc.local(watch);
     for (const [inode, p] of pending) {
@@ -201,7 +204,8 @@ export class Monitor {
       }
     }
     if (pending.size === 0) return;
-    const table = proc.inet(watch, new Set(pending.keys()));
+    const table = await proc.inet(watch, new Set(pending.keys()));
+    if (this.killedAll) return;
     for (const [inode, p] of pending) {
       const s = table.get(inode);
       // Not in the tables: neither bound nor connected yet. Look again next poll.

@@ -11,6 +11,7 @@
 //                 sees through it). Any program can do this to itself, so "unreadable" is not
 //                 "nothing to see".
 import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /** A live process whose /proc entries we may not read; `unreadable` is the errno code (EACCES...). */
 export interface Unreadable { readonly unreadable: string }
@@ -69,5 +70,40 @@ export function readProc(path: string, record?: number): string | { readonly cod
     return { code: codeOf(err) };
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * readProc(), on libuv's threadpool: for the inet tables, whose every read(2) is a walk of the
+ * kernel's TCP hash, so that no event loop waits for it. Its own buffer (reads may overlap), the
+ * same early end after a short read (see readProc).
+ */
+export async function readProcAsync(path: string, record: number): Promise<string | { readonly code: string }> {
+  let file;
+  try {
+    file = await open(path, 'r');
+  } catch (err) {
+    return { code: codeOf(err) };
+  }
+  try {
+    let mine = Buffer.allocUnsafe(64 * 1024);
+    let n = 0;
+    for (;;) {
+      if (n === mine.length) {
+        const bigger = Buffer.allocUnsafe(mine.length * 2);
+        mine.copy(bigger, 0, 0, n);
+        mine = bigger;
+      }
+      const room = mine.length - n;
+      const { bytesRead } = await file.read(mine, n, room, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (bytesRead <= PAGE_MIN - record && bytesRead < room) break;
+    }
+    return mine.toString('latin1', 0, n);
+  } catch (err) {
+    return { code: codeOf(err) };
+  } finally {
+    await file.close();
   }
 }

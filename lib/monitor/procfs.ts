@@ -17,7 +17,7 @@
 import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { failure, isUnreadable, readProc, type Unreadable } from './proc-read.js';
 import type { ProcReader } from './monitor.js';
-import { inetSockets, localSocketInodes, type InetSocket, type Wanted } from './sockets.js';
+import { inetSockets, inetSocketsAsync, localSocketInodes, type InetSocket, type Wanted } from './sockets.js';
 
 export { isUnreadable, type Unreadable } from './proc-read.js';
 
@@ -107,17 +107,18 @@ export function treeSource(): TreeSource {
  * gone. A process that dies during the walk may or may not be listed; its children then hang under
  * their new reaper, outside the tree.
  */
-export function descendants(root: number, via: TreeSource = treeSource()): number[] {
-  return via === 'children' ? viaChildren(root) : viaStat(root);
+export function descendants(root: number, via: TreeSource = treeSource(), rootThreads: 'all' | 'leader' = 'all'): number[] {
+  return via === 'children' ? viaChildren(root, rootThreads) : viaStat(root);
 }
 
-function viaChildren(root: number): number[] {
+function viaChildren(root: number, rootThreads: 'all' | 'leader'): number[] {
   let tasks: string[];
   try {
-    tasks = readdirSync(`/proc/${root}/task`);
+    tasks = rootThreads === 'leader' ? (existsSync(`/proc/${root}/task/${root}`) ? [String(root)] : []) : readdirSync(`/proc/${root}/task`);
   } catch {
     return [];
   }
+  if (tasks.length === 0) return [];
   const out = [root];
   const seen = new Set(out);
   for (let k = 0; k < out.length; k++) {
@@ -326,7 +327,11 @@ export function netNamespace(pid: number): number | undefined | Unreadable {
  * peer UDP can); ping and raw sockets are left out (they have no port to connect to).
  */
 export const procfs: ProcReader = {
-  descendants: (root) => descendants(root),
+  // The watcher's own children hang under its leader thread alone: it starts the command from its
+  // main thread, and an orphan goes to the first live thread of its subreaper, the leader
+  // (kernel/exit.c find_alive_thread). Its other threads' children files (Node has a dozen) are
+  // half the cost of a poll.
+  descendants: (root) => descendants(root, treeSource(), root === process.pid ? 'leader' : 'all'),
   stat: processStat,
   exe: exePath,
   descriptors(pid) {
@@ -338,8 +343,8 @@ export const procfs: ProcReader = {
     }
     return d as ReturnType<ProcReader['descriptors']>;
   },
-  inet(pid, only) {
-    const all = inetSockets(pid, only);
+  async inet(pid, only) {
+    const all = await inetSocketsAsync(pid, only);
     const out = new Map<number, PolicySocket>();
     if (!all || isUnreadable(all)) return out;
     for (const [inode, s] of all) {

@@ -24,7 +24,7 @@ export const POLL_MS = 10;
  * How often it looks while the command idles (the Lambda bootstrap: no invocation in flight, when
  * Lambda freezes the sandbox anyway): a poll costs a walk of every descriptor of every process.
  */
-export const IDLE_POLL_MS = 100;
+export const IDLE_POLL_MS = 200;
 
 export interface WatchOptions {
   readonly profile: Profile;
@@ -43,6 +43,11 @@ export interface WatchOptions {
   readonly pollMs?: number;
   /** True while the command idles (no invocation in flight): polls every IDLE_POLL_MS only. */
   readonly idle?: () => boolean;
+  /**
+   * Hands over a function that ends an idle spell (the bootstrap calls it when an invocation
+   * starts: the next poll within POLL_MS); undefined again when the run is over.
+   */
+  readonly onWake?: (wake: (() => void) | undefined) => void;
   /** /proc (tests may give another reader). */
   readonly proc?: ProcReader;
   /** The command is running (its pid). */
@@ -166,27 +171,38 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
   for (const s of signals) process.on(s, forward);
   const interval = o.pollMs ?? POLL_MS;
   let timer: NodeJS.Timeout | undefined;
-  let last = 0;
+  /** The poll under way (it awaits the socket tables, read off the event loop). */
+  let polling: Promise<void> | undefined;
   let failed: unknown;
-  const tick = (): void => {
-    // The timer keeps its pace while idle, so that an invocation's start is seen within one tick.
-    const now = performance.now();
-    if (!o.idle?.() || now - last >= IDLE_POLL_MS) {
-      last = now;
-      try {
-        faultPoint('monitor.poll');
-        monitor.poll();
-        // Orphans that ended (killed or not) are this process's zombies: reap them now and then.
-        if (monitor.polls % REAP_EVERY === 0) reapOrphans(native, proc, root);
-      } catch (e) {
-        // Fail closed: what the monitor cannot watch does not run on.
-        failed ??= e;
-        monitor.killAll();
-        return;
-      }
-    }
-    timer = setTimeout(tick, interval);
+  let over = false;
+  const pollOnce = async (): Promise<void> => {
+    faultPoint('monitor.poll');
+    await monitor.poll();
+    // Orphans that ended (killed or not) are this process's zombies: reap them now and then.
+    if (monitor.polls % REAP_EVERY === 0) reapOrphans(native, proc, root);
   };
+  const tick = (): void => {
+    clearTimeout(timer);
+    if (over || polling) return;
+    polling = pollOnce().then(() => {
+      polling = undefined;
+      // Idle, the timer itself sleeps longer (each wake-up of a Node timer costs CPU too).
+      if (!over) timer = setTimeout(tick, o.idle?.() ? Math.max(interval, IDLE_POLL_MS) : interval);
+    }, (e: unknown) => {
+      // Fail closed: what the monitor cannot watch does not run on.
+      polling = undefined;
+      failed ??= e;
+      over = true;
+      monitor.killAll();
+    });
+  };
+  // An invocation starts: the next poll comes within POLL_MS, not at the end of an idle spell
+  // (not at once: the invocation is being handed over on this very event loop).
+  o.onWake?.(() => {
+    if (over || polling) return;
+    clearTimeout(timer);
+    timer = setTimeout(tick, interval);
+  });
   // However syscage ends (an internal error, the exit after a status), the command ends first: the
   // kernel tier has PTRACE_O_EXITKILL for that, this tier its last words. A SIGKILL of syscage
   // itself leaves it to the platform (Lambda ends the sandbox with its runtime).
@@ -194,11 +210,13 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
   try {
     tick();
     const end = await exited;
+    over = true;
     clearTimeout(timer);
+    await polling;
     if (failed !== undefined) throw failed;
     // One last look (what the command left behind is still checked and reported), then nothing of
     // it runs on unwatched.
-    monitor.poll();
+    await monitor.poll();
     monitor.killAll();
     reapOrphans(native, proc, root);
     const ended = monitor.ended;
@@ -209,7 +227,9 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
       counts: { polls: monitor.polls, findings: monitor.findings, killed: monitor.killed },
     };
   } finally {
+    over = true;
     clearTimeout(timer);
+    o.onWake?.(undefined);
     forget();
     for (const s of signals) process.off(s, forward);
   }

@@ -21,7 +21,7 @@
 // connect() shows its remote from SYN_SENT on, before the handshake completes.
 import { endianness } from 'node:os';
 import { formatIPv4, formatIPv6 } from '../trace/decide/index.js';
-import { classify, readProc, type Unreadable } from './proc-read.js';
+import { classify, readProc, readProcAsync, type Unreadable } from './proc-read.js';
 
 /** 'icmp' is a ping socket (SOCK_DGRAM, IPPROTO_ICMP/ICMPV6: net.ipv4.ping_group_range); 'raw' needs CAP_NET_RAW. */
 export type Proto = 'tcp' | 'udp' | 'udplite' | 'icmp' | 'raw';
@@ -101,6 +101,28 @@ export function inetSockets(pid: number, only?: Wanted): Map<number, InetSocket>
     first = false;
     parseTable(text, table.proto, table.family, only, out);
     if (only && out.size === only.size) break;
+  }
+  return out;
+}
+
+/**
+ * inetSockets(), read on libuv's threadpool: the kernel's walk of the TCP hash (milliseconds on a
+ * machine with much memory) then blocks no event loop — the Lambda bootstrap's serves the Runtime
+ * API proxy. Tables are read one after the other, and no further than `only` needs.
+ */
+export async function inetSocketsAsync(pid: number, only: Wanted): Promise<Map<number, InetSocket> | undefined | Unreadable> {
+  const out = new Map<number, InetSocket>();
+  if (only.size === 0) return out;
+  let first = true;
+  for (const table of TABLES) {
+    const text = await readProcAsync(`/proc/${pid}/net/${table.file}`, LINE_MAX);
+    if (typeof text !== 'string') {
+      if (first) return classify(text.code);
+      continue;
+    }
+    first = false;
+    parseTable(text, table.proto, table.family, only, out);
+    if (out.size === only.size) break;
   }
   return out;
 }

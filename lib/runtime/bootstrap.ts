@@ -79,9 +79,14 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
   const requestId = new SharedText();
   faultPoint('bootstrap.proxy');
   let served = 0; // invocations answered (by the handler or for it)
+  /** The runtime tier's monitor, to be woken when an invocation starts (it polls slowly while idle). */
+  let wakeMonitor: (() => void) | undefined;
   const proxy = await deps.createProxy({
     upstream,
-    onInvocation: (ev) => requestId.set(ev.requestId),
+    onInvocation: (ev) => {
+      requestId.set(ev.requestId);
+      wakeMonitor?.();
+    },
     onResponseDone: () => {
       served++;
       requestId.set(undefined);
@@ -144,7 +149,12 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
       try {
         const run = { profile, command, env: handlerEnv, alwaysConnect: [proxy.address], requestId };
         if (tier === 'runtime') {
-          result = await deps.watch({ ...run, onReport: report, idle: () => requestId.get() === undefined });
+          result = await deps.watch({
+            ...run,
+            onReport: report,
+            idle: () => requestId.get() === undefined,
+            onWake: (wake) => { wakeMonitor = wake; },
+          });
         } else {
           // The tracer the tier was chosen with serves the first run; later runs start their own.
           const first = prepared;

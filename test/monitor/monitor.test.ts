@@ -51,7 +51,7 @@ class FakeReader implements ProcReader {
     if (p.unreadableFds) return { unreadable: 'EACCES' };
     return { files: p.files ?? [], sockets: new Map((p.sockets ?? []).map((inode, i) => [inode, 100 + i])) };
   }
-  inet(_pid: number, only: ReadonlySet<number>) {
+  async inet(_pid: number, only: ReadonlySet<number>) {
     this.inetReads++;
     return new Map([...this.inetTable].filter(([inode]) => only.has(inode)));
   }
@@ -85,22 +85,22 @@ function setup(lines: string[], opts: { audit?: boolean; inherited?: string[]; a
 
 t.test('programs: the launch\'s own and a fork\'s copy pass; a program exec.allow does not name is killed', async (t) => {
   const { proc, seen, kills, monitor, root } = setup(['exec: { allow: [/usr/bin/python3] }']);
-  monitor.poll();
+  await monitor.poll();
   t.same(seen, [], 'the command itself, whatever exec.allow says');
   proc.procs.set(11, { ppid: root, exe: '/usr/bin/node' });
   proc.procs.set(12, { ppid: root, exe: '/usr/bin/python3' });
-  monitor.poll();
+  await monitor.poll();
   t.same(seen, [], 'a fork (its parent\'s program) and an allowed program pass');
   proc.procs.set(13, { ppid: 11, exe: '/bin/sh' });
-  monitor.poll();
+  await monitor.poll();
   t.same(seen.map((s) => [s.pid, s.finding.act, s.finding.rule.what, s.killed]), [[13, 'exec', 'exec.allow', 'process']]);
   t.same(kills, [13], 'only the offender (violation: deny)');
   t.equal(monitor.ended, undefined, 'the command goes on');
   proc.procs.get(11)!.exe = '/usr/bin/curl';
-  monitor.poll();
+  await monitor.poll();
   t.same(kills, [13, 11], 'a process that execs a refused program after it was first seen');
   proc.procs.get(root)!.exe = '/bin/bash';
-  monitor.poll();
+  await monitor.poll();
   t.same(kills, [13, 11, root], 'the command itself, when it execs one');
   t.equal(monitor.ended?.who.pid, root, 'and that ends the command for the finding');
   t.equal(monitor.killed, 3);
@@ -109,9 +109,9 @@ t.test('programs: the launch\'s own and a fork\'s copy pass; a program exec.allo
 t.test('violation: kill ends every process of the command at the first finding', async (t) => {
   const { proc, seen, kills, monitor, root } = setup(['violation: kill', 'exec: { allow: [] }']);
   proc.procs.set(11, { ppid: root, exe: '/usr/bin/node' });
-  monitor.poll();
+  await monitor.poll();
   proc.procs.set(12, { ppid: 11, exe: '/bin/sh' });
-  monitor.poll();
+  await monitor.poll();
   t.equal(seen[0]?.killed, 'all');
   t.same(new Set(kills), new Set([root, 11, 12]), 'the whole tree, not the watcher');
   t.notOk(kills.includes(1));
@@ -121,7 +121,7 @@ t.test('violation: kill ends every process of the command at the first finding',
 t.test('audit: reported once, nothing killed', async (t) => {
   const { proc, seen, kills, monitor, root } = setup(['exec: { allow: [] }'], { audit: true });
   proc.procs.set(11, { ppid: root, exe: '/bin/sh' });
-  for (let i = 0; i < 3; i++) monitor.poll();
+  for (let i = 0; i < 3; i++) await monitor.poll();
   t.equal(seen.length, 1, 'one report for one process and program, however many polls');
   t.equal(seen[0]?.killed, 'none');
   t.same(kills, []);
@@ -130,12 +130,12 @@ t.test('audit: reported once, nothing killed', async (t) => {
 
 t.test('process.fork: false: any second process is a finding; a reused pid is a new process', async (t) => {
   const { proc, seen, monitor, root } = setup(['process: { fork: false }']);
-  monitor.poll();
+  await monitor.poll();
   proc.procs.set(11, { ppid: root, exe: '/usr/bin/node', start: 5 });
-  monitor.poll();
+  await monitor.poll();
   t.same(seen.map((s) => [s.pid, s.finding.rule.what]), [[11, 'process.fork']]);
   proc.procs.set(11, { ppid: root, exe: '/usr/bin/node', start: 9 });
-  monitor.poll();
+  await monitor.poll();
   t.equal(seen.length, 2, 'the same pid with another start time: reported again');
 });
 
@@ -143,12 +143,12 @@ t.test('files: held descriptors against the files rules; inherited ones and /pro
   const { proc, seen, kills, monitor, root } = setup(['files:', '  read: [/var/task/**, /proc/self/**]', '  write: [/tmp/**]', '  deny: [/var/task/.env]'], { inherited: ['/dev/pts/3'] });
   const files = (list: [string, OpenFile['access']][]) => { proc.procs.get(root)!.files = list.map(([target, access], fd) => ({ fd: fd + 3, target, access })); };
   files([['/dev/pts/3', 'readwrite'], ['/var/task/index.js', 'read'], [`/proc/${root}/status`, 'read'], ['/tmp/x (deleted)', 'write']]);
-  monitor.poll();
+  await monitor.poll();
   t.same(seen, [], 'inherited stdio, a granted read, its own /proc entry, a deleted temp file');
   proc.procs.set(11, { ppid: root, exe: '/usr/bin/node', files: [{ fd: 3, target: '/var/task/index.js', access: 'write' }] });
   proc.procs.set(12, { ppid: root, exe: '/usr/bin/node', files: [{ fd: 3, target: '/var/task/.env', access: 'read' }] });
   proc.procs.set(13, { ppid: root, exe: '/usr/bin/node', files: [{ fd: 3, target: '/etc/passwd', access: 'read' }] });
-  monitor.poll();
+  await monitor.poll();
   t.same(seen.map((s) => [s.pid, s.finding.act, s.finding.rule.what, s.finding.detail.access]), [
     [11, 'open', 'files.write', 'write'],
     [12, 'open', 'files.deny', 'read'],
@@ -165,18 +165,18 @@ t.test('sockets: UNIX ones settle, a connection not in the tables yet is looked 
   proc.procs.get(root)!.sockets = [500, 501, 502, 503];
   proc.inetTable.set(501, tcp(40000, ['127.0.0.1', 9001]));
   proc.inetTable.set(502, tcp(8080, undefined, 10));
-  monitor.poll();
+  await monitor.poll();
   t.same(seen, [], 'a UNIX socket, the Runtime API proxy, a listener, and a socket not bound yet');
   const reads = proc.inetReads;
   proc.inetTable.set(503, tcp(40001, ['10.1.2.3', 443]));
-  monitor.poll();
+  await monitor.poll();
   t.same(seen, [], 'the late one connected to an allowed peer');
-  monitor.poll();
+  await monitor.poll();
   t.equal(proc.inetReads, reads + 1, 'settled sockets are not looked up again: the tables are not read');
   proc.procs.set(11, { ppid: root, exe: '/usr/bin/node', sockets: [504, 505] });
   proc.inetTable.set(504, tcp(40002, ['2001:db8::1', 443], 2, 6));
   proc.inetTable.set(505, { proto: 'udp', family: 4, local: { ip: '0.0.0.0', port: 5353 }, state: 7 });
-  monitor.poll();
+  await monitor.poll();
   t.same(seen.map((s) => [s.pid, s.finding.act, s.finding.detail.address]), [[11, 'connect', '[2001:db8::1]:443']], 'a refused IPv6 peer, mid-handshake');
   t.same(kills, [11]);
 });
@@ -186,10 +186,10 @@ t.test('a UDP socket is checked again when it connects elsewhere', async (t) => 
   proc.procs.get(root)!.sockets = [600];
   const udp = (ip: string): InetSocket => ({ proto: 'udp', family: 4, local: { ip: '0.0.0.0', port: 5000 }, remote: { ip, port: 53 }, state: 1 });
   proc.inetTable.set(600, udp('10.0.0.1'));
-  monitor.poll();
+  await monitor.poll();
   t.same(seen, []);
   proc.inetTable.set(600, udp('8.8.8.8'));
-  monitor.poll();
+  await monitor.poll();
   t.equal(seen[0]?.finding.detail.address, '8.8.8.8:53');
 });
 
@@ -197,10 +197,10 @@ t.test('a process /proc will not show is ended: the monitor cannot vouch for it'
   const { proc, seen, kills, monitor, root } = setup(['exec: { allow: ["/**"] }', 'files: { read: ["/**"] }']);
   proc.procs.set(11, { ppid: root, exe: { unreadable: 'EACCES' } });
   proc.procs.set(12, { ppid: root, exe: '/usr/bin/node', unreadableFds: true });
-  monitor.poll();
+  await monitor.poll();
   proc.procs.set(13, { ppid: root, exe: { unreadable: 'EACCES' }, exiting: true });
   proc.procs.set(14, { ppid: root, exe: '/usr/bin/node', unreadableFds: true, exiting: true });
-  monitor.poll();
+  await monitor.poll();
   t.same(seen.map((s) => [s.pid, s.finding.act, s.finding.rule.what]), [[11, 'unreadable', 'monitor'], [12, 'unreadable', 'monitor']],
     'not one that is ending: its /proc entries turn root\'s as its memory goes');
   t.match(seen[0]?.finding.reason, /EACCES/);
@@ -210,7 +210,7 @@ t.test('a process /proc will not show is ended: the monitor cannot vouch for it'
 t.test('memfds are anonymous memory, not paths: no files rule applies, as in the kernel tier', async (t) => {
   const { proc, seen, monitor, root } = setup(['files: { read: [/var/task/**] }']);
   proc.procs.get(root)!.files = [{ fd: 3, target: '/memfd:buf (deleted)', access: 'readwrite' }];
-  monitor.poll();
+  await monitor.poll();
   t.same(seen, []);
 });
 
@@ -218,7 +218,7 @@ t.test('what ran before the command is not the command\'s', async (t) => {
   const { proc, seen, kills, monitor } = setup(['exec: { allow: [] }']);
   proc.procs.set(2, { ppid: 1, exe: '/usr/bin/other' });
   // `before` was {1}: pid 2 is new, so it is the command's (an orphan reparented to the watcher).
-  monitor.poll();
+  await monitor.poll();
   t.same(kills, [2], 'an orphan of the command reparented to the watcher is still watched');
   t.equal(seen.length, 1);
 });

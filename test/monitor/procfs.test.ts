@@ -257,7 +257,7 @@ t.test('a zombie and a vanished pid: undefined or empty, never a throw', async (
   t.same(descendants(g), [], 'descendants');
   t.same(descendants(g, 'stat'), [], 'descendants via stat');
   t.same(descendants(g, 'children'), [], 'descendants via children');
-  t.same([procfs.exe(g), procfs.descriptors(g), procfs.inet(g, new Set([1])).size, procfs.local(g).size, procfs.stat(g)], [undefined, undefined, 0, 0, undefined], "the monitor's reader");
+  t.same([procfs.exe(g), procfs.descriptors(g), (await procfs.inet(g, new Set([1]))).size, procfs.local(g).size, procfs.stat(g)], [undefined, undefined, 0, 0, undefined], "the monitor's reader");
 });
 
 t.test('netNamespace: ours and a child\'s are the same', async (t) => {

@@ -133,7 +133,7 @@ t.test('a child with TCP and UDP sockets: inetSockets joined with its socket des
   t.same(inetSockets(pid, new Set()), new Map(), 'an empty `only` reads nothing');
 
   // The monitor's reader: the same for TCP and UDP.
-  const p = procfs.inet(pid, new Set(seen.keys()));
+  const p = await procfs.inet(pid, new Set(seen.keys()));
   for (const [inode, x] of seen) t.same(p.get(inode), x, `procfs.inet ${x.proto}${x.family} :${x.local.port}`);
   const d = descriptors(pid) as Descriptors;
   t.ok(!isUnreadable(d) && d.sockets.size === fds.size, 'descriptors() has the same sockets');
@@ -178,6 +178,6 @@ time.sleep(60)
   if (got.lite) {
     const l = [...seen.values()].find((x) => x.local.port === got.lite);
     t.same(l, { proto: 'udplite', family: 4, local: { ip: '127.0.0.1', port: got.lite }, remote: { ip: '127.0.0.1', port: udp.address().port }, state: 1 }, 'UDP-Lite, from /proc/PID/net/udplite');
-    t.equal(procfs.inet(pid, new Set(seen.keys())).get([...seen].find(([, x]) => x === l)![0])?.proto, 'udp', "the monitor's reader calls it udp");
+    t.equal((await procfs.inet(pid, new Set(seen.keys()))).get([...seen].find(([, x]) => x === l)![0])?.proto, 'udp', "the monitor's reader calls it udp");
   } else t.comment(`UDP-Lite: skipped, socket() failed with errno ${got.liteErrno}`);
 });
