@@ -247,7 +247,7 @@ function countingReader(timed: boolean): { reader: ProcReader; calls: Map<string
     }) as ProcReader[K];
   };
   return {
-    reader: { descendants: wrap('descendants'), stat: wrap('stat'), exe: wrap('exe'), descriptors: wrap('descriptors'), inet: wrap('inet'), local: wrap('local') },
+    reader: { descendants: wrap('descendants'), stat: wrap('stat'), exe: wrap('exe'), threads: wrap('threads'), descriptors: wrap('descriptors'), inet: wrap('inet'), local: wrap('local') },
     calls,
   };
 }
@@ -341,7 +341,7 @@ async function idleCpu(o: MonitorBenchOptions, dir: string): Promise<{ rows: Cpu
   }));
 
   // One poll, timed: the same tree, a Monitor built as watchCommand builds it, polled back to back.
-  const before = new Set(procfs.descendants(process.pid));
+  const before = new Map(procfs.descendants(process.pid).flatMap((p) => { const st = procfs.stat(p); return st ? [[p, st.start] as const] : []; }));
   const connected = srv.connected();
   const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
   const ended = new Promise((r) => child.once('exit', r));

@@ -54,6 +54,7 @@ export const run: Command<Args> = {
           profile,
           command,
           audit: args.audit,
+          onNote: (text) => io.err(`syscage: ${text}\n`),
           // The monitor writes its events here, as the tracer thread does in the other tiers.
           onReport: (v, time) => {
             const e = auditEvent(v, time, { profile: profile.name, tier });

@@ -62,7 +62,7 @@ function refusedFor(tier: Tier, platform: PlatformTier): readonly Refusal[] {
 /** The tier a profile gets on this platform, or why it gets none. */
 export function tierFor(profile: Profile, platform: PlatformTier): TierChoice {
   const weakest = profile.weakestTier.value;
-  let bpfSkipped = false;
+  let bpfSkipped = false as boolean;
   for (const t of TIERS) {
     if (rank(t) < rank(platform.tier)) continue;
     if (rank(t) > rank(weakest)) break;
@@ -70,13 +70,16 @@ export function tierFor(profile: Profile, platform: PlatformTier): TierChoice {
       bpfSkipped = true;
       continue;
     }
+    // Below the platform's strongest only when the bpf tier was passed over for the exec section.
     const why = t === platform.tier
-      ? `the strongest tier this platform allows`
-      : `the platform refuses ${platform.tier === 'bpf' ? 'ptrace' : 'seccomp filters'} and ${bpfSkipped ? 'the bpf tier cannot start a profile with an exec section' : 'the profile accepts it'} (${weakestSaid(profile)})`;
+      ? 'the strongest tier this platform allows'
+      : `the platform refuses ptrace and the bpf tier cannot start a profile with an exec section (${weakestSaid(profile)})`;
     return { ok: true, tier: t, why };
   }
-  // The tier the profile needs and the platform refuses.
-  const wanted: Tier = bpfSkipped ? 'kernel' : weakest;
+  // The tier the profile needs and the platform refuses: a profile with an exec section needs the
+  // kernel tier unless it accepts the runtime tier.
+  const wanted: Tier = bpfSkipped || (profile.exec && weakest === 'bpf') ? 'kernel' : weakest;
+  bpfSkipped ||= wanted === 'kernel' && weakest === 'bpf';
   // The first refusal is the cause; the others follow from it or add to it (doctor lists them).
   const refused = refusedFor(wanted, platform);
   const first = refused[0];

@@ -13,8 +13,8 @@
 // The monitor owns every descendant of the process it watches from (the
 // bootstrap, made a child subreaper, so that orphans stay in view): the caller
 // starts nothing else while it runs.
-import { isAnonymous, type Matchers } from '../trace/decide/index.js';
-import { checkFile, checkFork, checkPeer, checkProgram, type Finding } from './policy.js';
+import { forMatch, type Matchers } from '../trace/decide/index.js';
+import { checkFile, checkFork, checkPeer, checkProgram, DELETED, stripDeleted, type Finding } from './policy.js';
 
 /** An open descriptor on a path. */
 export interface OpenFile {
@@ -45,6 +45,8 @@ export interface ProcReader {
   /** Parent and start time (clock ticks since boot: with the pid, names one process for good). */
   stat(pid: number): { readonly ppid: number; readonly start: number; readonly exiting: boolean } | undefined;
   exe(pid: number): string | Refused | undefined;
+  /** How many threads it has (0: gone). */
+  threads(pid: number): number;
   /** Its descriptors on paths, and its sockets (inode → fd), from one walk of /proc/PID/fd. */
   descriptors(pid: number): { readonly files: readonly OpenFile[]; readonly sockets: ReadonlyMap<number, number> } | Refused | undefined;
   /** The TCP and UDP sockets of `pid`'s network namespace among `only`, by inode (off the event loop: the TCP table is a walk of the kernel's whole hash). */
@@ -65,8 +67,11 @@ export interface MonitorOptions {
   readonly proc: ProcReader;
   /** The process whose descendants are watched. */
   readonly watch: number;
-  /** What ran already before the command started (`watch` itself included): not the command's, never watched. */
-  readonly before: ReadonlySet<number>;
+  /**
+   * What ran already before the command started, by pid and start time (`watch` itself included):
+   * not the command's, never watched. A later process that reuses such a pid is watched.
+   */
+  readonly before: ReadonlyMap<number, number>;
   /** The command the caller started: its program and its standard descriptors are the launch's own. */
   readonly root: number;
   /** Targets of descriptors the command inherited (the caller's stdio): never a finding. */
@@ -86,8 +91,12 @@ interface Watched {
   readonly ppid: number;
   /** The program it ran at the last poll. */
   exe?: string;
-  /** Socket inodes settled for good: a connected TCP socket checked, a listener, a UNIX socket. */
+  /** The last program the monitor let it run (a fork may run its parent's: only an accepted one). */
+  accepted?: string;
+  /** Socket inodes settled for good: a listener, a UNIX, netlink or packet socket. */
   readonly settled: Set<number>;
+  /** Connected TCP sockets checked, looked at again every RECHECK_EVERY polls (they can reconnect). */
+  readonly connected: Set<number>;
   /** What was reported (act + object), so that a finding is reported once. */
   readonly reported: Set<string>;
 }
@@ -102,6 +111,14 @@ interface Pending {
 const TCP_LISTEN = 10;
 /** How many file verdicts are remembered before the memory starts over. */
 const FILE_VERDICTS = 4096;
+/**
+ * Polls between two looks at every connected socket again: a TCP socket can be disconnected
+ * (connect with AF_UNSPEC) and connected elsewhere, keeping its inode; the tables cost too much to
+ * read at every poll.
+ */
+const RECHECK_EVERY = 10;
+/** Rounds of killAll before it gives up on a tree that keeps forking. */
+const KILL_ROUNDS = 20;
 
 export class Monitor {
   private readonly procs = new Map<number, Watched>();
@@ -127,29 +144,34 @@ export class Monitor {
     const { proc, watch } = this.o;
     const alive = new Set<number>();
     const pending = new Map<number, Pending>();
+    const recheck = this.polls % RECHECK_EVERY === 0;
     for (const pid of proc.descendants(watch)) {
-      if (this.o.before.has(pid)) continue;
       const st = proc.stat(pid);
-      if (!st) continue;
+      if (!st || this.o.before.get(pid) === st.start) continue;
       alive.add(pid);
       let w = this.procs.get(pid);
       const isNew = !w || w.start !== st.start;
       if (isNew) {
-        w = { start: st.start, ppid: st.ppid, settled: new Set(), reported: new Set() };
+        w = { start: st.start, ppid: st.ppid, settled: new Set(), connected: new Set(), reported: new Set() };
         this.procs.set(pid, w);
       }
-      this.check(pid, w!, isNew, pending);
+      this.check(pid, w!, isNew, pending, recheck);
       if (this.killedAll) return;
     }
     for (const pid of this.procs.keys()) if (!alive.has(pid)) this.procs.delete(pid);
     if (pending.size > 0) await this.checkSockets(pending);
   }
 
-  private check(pid: number, w: Watched, isNew: boolean, pending: Map<number, Pending>): void {
+  private check(pid: number, w: Watched, isNew: boolean, pending: Map<number, Pending>, recheck: boolean): void {
     const { proc, matchers: m, root } = this.o;
     const exe = proc.exe(pid);
-    if (exe === undefined) return; // gone (or a zombie)
     const who: Offender = { pid, ppid: w.ppid, ...(typeof exe === 'string' ? { exe } : {}) };
+    if (exe === undefined) {
+      // Gone, or a zombie; but a process whose main thread exited while others run shows no exe
+      // and no descriptors either, for as long as they live: one the monitor cannot vouch for.
+      if (proc.threads(pid) > 1) this.act(unwatchable('its main thread has exited, its other threads run on'), who, w, 'unwatchable');
+      return;
+    }
     if (refused(exe)) {
       // Fail closed: a process the monitor cannot see into is one it cannot vouch for, unless it
       // is ending (its /proc entries turn root's as its memory goes).
@@ -163,11 +185,13 @@ export class Monitor {
       if (f && this.act(f, who, w, 'fork')) return;
     }
     if (exe !== w.exe) {
-      // First sight: the launch's own program, or a fork's copy of its parent's, needs no exec.allow.
-      const inherited = w.exe === undefined && (isRoot || (isNew && exe === this.procs.get(w.ppid)?.exe));
+      // First sight: the launch's own program, or a fork's copy of the program the monitor let its
+      // parent run, needs no exec.allow.
+      const inherited = w.exe === undefined && (isRoot || (isNew && exe === this.procs.get(w.ppid)?.accepted));
       w.exe = exe;
       const f = checkProgram(m, exe, inherited);
       if (f && this.act(f, who, w, `exec ${exe}`)) return;
+      if (!f) w.accepted = exe;
     }
     if (!m.files && !m.network) return;
     const d = proc.descriptors(pid);
@@ -178,15 +202,18 @@ export class Monitor {
     }
     if (m.files) {
       for (const file of d.files) {
-        // Inherited stdio, and memfds (anonymous memory, no path to check: as in the kernel tier).
-        if (this.o.inherited.has(file.target) || isAnonymous(file.target)) continue;
-        const path = asSeen(file.target, pid);
+        // The command's stdio, as inherited, and memfds (anonymous memory, no path to check: as
+        // in the kernel tier).
+        if ((file.fd <= 2 && this.o.inherited.has(file.target)) || isMemfd(file.target)) continue;
+        const path = forMatch(stripDeleted(file.target), pid);
         const f = this.fileVerdict(path, file.access);
         if (f && this.act(f, who, w, `open ${path} ${file.access}`)) return;
       }
     }
     if (m.network) {
-      for (const inode of d.sockets.keys()) if (!w.settled.has(inode)) pending.set(inode, { pid, w, who });
+      for (const inode of d.sockets.keys()) {
+        if (!w.settled.has(inode) && (recheck || !w.connected.has(inode))) pending.set(inode, { pid, w, who });
+      }
     }
   }
 
@@ -214,10 +241,14 @@ export class Monitor {
         p.w.settled.add(inode);
         continue;
       }
-      if (!s.remote) continue;
-      // A TCP peer is for good; a UDP socket may connect elsewhere later. A connection accepted
-      // from a listener is checked like one made: the tables cannot tell them apart.
-      if (s.proto === 'tcp') p.w.settled.add(inode);
+      if (!s.remote) {
+        p.w.connected.delete(inode);
+        continue;
+      }
+      // A connected TCP socket is looked at again now and then only; a UDP socket, whose peer is
+      // one connect() away, at every poll. A connection accepted from a listener is checked like
+      // one made: the tables cannot tell them apart.
+      if (s.proto === 'tcp') p.w.connected.add(inode);
       const f = checkPeer(m, s.family, s.remote.ip, s.remote.port, this.o.always);
       if (f) this.act(f, p.who, p.w, `connect ${f.detail.address}`);
       if (this.killedAll) return;
@@ -226,7 +257,9 @@ export class Monitor {
 
   /** Is the process ending (or gone) now? Asked after /proc refused it. */
   private ending(pid: number): boolean {
-    return this.o.proc.stat(pid)?.exiting ?? true;
+    const st = this.o.proc.stat(pid);
+    // A zombie leader whose other threads run on is not ending: only a lone thread's exit counts.
+    return !st || (st.exiting && this.o.proc.threads(pid) <= 1);
   }
 
   /** checkFile, remembered: the same few files are held open poll after poll. */
@@ -260,15 +293,29 @@ export class Monitor {
     return true;
   }
 
-  /** End every process of the command (violation: kill; and whatever is left when it ends). */
+  /**
+   * End every process of the command (violation: kill; and whatever is left when it ends): round
+   * after round, until a listing finds only processes that are ending (a chain of forks outruns
+   * one round).
+   */
   killAll(): void {
     this.killedAll = true;
-    // Twice over: a process forked between the listing and the kill is caught by the second.
-    for (let round = 0; round < 2; round++) {
-      for (const pid of this.o.proc.descendants(this.o.watch)) if (!this.o.before.has(pid)) this.o.kill(pid);
+    const { proc, watch, before } = this.o;
+    for (let round = 0; round < KILL_ROUNDS; round++) {
+      let live = 0;
+      for (const pid of proc.descendants(watch)) {
+        const st = proc.stat(pid);
+        if (!st || before.get(pid) === st.start || st.exiting) continue;
+        live++;
+        this.o.kill(pid);
+      }
+      if (live === 0) return;
     }
   }
 }
+
+/** A memfd: "/memfd:NAME (deleted)", as the kernel names one (a real path may start with /memfd: too). */
+const isMemfd = (target: string): boolean => target.startsWith('/memfd:') && target.endsWith(DELETED);
 
 /** A process /proc will not show us. */
 function unwatchable(code: string): Finding {
@@ -280,9 +327,3 @@ function unwatchable(code: string): Finding {
   };
 }
 
-/** /proc/PID/... as the process itself names it, /proc/self/...: the form profiles grant. */
-function asSeen(target: string, pid: number): string {
-  const path = target.endsWith(' (deleted)') ? target.slice(0, -' (deleted)'.length) : target;
-  const own = `/proc/${pid}/`;
-  return path.startsWith(own) ? `/proc/self/${path.slice(own.length)}` : path;
-}

@@ -4,7 +4,7 @@
 // so a rule means the same thing in every tier; only the moment differs: the
 // monitor sees a fact after the act, and can only end the process.
 import { ipv4ToBigInt, ipv6ToBigInt } from '../profile/address.js';
-import type { Matchers } from '../trace/decide/index.js';
+import { isFileless, type Matchers } from '../trace/decide/index.js';
 import type { Detail, RuleRef } from '../trace/types.js';
 
 /** The act a finding is about (audit events of the runtime tier name it where a syscall would be). */
@@ -18,15 +18,23 @@ export interface Finding {
   readonly detail: Detail;
 }
 
-/** The program a process runs: allowed when it is what the command was launched as, its parent's, or exec.allow names it. */
+/** What readlink(2) of /proc/PID/{exe,fd/N} appends to a file that was unlinked. */
+export const DELETED = ' (deleted)';
+export const stripDeleted = (p: string): string => (p.endsWith(DELETED) ? p.slice(0, -DELETED.length) : p);
+
+/**
+ * The program a process runs: allowed when it is what the command was launched as, its parent's,
+ * or exec.allow names it; never a fileless one (a memfd, an unlinked file), as in the kernel tier.
+ */
 export function checkProgram(m: Matchers, exe: string, inherited: boolean): Finding | undefined {
   if (!m.exec || inherited) return undefined;
-  const path = exe.endsWith(' (deleted)') ? exe.slice(0, -' (deleted)'.length) : exe;
-  if (m.exec.allow.test(path)) return undefined;
+  const fileless = isFileless(exe);
+  const path = stripDeleted(exe);
+  if (!fileless && m.exec.allow.test(path)) return undefined;
   return {
     act: 'exec',
-    rule: m.exec.allow.missing,
-    reason: `the process runs ${exe}, which exec.allow does not allow`,
+    rule: fileless ? { what: 'exec', text: 'a program without a file is refused', loc: m.exec.loc } : m.exec.allow.missing,
+    reason: fileless ? `the process runs ${exe}, a program without a file (a memfd or an unlinked file)` : `the process runs ${exe}, which exec.allow does not allow`,
     detail: { exec: { path, argv: [path] } },
   };
 }

@@ -334,6 +334,13 @@ export const procfs: ProcReader = {
   descendants: (root) => descendants(root, treeSource(), root === process.pid ? 'leader' : 'all'),
   stat: processStat,
   exe: exePath,
+  threads(pid) {
+    try {
+      return readdirSync(`/proc/${pid}/task`).length;
+    } catch {
+      return 0;
+    }
+  },
   descriptors(pid) {
     const d = descriptors(pid);
     if (!d || isUnreadable(d)) return d;

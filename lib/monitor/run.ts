@@ -52,6 +52,8 @@ export interface WatchOptions {
   readonly proc?: ProcReader;
   /** The command is running (its pid). */
   readonly onStart?: (pid: number) => void;
+  /** What the platform refused the monitor itself, one sentence each (it runs on, weaker). */
+  readonly onNote?: (text: string) => void;
 }
 
 export interface WatchOutcome {
@@ -76,22 +78,34 @@ export function findingReport(f: Finding, who: Offender, enforced: boolean): Rep
 type Native = typeof import('../native/index.js');
 /** Polls between two reapings of orphans. */
 const REAP_EVERY = 20;
-let subreaper: Promise<Native | undefined> | undefined;
+/** The watcher's own set-up: the native layer (to reap orphans), and what could not be done. */
+interface Setup {
+  readonly native?: Native;
+  /** What the platform refused, in a sentence each: the run goes on, weaker, and says so. */
+  readonly weaker: readonly string[];
+}
+let setup: Promise<Setup> | undefined;
 
 /**
  * Keep orphans in view: as a child subreaper, this process (not init) inherits a process whose
- * parent ends, so a daemon the command leaves behind stays in the watched tree. Best effort: the
- * native layer, for reaping them too, or undefined where it cannot load or the prctl fails.
+ * parent ends, so a daemon the command leaves behind stays in the watched tree. And keep the
+ * command (same user) out of this process's memory and /proc: non-dumpable, as the tracer makes
+ * itself. Both once per process.
  */
-function becomeSubreaper(): Promise<Native | undefined> {
-  return (subreaper ??= import('../native/index.js').then((n) => {
-    // The command runs as this process's user: keep it out of our memory and /proc, as the tracer does.
-    n.setNotDumpable();
-    try {
-      n.prctl(n.PR_SET_CHILD_SUBREAPER, 1);
-    } catch { /* best effort: orphans then go to init, out of view */ }
-    return n;
-  }, () => undefined));
+function watcherSetup(): Promise<Setup> {
+  return (setup ??= import('../native/index.js').then((n) => {
+    const weaker: string[] = [];
+    const attempt = (what: string, fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        weaker.push(`${what} (${(e as Error).message})`);
+      }
+    };
+    attempt('the monitor cannot make itself non-dumpable: the command may read its memory and /proc', () => n.setNotDumpable());
+    attempt('the monitor cannot be a child subreaper: a process the command orphans goes to init, out of view', () => n.prctl(n.PR_SET_CHILD_SUBREAPER, 1));
+    return { native: n, weaker };
+  }, (e: Error) => ({ weaker: [`the native layer does not load (${e.message}): the monitor is neither a child subreaper nor non-dumpable, so orphans leave its view`] })));
 }
 
 /** Reap the orphans that ended as children of this process (child_process reaps only its own). */
@@ -103,6 +117,16 @@ function reapOrphans(native: Native | undefined, proc: ProcReader, own: number):
       native.waitFor(pid, native.WNOHANG);
     } catch { /* not ours to reap, or gone */ }
   }
+}
+
+/** This process and what runs below it now, pid → start time. */
+function beforeMap(proc: ProcReader): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of proc.descendants(process.pid)) {
+    const st = proc.stat(pid);
+    if (st) out.set(pid, st.start);
+  }
+  return out;
 }
 
 const stdioTargets = (): Set<string> => {
@@ -124,10 +148,11 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
   const proc = o.proc ?? procfs;
   const matchers = compileMatchers(o.profile);
   const audit = !!o.audit || matchers.audit;
-  const native = await becomeSubreaper();
+  const { native, weaker } = await watcherSetup();
+  for (const w of weaker) o.onNote?.(w);
 
-  // What runs already is not the command's.
-  const before = new Set(proc.descendants(process.pid));
+  // What runs already is not the command's (by pid and start time: a reused pid is the command's).
+  const before = beforeMap(proc);
   const child = spawn(resolved.path, rest, { argv0: cmd, env, stdio: 'inherit' });
   const started = await new Promise<number | Error>((resolve) => {
     child.once('spawn', () => resolve(child.pid!));
@@ -230,6 +255,8 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
     over = true;
     clearTimeout(timer);
     o.onWake?.(undefined);
+    // However this ended (the last poll may throw: a report to a closed pipe), nothing of the command runs on.
+    monitor.killAll();
     forget();
     for (const s of signals) process.off(s, forward);
   }

@@ -152,14 +152,16 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
           result = await deps.watch({
             ...run,
             onReport: report,
-            idle: () => requestId.get() === undefined,
+            // Idle: the handler waits in /next (where Lambda freezes it), not merely between events.
+            idle: () => proxy.awaitingNext(),
             onWake: (wake) => { wakeMonitor = wake; },
+            onNote: (text) => log.log('WARN', `syscage: ${text}`),
           });
         } else {
           // The tracer the tier was chosen with serves the first run; later runs start their own.
           const first = prepared;
           prepared = undefined;
-          result = await deps.supervise({ ...run, onVerdict: report }, first);
+          result = await deps.supervise({ ...run, tier, onVerdict: report }, first);
         }
       } catch (e) {
         if (e instanceof LaunchError) return await fatalInit('Runtime.InvalidEntrypoint', `syscage: ${e.message}`);

@@ -50,6 +50,8 @@ export interface RuntimeProxy {
   /** `host:port` to put in the handler's AWS_LAMBDA_RUNTIME_API. */
   readonly address: string;
   inFlight(): { requestId: string; invocationId?: string } | undefined;
+  /** The handler waits in /next for an event that has not come: the function idles (Lambda freezes it there). */
+  awaitingNext(): boolean;
   postInvocationError(requestId: string, err: RuntimeErrorReport): Promise<void>;
   postInitError(err: RuntimeErrorReport): Promise<void>;
   close(): Promise<void>;
@@ -405,6 +407,7 @@ export async function createRuntimeProxy(opts: RuntimeProxyOptions): Promise<Run
   return {
     address,
     inFlight: () => (current === undefined ? undefined : { ...current }),
+    awaitingNext: () => pending !== undefined && pending.waiter !== undefined && pending.upRes === undefined,
     postInvocationError,
     postInitError,
     close,

@@ -42,6 +42,12 @@ export interface SuperviseOptions {
   readonly onObservation?: (o: Observation) => void;
   /** Signals to pass on to the command (default SIGINT, SIGTERM, SIGHUP). */
   readonly forward?: readonly NodeJS.Signals[];
+  /**
+   * The tier chosen for this command (the bootstrap chooses once, then restarts the handler): a
+   * tracer that now starts otherwise (kernel chosen, ptrace refused now) refuses the run, never
+   * downgrades it.
+   */
+  readonly tier?: 'kernel' | 'bpf';
 }
 
 export type SuperviseResult = RunOutcome;
@@ -86,6 +92,10 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
   let forward: ((sig: NodeJS.Signals) => void) | undefined;
   try {
     const ready = await tracer.ready;
+    const now = ready.mode === 'supervised' ? 'kernel' : 'bpf';
+    if (o.tier !== undefined && o.tier !== now) {
+      throw new LaunchError(`the ${o.tier} tier was chosen for this command, and the tracer now starts in the ${now} tier (${ready.note ?? 'the platform changed'}): refusing to run it in a weaker one`, EXIT.unavailable);
+    }
     if (ready.mode === 'bpf-only' && o.profile.exec) {
       // Without a tracer nothing can tell the launch's own execve from a later one:
       // the exec rules would refuse the command itself.

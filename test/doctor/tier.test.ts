@@ -46,6 +46,7 @@ t.test('tierFor: the strongest the platform allows, as far down as the profile a
     ['bpf', 'runtime', true, 'runtime'],
     ['runtime', undefined, false, null],
     ['runtime', 'bpf', false, null],
+    ['runtime', 'bpf', true, null],
     ['runtime', 'runtime', true, 'runtime'],
     ['runtime', 'runtime', false, 'runtime'],
   ];
@@ -57,7 +58,7 @@ t.test('tierFor: the strongest the platform allows, as far down as the profile a
     if (!c.ok) {
       t.match(c.message, weakest ? /weakest_tier: \w+ at .*\.yaml:3:15/ : /weakest_tier: bpf \(the default\)/, `${name}: names the rule`);
       t.match(c.message, plat === 'runtime' ? /refuses it: seccomp\.filter: filters are refused/ : /refuses it: ptrace\.seize: ptrace is refused/, `${name}: names the first refusal`);
-      if (exec && plat === 'bpf') t.match(c.message, /bpf tier cannot start a profile with an exec section/);
+      if (exec && (weakest ?? 'bpf') === 'bpf') t.match(c.message, /needs the kernel tier \(the bpf tier cannot start a profile with an exec section/, `${name}: the tier it really needs`);
     }
   }
 });

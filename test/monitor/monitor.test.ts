@@ -20,11 +20,12 @@ const matchers = (lines: string[]) => {
 interface FakeProc {
   ppid: number;
   start?: number;
-  exe: string | { unreadable: string };
+  exe: string | { unreadable: string } | undefined;
   files?: OpenFile[];
   sockets?: number[];
   unreadableFds?: boolean;
   exiting?: boolean;
+  threads?: number;
 }
 
 /** A /proc: processes by pid (the watcher is pid 1), the namespace's sockets, and what was read. */
@@ -44,6 +45,10 @@ class FakeReader implements ProcReader {
   }
   exe(pid: number) {
     return this.procs.get(pid)?.exe;
+  }
+  threads(pid: number) {
+    const p = this.procs.get(pid);
+    return p ? p.threads ?? 1 : 0;
   }
   descriptors(pid: number) {
     const p = this.procs.get(pid);
@@ -72,7 +77,7 @@ function setup(lines: string[], opts: { audit?: boolean; inherited?: string[]; a
     matchers: matchers(lines),
     proc,
     watch: 1,
-    before: new Set([1]),
+    before: new Map([[1, 0]]),
     root,
     inherited: new Set(opts.inherited ?? []),
     always: new Set(opts.always ?? []),
@@ -140,11 +145,11 @@ t.test('process.fork: false: any second process is a finding; a reused pid is a 
 });
 
 t.test('files: held descriptors against the files rules; inherited ones and /proc/self pass', async (t) => {
-  const { proc, seen, kills, monitor, root } = setup(['files:', '  read: [/var/task/**, /proc/self/**]', '  write: [/tmp/**]', '  deny: [/var/task/.env]'], { inherited: ['/dev/pts/3'] });
-  const files = (list: [string, OpenFile['access']][]) => { proc.procs.get(root)!.files = list.map(([target, access], fd) => ({ fd: fd + 3, target, access })); };
-  files([['/dev/pts/3', 'readwrite'], ['/var/task/index.js', 'read'], [`/proc/${root}/status`, 'read'], ['/tmp/x (deleted)', 'write']]);
+  const { proc, seen, kills, monitor, root } = setup(['files:', '  read: [/var/task/**, /proc/self, /proc/self/**]', '  write: [/tmp/**]', '  deny: [/var/task/.env]'], { inherited: ['/dev/pts/3'] });
+  const files = (list: [number, string, OpenFile['access']][]) => { proc.procs.get(root)!.files = list.map(([fd, target, access]) => ({ fd, target, access })); };
+  files([[2, '/dev/pts/3', 'readwrite'], [3, '/var/task/index.js', 'read'], [4, `/proc/${root}/status`, 'read'], [5, `/proc/${root}`, 'read'], [6, '/tmp/x (deleted)', 'write']]);
   await monitor.poll();
-  t.same(seen, [], 'inherited stdio, a granted read, its own /proc entry, a deleted temp file');
+  t.same(seen, [], 'inherited stdio, a granted read, its own /proc entry and directory, a deleted temp file');
   proc.procs.set(11, { ppid: root, exe: '/usr/bin/node', files: [{ fd: 3, target: '/var/task/index.js', access: 'write' }] });
   proc.procs.set(12, { ppid: root, exe: '/usr/bin/node', files: [{ fd: 3, target: '/var/task/.env', access: 'read' }] });
   proc.procs.set(13, { ppid: root, exe: '/usr/bin/node', files: [{ fd: 3, target: '/etc/passwd', access: 'read' }] });
@@ -156,6 +161,9 @@ t.test('files: held descriptors against the files rules; inherited ones and /pro
   ]);
   t.same(kills, [11, 12, 13]);
   t.match(seen[1]?.finding.rule, { text: '/var/task/.env', loc: { line: 6 } }, 'the rule, file:line');
+  files([[7, '/dev/pts/3', 'read']]);
+  await monitor.poll();
+  t.same(seen.slice(3).map((s) => [s.pid, s.finding.rule.what]), [[root, 'files.read']], 'the stdio exemption is for fds 0-2: the same file opened again is a file like any');
 });
 
 t.test('sockets: UNIX ones settle, a connection not in the tables yet is looked up again, a refused peer is killed', async (t) => {
@@ -214,10 +222,50 @@ t.test('memfds are anonymous memory, not paths: no files rule applies, as in the
   t.same(seen, []);
 });
 
+t.test('a process whose main thread exited while others run on cannot be watched: ended', async (t) => {
+  const { proc, seen, kills, monitor, root } = setup(['files: { read: ["/**"] }']);
+  proc.procs.set(11, { ppid: root, exe: undefined, threads: 2 });
+  proc.procs.set(12, { ppid: root, exe: undefined, threads: 1 });
+  await monitor.poll();
+  t.same(seen.map((s) => [s.pid, s.finding.act]), [[11, 'unreadable']], 'not a plain zombie');
+  t.match(seen[0]?.finding.reason, /main thread has exited/);
+  t.same(kills, [11]);
+});
+
+t.test('a fork may run its parent\'s program only when the monitor let the parent run it', async (t) => {
+  const { proc, seen, monitor, root } = setup(['exec: { allow: [/usr/bin/python3] }']);
+  proc.procs.set(11, { ppid: root, exe: '/bin/sh' });
+  // The parent execs a refused program and forks within one poll: the parent is killed, the child
+  // (the same program) must not pass as "its parent's".
+  proc.procs.set(12, { ppid: 11, exe: '/bin/sh' });
+  await monitor.poll();
+  t.same(seen.map((s) => s.pid).sort(), [11, 12]);
+});
+
+t.test('fileless programs are refused whatever exec.allow says; a path that merely starts with /memfd: is a path', async (t) => {
+  const { proc, seen, monitor, root } = setup(['exec: { allow: ["/**"] }', 'files: { read: [/var/task/**] }']);
+  proc.procs.set(11, { ppid: root, exe: '/memfd:payload (deleted)' });
+  proc.procs.set(12, { ppid: root, exe: '/tmp/dropper (deleted)' });
+  proc.procs.get(root)!.files = [{ fd: 3, target: '/memfd:x', access: 'read' }];
+  await monitor.poll();
+  t.same(seen.map((s) => [s.pid, s.finding.act, s.finding.rule.what]), [[root, 'open', 'files.read'], [11, 'exec', 'exec'], [12, 'exec', 'exec']]);
+});
+
+t.test('a connected TCP socket is looked at again now and then: it can be disconnected and reconnected', async (t) => {
+  const { proc, seen, monitor, root } = setup(['network: { connect: ["10.0.0.1:443"] }']);
+  proc.procs.get(root)!.sockets = [700];
+  const tcp = (ip: string): InetSocket => ({ proto: 'tcp', family: 4, local: { ip: '10.0.0.9', port: 40000 }, remote: { ip, port: 443 }, state: 1 });
+  proc.inetTable.set(700, tcp('10.0.0.1'));
+  await monitor.poll();
+  proc.inetTable.set(700, tcp('203.0.113.7'));
+  for (let i = 0; i < 10 && seen.length === 0; i++) await monitor.poll();
+  t.equal(seen[0]?.finding.detail.address, '203.0.113.7:443', 'within RECHECK_EVERY polls');
+});
+
 t.test('what ran before the command is not the command\'s', async (t) => {
   const { proc, seen, kills, monitor } = setup(['exec: { allow: [] }']);
   proc.procs.set(2, { ppid: 1, exe: '/usr/bin/other' });
-  // `before` was {1}: pid 2 is new, so it is the command's (an orphan reparented to the watcher).
+  // `before` was {1 (start 0)}: pid 2 is new, so it is the command's (an orphan reparented to the watcher).
   await monitor.poll();
   t.same(kills, [2], 'an orphan of the command reparented to the watcher is still watched');
   t.equal(seen.length, 1);

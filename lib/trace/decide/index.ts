@@ -29,7 +29,7 @@ export type { Destination } from './sockaddr.js';
 export { decodeSockaddr, formatIPv6, formatIPv4 } from './sockaddr.js';
 export { openAccess, type Access } from './files.js';
 export { decodeArgv, isFileless } from './exec.js';
-export { isAnonymous } from './paths.js';
+export { forMatch } from './paths.js';
 export { checkFiles, checkExec, checkNetwork, checkSignal };
 
 const CHECKS: Readonly<Record<Check, (trap: Trap, ctx: DecideContext, explain: boolean) => CheckOutcome>> = {
