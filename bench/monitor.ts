@@ -15,16 +15,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveCommand } from '../lib/launch/resolve.js';
-import { IDLE_POLL_MS, Monitor, POLL_MS, watchCommand, type ProcReader, type WatchOptions } from '../lib/monitor/index.js';
-import { procfs } from '../lib/monitor/procfs.js';
+import { resolveCommand } from '../lib/launch/index.js';
+import { IDLE_POLL_MS, Monitor, POLL_MS, procfs, watchCommand, type ProcReader, type WatchOptions } from '../lib/monitor/index.js';
 import { packageRoot } from '../lib/paths.js';
-import { loadProfile } from '../lib/profile/load.js';
-import type { Profile } from '../lib/profile/types.js';
-import { bootstrap, defaultDeps, serveLocally, startEmulator, type InvocationResult } from '../lib/runtime/index.js';
-import type { Logger } from '../lib/runtime/log.js';
+import { loadProfile, type Profile } from '../lib/profile/index.js';
+import { bootstrap, defaultDeps, serveLocally, startEmulator, type InvocationResult, type Logger } from '../lib/runtime/index.js';
 import type { TierDecision } from '../lib/tier/index.js';
-import { compileMatchers } from '../lib/trace/decide/index.js';
+import { compileMatchers } from '../lib/trace/index.js';
 import { fmtSpread, spread, table, type Spread } from './stats.js';
 
 export const MONITOR_TARGETS = {

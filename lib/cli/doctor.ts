@@ -1,4 +1,4 @@
-// syscage doctor [--json] — what this platform allows and which enforcement mode syscage will use.
+// syscage doctor [--json] [--profile P] — what this platform allows and which enforcement tier syscage will use.
 import type { Argv } from 'yargs';
 import { formatReport, profileTiers, runDoctor, type DoctorOptions } from '../doctor/index.js';
 import { loadForCommand } from './common.js';
@@ -19,7 +19,7 @@ export const DOCTOR_EXIT = {
 export function doctorCommand(options: DoctorOptions = {}): Command<Args> {
   return {
     command: 'doctor',
-    describe: 'Report what this platform allows and which enforcement mode syscage will use',
+    describe: 'Report what this platform allows and which enforcement tier syscage will use',
     builder: (y: Argv) =>
       y.option('json', { type: 'boolean', default: false, describe: 'one JSON object: {version, arch, kernel, node, lambda, probes: {NAME: {ok, detail}}, mode, modeReason, limits}' })
         .option('profile', { alias: 'p', type: 'string', describe: 'also say which tier this profile gets here, and what each tier would enforce of it' })

@@ -3,3 +3,4 @@
 export { watchCommand, findingReport, IDLE_POLL_MS, POLL_MS, type WatchOptions, type WatchOutcome } from './run.js';
 export { Monitor, type MonitorOptions, type ProcReader, type OpenFile, type InetSocket, type Offender } from './monitor.js';
 export type { Act, Finding } from './policy.js';
+export { procfs } from './procfs.js';

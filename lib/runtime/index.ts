@@ -3,3 +3,4 @@ export { bootstrap, defaultDeps, handlerCommand, type BootstrapDeps } from './bo
 export { startEmulator, fromCallerEnv, type EmulatorOptions, type InvocationResult } from './emulator.js';
 export { readEvents } from './events.js';
 export { serveLocally, type ServeLocallyOptions } from './local.js';
+export type { Logger } from './log.js';

@@ -41,14 +41,11 @@ export interface SelectDeps {
 
 export async function selectTier(profile: Profile, deps: SelectDeps = {}): Promise<TierDecision> {
   const prepared = deps.prepared ?? new PreparedTracer();
-  let seized: { ok: true } | { ok: false; note: string };
-  try {
-    const ready = await prepared.ready;
-    seized = ready.mode === 'supervised' ? { ok: true } : { ok: false, note: ready.note ?? 'ptrace is not permitted here' };
-  } catch (e) {
-    seized = { ok: false, note: (e as Error).message };
-  }
-  if (seized.ok) return { tier: 'kernel', why: 'seccomp and ptrace work here: every rule is enforced before the call', refusals: [], prepared };
+  // A tracer that failed is syscage's failure, not the platform's refusal: it goes on (exit 70),
+  // never to a weaker tier. Only a seize refused with EPERM (mode bpf-only) is the platform's.
+  const ready = await prepared.ready;
+  if (ready.mode === 'supervised') return { tier: 'kernel', why: 'seccomp and ptrace work here: every rule is enforced before the call', refusals: [], prepared };
+  const seized = { note: ready.note ?? 'ptrace is not permitted here' };
 
   let platform: PlatformTier;
   try {

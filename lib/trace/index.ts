@@ -3,3 +3,4 @@
 export { supervise, LaunchError, type SuperviseOptions, type SuperviseResult } from './supervisor.js';
 export { PreparedTracer } from './prepare.js';
 export type { Observation } from './observation.js';
+export { compileMatchers, type Matchers } from './decide/index.js';

@@ -82,8 +82,8 @@ t.test('--help documents the exit statuses and the modes', async (t) => {
   t.equal(r.status, 0);
   t.match(r.out, /syscage doctor/);
   t.match(r.out, /--json/);
-  t.match(r.out, /Exit status: 0 when syscage can enforce the kernel or bpf tier here \(with --profile: when that profile can run\s+here\), 3 when it cannot/);
-  t.match(r.out, /kernel \(mode supervised[\s\S]*bpf \(mode bpf-only[\s\S]*runtime \(mode unavailable/);
+  t.match(r.out.replace(/\s+/g, ' '), /Exit status: 0 when syscage can enforce the kernel or bpf tier here \(with --profile: when that profile can run here\), 3 when it cannot/);
+  t.match(r.out.replace(/\s+/g, ' '), /kernel \(mode supervised[\s\S]*bpf \(mode bpf-only[\s\S]*runtime \(mode unavailable/);
   const all = await runCli(['--help']);
   t.match(all.out, /syscage doctor/, 'listed in syscage --help');
 });

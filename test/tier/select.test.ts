@@ -65,10 +65,11 @@ t.test('the probes say kernel but the tracer could not seize: its own answer sta
   t.same(d.refusals, [{ probe: 'ptrace.seize', detail: 'seize refused just now' }]);
 });
 
-t.test('a tracer that failed to start counts as ptrace refused', async (t) => {
+t.test('a tracer that failed to start is syscage\'s failure, not a weaker tier: it goes on, no probe run', async (t) => {
   const f = tracer(new Error('worker died'));
-  const d = await selectTier(profile(['weakest_tier: runtime']), { prepared: asPrepared(f), probe: async () => neither });
-  t.equal(d.tier, 'runtime');
+  let probed = 0;
+  await t.rejects(selectTier(profile(['weakest_tier: runtime']), { prepared: asPrepared(f), probe: async () => { probed++; return neither; } }), /worker died/);
+  t.equal(probed, 0);
 });
 
 t.test('no tier the profile accepts: TierError (exit 71), the tracer cancelled', async (t) => {
