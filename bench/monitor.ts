@@ -244,7 +244,7 @@ function countingReader(timed: boolean): { reader: ProcReader; calls: Map<string
     }) as ProcReader[K];
   };
   return {
-    reader: { descendants: wrap('descendants'), stat: wrap('stat'), exe: wrap('exe'), threads: wrap('threads'), descriptors: wrap('descriptors'), inet: wrap('inet'), local: wrap('local') },
+    reader: { descendants: wrap('descendants'), stat: wrap('stat'), exe: wrap('exe'), liveThreads: wrap('liveThreads'), descriptors: wrap('descriptors'), inet: wrap('inet'), local: wrap('local') },
     calls,
   };
 }

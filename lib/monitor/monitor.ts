@@ -45,8 +45,8 @@ export interface ProcReader {
   /** Parent and start time (clock ticks since boot: with the pid, names one process for good). */
   stat(pid: number): { readonly ppid: number; readonly start: number; readonly exiting: boolean } | undefined;
   exe(pid: number): string | Refused | undefined;
-  /** How many threads it has (0: gone). */
-  threads(pid: number): number;
+  /** How many of its threads are neither zombies nor exiting (0: gone, or ending as a whole). */
+  liveThreads(pid: number): number;
   /** Its descriptors on paths, and its sockets (inode → fd), from one walk of /proc/PID/fd. */
   descriptors(pid: number): { readonly files: readonly OpenFile[]; readonly sockets: ReadonlyMap<number, number> } | Refused | undefined;
   /** The TCP and UDP sockets of `pid`'s network namespace among `only`, by inode (off the event loop: the TCP table is a walk of the kernel's whole hash). */
@@ -93,6 +93,8 @@ interface Watched {
   exe?: string;
   /** The last program the monitor let it run (a fork may run its parent's: only an accepted one). */
   accepted?: string;
+  /** At the last poll it showed no program while some of its threads lived on. */
+  headless?: boolean;
   /** Socket inodes settled for good: a listener, a UNIX, netlink or packet socket. */
   readonly settled: Set<number>;
   /** Connected TCP sockets checked, looked at again every RECHECK_EVERY polls (they can reconnect). */
@@ -167,15 +169,19 @@ export class Monitor {
     const exe = proc.exe(pid);
     const who: Offender = { pid, ppid: w.ppid, ...(typeof exe === 'string' ? { exe } : {}) };
     if (exe === undefined) {
-      // Gone, or a zombie; but a process whose main thread exited while others run shows no exe
-      // and no descriptors either, for as long as they live: one the monitor cannot vouch for.
-      if (proc.threads(pid) > 1) this.act(unwatchable('its main thread has exited, its other threads run on'), who, w, 'unwatchable');
+      // Gone, or a zombie, or exiting; but a process whose main thread exited while others run
+      // shows no exe and no descriptors either, for as long as they live: one the monitor cannot
+      // vouch for. Seen twice in a row: a whole process on its way out can look so for an instant.
+      const headless = proc.liveThreads(pid) > 0;
+      if (headless && w.headless) this.act(unwatchable('the process shows neither its program nor its descriptors: its main thread has exited while other threads run on'), who, w, 'unwatchable');
+      w.headless = headless;
       return;
     }
+    w.headless = false;
     if (refused(exe)) {
       // Fail closed: a process the monitor cannot see into is one it cannot vouch for, unless it
       // is ending (its /proc entries turn root's as its memory goes).
-      if (!this.ending(pid)) this.act(unwatchable(exe.unreadable), who, w, 'unwatchable');
+      if (!this.ending(pid)) this.act(unwatchable(refusedBy(exe.unreadable)), who, w, 'unwatchable');
       return;
     }
     const isRoot = pid === root && !this.rootSeen;
@@ -197,7 +203,7 @@ export class Monitor {
     const d = proc.descriptors(pid);
     if (d === undefined) return;
     if (refused(d)) {
-      if (!this.ending(pid)) this.act(unwatchable(d.unreadable), who, w, 'unwatchable');
+      if (!this.ending(pid)) this.act(unwatchable(refusedBy(d.unreadable)), who, w, 'unwatchable');
       return;
     }
     if (m.files) {
@@ -258,8 +264,8 @@ export class Monitor {
   /** Is the process ending (or gone) now? Asked after /proc refused it. */
   private ending(pid: number): boolean {
     const st = this.o.proc.stat(pid);
-    // A zombie leader whose other threads run on is not ending: only a lone thread's exit counts.
-    return !st || (st.exiting && this.o.proc.threads(pid) <= 1);
+    // A zombie leader whose other threads run on is not ending: only the whole process's exit counts.
+    return !st || (st.exiting && this.o.proc.liveThreads(pid) === 0);
   }
 
   /** checkFile, remembered: the same few files are held open poll after poll. */
@@ -318,12 +324,16 @@ export class Monitor {
 const isMemfd = (target: string): boolean => target.startsWith('/memfd:') && target.endsWith(DELETED);
 
 /** A process /proc will not show us. */
-function unwatchable(code: string): Finding {
+/** A process the monitor cannot see into: `why`, a sentence. */
+function unwatchable(why: string): Finding {
   return {
     act: 'unreadable',
     rule: { what: 'monitor', text: 'a process the monitor cannot read is ended' },
-    reason: `/proc refuses to show the process (${code}): it made itself non-dumpable or runs a program it may not read, so the monitor cannot check it`,
+    reason: `${why}, so the monitor cannot check it`,
     detail: {},
   };
 }
+
+/** /proc refused it: `code` is the errno. */
+const refusedBy = (code: string): string => `/proc refuses to show the process (${code}): it made itself non-dumpable or runs a program it may not read`;
 

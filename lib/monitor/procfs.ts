@@ -72,9 +72,13 @@ export function processStat(pid: number): ProcessStat | undefined {
   const ppid = statNumber(stat, 4);
   const start = statNumber(stat, 22);
   if (ppid === undefined || start === undefined) return undefined;
+  return { ppid, start, exiting: statExiting(stat) };
+}
+
+/** A zombie, or a task in do_exit (PF_EXITING in field 9), from a stat line of a process or a thread. */
+function statExiting(stat: string): boolean {
   const state = stat.charAt(stat.lastIndexOf(')') + 2);
-  const flags = statNumber(stat, 9) ?? 0;
-  return { ppid, start, exiting: state === 'Z' || state === 'X' || (flags & PF_EXITING) !== 0 };
+  return state === 'Z' || state === 'X' || ((statNumber(stat, 9) ?? 0) & PF_EXITING) !== 0;
 }
 
 /** include/linux/sched.h: the task is getting shut down (set at the start of do_exit). */
@@ -334,12 +338,19 @@ export const procfs: ProcReader = {
   descendants: (root) => descendants(root, treeSource(), root === process.pid ? 'leader' : 'all'),
   stat: processStat,
   exe: exePath,
-  threads(pid) {
+  liveThreads(pid) {
+    let tids: string[];
     try {
-      return readdirSync(`/proc/${pid}/task`).length;
+      tids = readdirSync(`/proc/${pid}/task`);
     } catch {
       return 0;
     }
+    let live = 0;
+    for (const tid of tids) {
+      const stat = readProc(`/proc/${pid}/task/${tid}/stat`);
+      if (typeof stat === 'string' && !statExiting(stat)) live++;
+    }
+    return live;
   },
   descriptors(pid) {
     const d = descriptors(pid);

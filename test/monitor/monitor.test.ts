@@ -46,9 +46,9 @@ class FakeReader implements ProcReader {
   exe(pid: number) {
     return this.procs.get(pid)?.exe;
   }
-  threads(pid: number) {
+  liveThreads(pid: number) {
     const p = this.procs.get(pid);
-    return p ? p.threads ?? 1 : 0;
+    return p ? p.threads ?? (p.exiting ? 0 : 1) : 0;
   }
   descriptors(pid: number) {
     const p = this.procs.get(pid);
@@ -224,10 +224,12 @@ t.test('memfds are anonymous memory, not paths: no files rule applies, as in the
 
 t.test('a process whose main thread exited while others run on cannot be watched: ended', async (t) => {
   const { proc, seen, kills, monitor, root } = setup(['files: { read: ["/**"] }']);
-  proc.procs.set(11, { ppid: root, exe: undefined, threads: 2 });
-  proc.procs.set(12, { ppid: root, exe: undefined, threads: 1 });
+  proc.procs.set(11, { ppid: root, exe: undefined, threads: 1 });
+  proc.procs.set(12, { ppid: root, exe: undefined, threads: 0 });
   await monitor.poll();
-  t.same(seen.map((s) => [s.pid, s.finding.act]), [[11, 'unreadable']], 'not a plain zombie');
+  t.same(seen, [], 'once may be a process on its way out');
+  await monitor.poll();
+  t.same(seen.map((s) => [s.pid, s.finding.act]), [[11, 'unreadable']], 'twice is a headless process; a plain zombie is not');
   t.match(seen[0]?.finding.reason, /main thread has exited/);
   t.same(kills, [11]);
 });
