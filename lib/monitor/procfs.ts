@@ -17,7 +17,7 @@
 import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { failure, isUnreadable, readProc, type Unreadable } from './proc-read.js';
 import type { ProcReader } from './monitor.js';
-import { inetSockets, inetSocketsAsync, localSocketInodes, type InetSocket, type Wanted } from './sockets.js';
+import { inetSocketsAsync, localSocketInodes, type InetSocket } from './sockets.js';
 
 export { isUnreadable, type Unreadable } from './proc-read.js';
 
