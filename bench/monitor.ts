@@ -11,12 +11,12 @@
 //   per invocation       the Lambda path (echo runtime, local emulator) direct, behind the bootstrap
 //                        in the kernel tier, and in the runtime tier (with and without its polls)
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveCommand } from '../lib/launch/index.js';
-import { IDLE_POLL_MS, Monitor, POLL_MS, procfs, watchCommand, type ProcReader, type WatchOptions } from '../lib/monitor/index.js';
+import { IDLE_POLL_MS, Monitor, POLL_MS, procfs, stdioTargets, watchCommand, type ProcReader, type WatchOptions } from '../lib/monitor/index.js';
 import { packageRoot } from '../lib/paths.js';
 import { loadProfile, type Profile } from '../lib/profile/index.js';
 import { bootstrap, defaultDeps, serveLocally, startEmulator, type InvocationResult, type Logger } from '../lib/runtime/index.js';
@@ -248,16 +248,6 @@ function countingReader(timed: boolean): { reader: ProcReader; calls: Map<string
     calls,
   };
 }
-
-const stdioTargets = (): Set<string> => {
-  const out = new Set<string>();
-  for (const fd of [0, 1, 2]) {
-    try {
-      out.add(readlinkSync(`/proc/self/fd/${fd}`));
-    } catch { /* closed */ }
-  }
-  return out;
-};
 
 async function idleCpu(o: MonitorBenchOptions, dir: string): Promise<{ rows: CpuRow[]; poll: PollCost }> {
   const srv = await holdingServer();

@@ -119,6 +119,9 @@ function object(e: AuditEvent): string {
   return '';
 }
 
+/** An event as written to a log: a JSON line, or the readable line for a terminal. */
+export const eventLine = (e: AuditEvent, human: boolean): string => (human ? humanLine(e) : JSON.stringify(e)) + '\n';
+
 /** One line for a terminal: what, to whom, by which rule. */
 export function humanLine(e: AuditEvent): string {
   const verb = e.decision === 'log' ? 'logged' : !e.enforced ? `would ${e.decision === 'kill' ? 'kill' : 'deny'}` : e.decision === 'kill' ? 'killed' : 'denied';

@@ -1,7 +1,7 @@
 // syscage run --profile P [--audit] [--log FILE] -- CMD ARGS...
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { auditEvent, humanLine } from '../audit/index.js';
+import { auditEvent, eventLine, humanLine } from '../audit/index.js';
 import { watchCommand } from '../monitor/index.js';
 import { selectTier, TierError, type TierDecision } from '../tier/index.js';
 import { LaunchError, supervise } from '../trace/index.js';
@@ -58,7 +58,7 @@ export const run: Command<Args> = {
           // The monitor writes its events here, as the tracer thread does in the other tiers.
           onReport: (v, time) => {
             const e = auditEvent(v, time, { profile: profile.name, tier });
-            writeSync(events.fd, (events.human ? humanLine(e) : JSON.stringify(e)) + '\n');
+            writeSync(events.fd, eventLine(e, events.human));
           },
         })
         : await supervise({

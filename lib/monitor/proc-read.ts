@@ -26,7 +26,7 @@ export const codeOf = (err: unknown): string => (err as NodeJS.ErrnoException | 
 export const failure = (err: unknown): Unreadable | undefined => classify(codeOf(err));
 
 /** One buffer for every read: the monitor reads hundreds of small files per second. */
-let buf = Buffer.allocUnsafe(64 * 1024);
+let buf: Buffer = Buffer.allocUnsafe(64 * 1024);
 
 /** The smallest page size of a Linux arch: seq_file's buffer (m->size) is at least this. */
 const PAGE_MIN = 4096;
@@ -44,6 +44,17 @@ const PAGE_MIN = 4096;
  * PAGE_MIN - record bytes into a larger buffer therefore stopped at the end of the file: we skip
  * the read that would return 0.
  */
+/** A buffer twice `b`'s size holding its first `n` bytes: when a read filled `b`. */
+function doubled(b: Buffer, n: number): Buffer {
+  const bigger = Buffer.allocUnsafe(b.length * 2);
+  b.copy(bigger, 0, 0, n);
+  return bigger;
+}
+
+/** A read that returned `got` bytes into `room` reached the end of the file (see readProc's `record`). */
+const atEnd = (got: number, room: number, record: number | undefined): boolean =>
+  got === 0 || (record !== undefined && got <= PAGE_MIN - record && got < room);
+
 export function readProc(path: string, record?: number): string | { readonly code: string } {
   let fd: number;
   try {
@@ -54,16 +65,11 @@ export function readProc(path: string, record?: number): string | { readonly cod
   try {
     let n = 0;
     for (;;) {
-      if (n === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, n);
-        buf = bigger;
-      }
+      if (n === buf.length) buf = doubled(buf, n);
       const room = buf.length - n;
       const got = readSync(fd, buf, n, room, null);
-      if (got === 0) break;
       n += got;
-      if (record !== undefined && got <= PAGE_MIN - record && got < room) break;
+      if (atEnd(got, room, record)) break;
     }
     return buf.toString('latin1', 0, n);
   } catch (err) {
@@ -86,19 +92,14 @@ export async function readProcAsync(path: string, record: number): Promise<strin
     return { code: codeOf(err) };
   }
   try {
-    let mine = Buffer.allocUnsafe(64 * 1024);
+    let mine: Buffer = Buffer.allocUnsafe(64 * 1024);
     let n = 0;
     for (;;) {
-      if (n === mine.length) {
-        const bigger = Buffer.allocUnsafe(mine.length * 2);
-        mine.copy(bigger, 0, 0, n);
-        mine = bigger;
-      }
+      if (n === mine.length) mine = doubled(mine, n);
       const room = mine.length - n;
       const { bytesRead } = await file.read(mine, n, room, null);
-      if (bytesRead === 0) break;
       n += bytesRead;
-      if (bytesRead <= PAGE_MIN - record && bytesRead < room) break;
+      if (atEnd(bytesRead, room, record)) break;
     }
     return mine.toString('latin1', 0, n);
   } catch (err) {

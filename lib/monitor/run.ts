@@ -129,7 +129,8 @@ function beforeMap(proc: ProcReader): Map<number, number> {
   return out;
 }
 
-const stdioTargets = (): Set<string> => {
+/** What this process's descriptors 0-2 lead to: the command inherits them (never a finding). */
+export const stdioTargets = (): Set<string> => {
   const out = new Set<string>();
   for (const fd of [0, 1, 2]) {
     try {

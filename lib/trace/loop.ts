@@ -4,7 +4,7 @@
 import { existsSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { AUDIT_ARCH, hostArch, syscallTable } from '../arch/index.js';
-import { auditEvent, humanLine } from '../audit/event.js';
+import { auditEvent, eventLine } from '../audit/event.js';
 import { closeFd, ptrace, sleepMs, waitAny, waitFor, yieldCpu } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { encodeRequest } from '../launch/request.js';
@@ -143,7 +143,7 @@ export function trace(
       const requestId = requestIdCell?.get() || undefined;
       if (start.events) {
         const e = auditEvent(verdict, time, { profile: start.events.profile, requestId, tier: start.events.tier });
-        writeSync(start.events.fd, (start.events.human ? humanLine(e) : JSON.stringify(e)) + '\n');
+        writeSync(start.events.fd, eventLine(e, start.events.human));
       }
       post({ type: 'verdict', verdict, time, requestId });
     },
