@@ -99,6 +99,8 @@ interface Watched {
   readonly settled: Set<number>;
   /** Connected TCP sockets checked, looked at again every RECHECK_EVERY polls (they can reconnect). */
   readonly connected: Set<number>;
+  /** Socket inodes found in the TCP/UDP tables: never UNIX, netlink or packet ones. */
+  readonly inet: Set<number>;
   /** What was reported (act + object), so that a finding is reported once. */
   readonly reported: Set<string>;
 }
@@ -154,7 +156,7 @@ export class Monitor {
       let w = this.procs.get(pid);
       const isNew = !w || w.start !== st.start;
       if (isNew) {
-        w = { start: st.start, ppid: st.ppid, settled: new Set(), connected: new Set(), reported: new Set() };
+        w = { start: st.start, ppid: st.ppid, settled: new Set(), connected: new Set(), inet: new Set(), reported: new Set() };
         this.procs.set(pid, w);
       }
       this.check(pid, w!, isNew, pending, recheck);
@@ -229,11 +231,15 @@ export class Monitor {
    */
   private async checkSockets(pending: Map<number, Pending>): Promise<void> {
     const { proc, watch, matchers: m } = this.o;
-    const local = proc.local(watch);
-    for (const [inode, p] of pending) {
-      if (local.has(inode)) {
-        p.w.settled.add(inode);
-        pending.delete(inode);
+    // The UNIX/netlink/packet tables only for a socket not yet found in the TCP/UDP ones: a UDP
+    // socket looked at every poll needs them once.
+    if ([...pending].some(([inode, p]) => !p.w.inet.has(inode))) {
+      const local = proc.local(watch);
+      for (const [inode, p] of pending) {
+        if (local.has(inode)) {
+          p.w.settled.add(inode);
+          pending.delete(inode);
+        }
       }
     }
     if (pending.size === 0) return;
@@ -243,6 +249,7 @@ export class Monitor {
       const s = table.get(inode);
       // Not in the tables: neither bound nor connected yet. Look again next poll.
       if (!s) continue;
+      p.w.inet.add(inode);
       if (s.proto === 'tcp' && s.state === TCP_LISTEN) {
         p.w.settled.add(inode);
         continue;

@@ -60,7 +60,9 @@ class FakeReader implements ProcReader {
     this.inetReads++;
     return new Map([...this.inetTable].filter(([inode]) => only.has(inode)));
   }
+  localReads = 0;
   local() {
+    this.localReads++;
     return this.localSockets;
   }
 }
@@ -196,6 +198,9 @@ t.test('a UDP socket is checked again when it connects elsewhere', async (t) => 
   proc.inetTable.set(600, udp('10.0.0.1'));
   await monitor.poll();
   t.same(seen, []);
+  const localReads = proc.localReads;
+  await monitor.poll();
+  t.equal(proc.localReads, localReads, 'a socket once found in the UDP table needs no look at the UNIX ones again');
   proc.inetTable.set(600, udp('8.8.8.8'));
   await monitor.poll();
   t.equal(seen[0]?.finding.detail.address, '8.8.8.8:53');
