@@ -13,10 +13,12 @@ import { table } from './stats.js';
 
 export interface LambdaRow { mode: string; p50: number; p99: number; coldMs: number; n: number }
 
-const PY = '/usr/bin/python3';
-const runtime = () => join(packageRoot(), 'test', 'fixtures', 'invoke', 'echo-runtime.py');
+/** The Python that runs the echo runtime (the per-invocation benchmarks here and in monitor.ts). */
+export const PY = '/usr/bin/python3';
+/** The echo runtime: a Lambda custom runtime loop that answers each event with it. */
+export const runtime = () => join(packageRoot(), 'test', 'fixtures', 'invoke', 'echo-runtime.py');
 /** Sub-millisecond timestamps for the emulator (Date.now() has 1 ms steps). */
-const fineClock = {
+export const fineClock = {
   now: () => performance.timeOrigin + performance.now(),
   schedule: (ms: number, cb: () => void) => {
     const t = setTimeout(cb, ms);

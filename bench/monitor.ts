@@ -22,6 +22,7 @@ import { loadProfile, type Profile } from '../lib/profile/index.js';
 import { bootstrap, defaultDeps, serveLocally, startEmulator, type InvocationResult, type Logger } from '../lib/runtime/index.js';
 import type { TierDecision } from '../lib/tier/index.js';
 import { compileMatchers } from '../lib/trace/index.js';
+import { fineClock, PY, runtime as echoRuntime } from './lambda.js';
 import { fmtSpread, spread, table, type Spread } from './stats.js';
 
 export const MONITOR_TARGETS = {
@@ -386,16 +387,6 @@ async function idleCpu(o: MonitorBenchOptions, dir: string): Promise<{ rows: Cpu
 
 // ---- added latency per invocation ------------------------------------------------------------
 
-const PY = '/usr/bin/python3';
-const echoRuntime = () => join(packageRoot(), 'test', 'fixtures', 'invoke', 'echo-runtime.py');
-/** Sub-millisecond timestamps for the emulator (Date.now() has 1 ms steps). */
-const fineClock = {
-  now: () => performance.timeOrigin + performance.now(),
-  schedule: (ms: number, cb: () => void) => {
-    const t = setTimeout(cb, ms);
-    return () => clearTimeout(t);
-  },
-};
 const events = (n: number) => Array.from({ length: n }, (_, i) => ({ n: i }));
 const forceRuntime = async (): Promise<TierDecision> => ({ tier: 'runtime', why: 'bench', refusals: [] });
 
