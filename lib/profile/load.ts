@@ -171,6 +171,7 @@ function merge(chain: readonly PartialProfile[]): Profile {
   const exec = withSection('exec');
   const network = withSection('network');
   const processes = withSection('process');
+  const seatbelts = chain.map((p) => p.seatbelts).filter((s): s is NonNullable<PartialProfile['seatbelts']> => s !== undefined);
   const lastSet = <T>(sections: readonly ({ loc?: SourceLoc } & Record<string, unknown>)[], key: string, fallback: T): Located<T> => {
     for (let i = sections.length - 1; i >= 0; i--) {
       const v = sections[i]![key] as Located<T> | undefined;
@@ -213,6 +214,12 @@ function merge(chain: readonly PartialProfile[]): Profile {
       fork: lastSet(processes, 'fork', true),
       signal: lastSet(processes, 'signal', 'tree'),
       loc: processes[processes.length - 1]!.loc,
+    },
+    seatbelts: {
+      // The tiers are a scalar's kind: the nearest profile that says them decides.
+      tiers: [...seatbelts].reverse().find((s) => s.tiers)?.tiers ?? { value: ['runtime'] },
+      native: union(seatbelts.map((s) => s.native)),
+      loc: seatbelts.at(-1)?.loc,
     },
   };
 }

@@ -30,6 +30,7 @@ export interface PartialProfile {
   readonly exec?: { allow: Located<string>[]; loc?: SourceLoc };
   readonly network?: { connect: Located<Address>[]; bind: Located<Address>[]; loc?: SourceLoc };
   readonly process?: { fork?: Located<boolean>; signal?: Located<'tree' | 'any'>; loc?: SourceLoc };
+  readonly seatbelts?: { tiers?: Located<readonly Tier[]>; native: Located<string>[]; loc?: SourceLoc };
 }
 
 export interface ParseResult {
@@ -217,6 +218,15 @@ class Reader {
             fork: this.scalar<boolean>(section('process'), 'fork'),
             signal: this.scalar<'tree' | 'any'>(section('process'), 'signal'),
             loc: this.loc(section('process')),
+          }
+        : undefined,
+      seatbelts: present('seatbelts')
+        ? {
+            tiers: this.get(section('seatbelts'), 'tiers') === undefined
+              ? undefined
+              : { value: this.strings(section('seatbelts'), 'tiers').map((t) => t.value as Tier), loc: this.loc(this.get(section('seatbelts'), 'tiers')) },
+            native: this.globs(section('seatbelts'), 'native'),
+            loc: this.loc(section('seatbelts')),
           }
         : undefined,
     };

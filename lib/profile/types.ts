@@ -88,6 +88,14 @@ export interface ProcessSection {
   readonly loc?: SourceLoc;
 }
 
+export interface SeatbeltsSection {
+  /** The tiers in which the seatbelts run (default: runtime only). */
+  readonly tiers: Located<readonly Tier[]>;
+  /** Native code the handler may load (addons, extension modules, ctypes/cffi libraries). */
+  readonly native: readonly Located<string>[];
+  readonly loc?: SourceLoc;
+}
+
 export interface Profile {
   readonly version: 1;
   readonly name: string;
@@ -108,4 +116,6 @@ export interface Profile {
   readonly exec?: ExecSection;
   readonly network?: NetworkSection;
   readonly process?: ProcessSection;
+  /** The Node and Python seatbelts: always present (defaults: runtime tier only, no native code). */
+  readonly seatbelts: SeatbeltsSection;
 }
