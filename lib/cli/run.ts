@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { auditEvent, eventLine, humanLine } from '../audit/index.js';
 import { watchCommand } from '../monitor/index.js';
 import { selectTier, TierError, type TierDecision } from '../tier/index.js';
+import { chooseSeatbelt } from '../seatbelt/index.js';
 import { LaunchError, supervise } from '../trace/index.js';
 import { loadForCommand, withTracer, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
@@ -48,11 +49,17 @@ export const run: Command<Args> = {
     }
     // The tracer thread writes each event itself, synchronously, before the call it reports is refused.
     const events = { fd: logFd ?? 2, human: logFd === undefined && !!io.errIsTty };
+    // A Node.js or Python command gets its seatbelt where the profile wants one (the runtime tier).
+    const seatbelt = chooseSeatbelt(profile, tier, command, process.env);
+    if (seatbelt) io.err(`syscage: seatbelt: ${seatbelt.said}\n`);
+    for (const n of seatbelt?.notes ?? []) io.err(`syscage: seatbelt: ${n}\n`);
+    const belt = seatbelt?.belt;
     try {
       const result = tier === 'runtime'
         ? await watchCommand({
           profile,
           command,
+          ...(belt ? { command: belt.command, env: belt.env, seatbelt: belt.runtime } : {}),
           audit: args.audit,
           onNote: (text) => io.err(`syscage: ${text}\n`),
           // The monitor writes its events here, as the tracer thread does in the other tiers.
@@ -78,7 +85,7 @@ export const run: Command<Args> = {
         return result.code ?? EXIT.notExecutable;
       } else {
         io.err(tier === 'runtime'
-          ? `syscage: ${c.polls ?? 0} polls of the process monitor: ${c.findings ?? 0} found, ${c.killed ?? 0} killed, tier runtime\n`
+          ? `syscage: ${c.polls ?? 0} polls of the process monitor: ${c.findings ?? 0} found, ${c.killed ?? 0} killed${belt ? `, ${c.refusals ?? 0} refused by the seatbelt` : ''}, tier runtime\n`
           : `syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged, ${c.hidden ?? 0} hidden, tier ${tier}\n`);
       }
       if (result.policyKill) {

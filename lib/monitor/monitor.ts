@@ -307,6 +307,21 @@ export class Monitor {
   }
 
   /**
+   * A refusal the process's seatbelt made inside it, before the act (lib/seatbelt): nothing
+   * happened, so the process goes on, as after the supervisor's deny; under violation: kill the
+   * command is ended, as in the kernel tier.
+   */
+  refusedInside(f: Finding, who: Offender): void {
+    this.findings++;
+    const kill = !this.o.audit && this.o.matchers.violation.value === 'kill';
+    this.o.onFinding(f, who, kill ? 'all' : 'none');
+    if (!kill) return;
+    this.killed++;
+    this.ended ??= { finding: f, who };
+    this.killAll();
+  }
+
+  /**
    * End every process of the command (violation: kill; and whatever is left when it ends): round
    * after round, until a listing finds only processes that are ending (a chain of forks outruns
    * one round).

@@ -8,7 +8,7 @@ import { isFileless, type Matchers } from '../trace/decide/index.js';
 import type { Detail, RuleRef } from '../trace/types.js';
 
 /** The act a finding is about (audit events of the runtime tier name it where a syscall would be). */
-export type Act = 'exec' | 'connect' | 'open' | 'fork' | 'unreadable';
+export type Act = 'exec' | 'connect' | 'open' | 'fork' | 'unreadable' | 'bind' | 'native' | 'other';
 
 /** A rule broken, as seen in /proc. */
 export interface Finding {
@@ -16,6 +16,8 @@ export interface Finding {
   readonly rule: RuleRef;
   readonly reason: string;
   readonly detail: Detail;
+  /** Refused inside the process by its seatbelt, before the act (lib/seatbelt), rather than seen in /proc after it. */
+  readonly seatbelt?: 'node' | 'python';
 }
 
 /** What readlink(2) of /proc/PID/{exe,fd/N} appends to a file that was unlinked. */

@@ -4,6 +4,7 @@
 // filters and ptrace; the outcome has the same shape, so the bootstrap and
 // `syscage run` treat both alike.
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Reported } from '../audit/index.js';
@@ -14,9 +15,15 @@ import { LaunchError } from '../trace/supervisor.js';
 import type { SharedText } from '../trace/shared-text.js';
 import { Monitor, type Offender, type ProcReader } from './monitor.js';
 import type { Finding } from './policy.js';
+import { reportFinding } from './seatbelt.js';
 import { procfs } from './procfs.js';
 import { faultPoint } from '../fault.js';
 import { atLastWords } from '../last-words.js';
+import type { SeatbeltRuntime } from '../seatbelt/command.js';
+import { readChannel } from '../seatbelt/channel.js';
+import { CHANNEL_FD } from '../seatbelt/types.js';
+
+const EACCES = 13;
 
 /** How often the monitor looks (ms): the bound on how long a refused act goes on before its kill. */
 export const POLL_MS = 10;
@@ -54,6 +61,11 @@ export interface WatchOptions {
   readonly onStart?: (pid: number) => void;
   /** What the platform refused the monitor itself, one sentence each (it runs on, weaker). */
   readonly onNote?: (text: string) => void;
+  /**
+   * The command runs under its seatbelt (lib/seatbelt: command and env already rewritten): give it
+   * the report channel on descriptor 3, and report and act on each refusal it sends.
+   */
+  readonly seatbelt?: SeatbeltRuntime;
 }
 
 export interface WatchOutcome {
@@ -66,7 +78,18 @@ export interface WatchOutcome {
 }
 
 /** A finding as the audit log reports it: the act where a syscall would be, the process killed. */
-export function findingReport(f: Finding, who: Offender, enforced: boolean): Reported {
+export function findingReport(f: Finding, who: Offender, enforced: boolean, killed = true): Reported {
+  if (f.seatbelt) {
+    // Refused inside the process, before the act: a deny (EACCES, as the seatbelts raise), a kill under violation: kill.
+    return {
+      trap: { tid: who.pid, syscall: f.act },
+      tracee: who,
+      enforced,
+      decision: killed
+        ? { action: 'kill', rule: f.rule, reason: f.reason, detail: f.detail }
+        : { action: 'deny', errno: EACCES, rule: f.rule, reason: f.reason, detail: f.detail },
+    };
+  }
   return {
     trap: { tid: who.pid, syscall: f.act },
     tracee: who,
@@ -154,7 +177,9 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
 
   // What runs already is not the command's (by pid and start time: a reused pid is the command's).
   const before = beforeMap(proc);
-  const child = spawn(resolved.path, rest, { argv0: cmd, env, stdio: 'inherit' });
+  const stdio = o.seatbelt ? ['inherit', 'inherit', 'inherit', 'pipe'] as const : 'inherit';
+  if (o.seatbelt && CHANNEL_FD !== 3) throw new Error('internal: the report channel must be descriptor 3');
+  const child = spawn(resolved.path, rest, { argv0: cmd, env, stdio: stdio as 'inherit' });
   const started = await new Promise<number | Error>((resolve) => {
     child.once('spawn', () => resolve(child.pid!));
     child.once('error', (e) => resolve(e));
@@ -184,9 +209,27 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
       } catch { /* gone */ }
     },
     onFinding: (f, who, killed) => {
-      o.onReport?.(findingReport(f, who, killed !== 'none'), Date.now(), o.requestId?.get());
+      const enforced = f.seatbelt ? !audit : killed !== 'none';
+      o.onReport?.(findingReport(f, who, enforced, killed !== 'none'), Date.now(), o.requestId?.get());
     },
   });
+
+  // The seatbelt's refusals: each one is about this run; the pid it names must be one of its processes.
+  let refusals = 0;
+  const channel = o.seatbelt && child.stdio[3]
+    ? readChannel(child.stdio[3] as Readable, {
+      onReport: (r) => {
+        refusals++;
+        const tree = proc.descendants(root);
+        const pid = tree.includes(r.pid) ? r.pid : root;
+        if (pid !== r.pid) o.onNote?.(`a seatbelt report names pid ${r.pid}, which is not one of the handler's processes: reported as the handler's`);
+        const st = proc.stat(pid);
+        const exe = proc.exe(pid);
+        monitor.refusedInside(reportFinding(r), { pid, ppid: st?.ppid ?? 0, ...(typeof exe === 'string' ? { exe } : {}) });
+      },
+      onBad: (why) => o.onNote?.(`a line on the seatbelt's report channel is not a report (${why}): ignored`),
+    })
+    : undefined;
 
   const signals = o.forward ?? ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const forward = (sig: NodeJS.Signals): void => {
@@ -239,6 +282,8 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
     over = true;
     clearTimeout(timer);
     await polling;
+    // What the seatbelt wrote before the end is read before the outcome is decided.
+    await channel?.drained();
     if (failed !== undefined) throw failed;
     // One last look (what the command left behind is still checked and reported), then nothing of
     // it runs on unwatched.
@@ -250,7 +295,7 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
       launched: true,
       ...(end.signal ? { signal: constants.signals[end.signal] } : { code: end.code ?? 0 }),
       ...(ended ? { policyKill: findingReport(ended.finding, ended.who, true) } : {}),
-      counts: { polls: monitor.polls, findings: monitor.findings, killed: monitor.killed },
+      counts: { polls: monitor.polls, findings: monitor.findings, killed: monitor.killed, ...(o.seatbelt ? { refusals } : {}) },
     };
   } finally {
     over = true;

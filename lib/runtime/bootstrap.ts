@@ -11,7 +11,8 @@
 //   no tier the profile accepts       → /runtime/init/error (Runtime.InitError) naming the refusal
 //
 // The tier is chosen once (lib/tier): kernel or bpf run the handler under the
-// tracer (supervise), runtime under the process monitor (lib/monitor). Every
+// tracer (supervise), runtime under the process monitor (lib/monitor) and, for
+// a Node.js or Python handler, its seatbelt (lib/seatbelt). Every
 // audit event names the invocation being served (its request id) and the tier.
 import { loadProfile } from '../profile/load.js';
 import { ProfileError, formatDiagnostic } from '../profile/diagnostic.js';
@@ -21,6 +22,7 @@ import { watchCommand, type WatchOptions, type WatchOutcome } from '../monitor/i
 import { SharedText } from '../trace/shared-text.js';
 import { LaunchError, supervise, type PreparedTracer, type SuperviseOptions, type SuperviseResult } from '../trace/supervisor.js';
 import { selectTier, TierError, type TierDecision } from '../tier/index.js';
+import { chooseSeatbelt, type Seatbelted } from '../seatbelt/index.js';
 import { EXIT } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { lambdaLogger, type Logger } from './log.js';
@@ -134,6 +136,16 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
     let prepared = decision.prepared;
 
     const handlerEnv = { ...env, AWS_LAMBDA_RUNTIME_API: proxy.address };
+    // The seatbelt (a Node.js or Python handler's in-runtime guard): by default in the runtime tier only.
+    let belt: Seatbelted | undefined;
+    try {
+      const choice = chooseSeatbelt(profile, tier, command, handlerEnv, [proxy.address]);
+      belt = choice?.belt;
+      if (choice) log.log(belt ? 'INFO' : 'WARN', `syscage: seatbelt: ${choice.said}`, { seatbelt: belt?.runtime ?? 'none' });
+      for (const n of choice?.notes ?? []) log.log('WARN', `syscage: seatbelt: ${n}`);
+    } catch (e) {
+      return await fatalInit('Runtime.InitError', `syscage: the handler's seatbelt cannot be set up, so the handler is not started: ${(e as Error).message.split('\n', 1)[0]}`);
+    }
     const report = (v: Reported, time: number, rid?: string): void => {
       const e = auditEvent(v, time, { profile: profile.name, requestId: rid, tier });
       log.log(v.decision.action === 'allow' ? 'INFO' : 'WARN', humanLine(e), { syscage: e }, rid);
@@ -151,6 +163,7 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
         if (tier === 'runtime') {
           result = await deps.watch({
             ...run,
+            ...(belt ? { command: belt.command, env: belt.env, seatbelt: belt.runtime } : {}),
             onReport: report,
             // Idle: the handler waits in /next (where Lambda freezes it), not merely between events.
             idle: () => proxy.awaitingNext(),

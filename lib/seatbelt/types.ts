@@ -19,7 +19,7 @@ export const CHANNEL_FD = 3;
 
 /** A profile entry as an error message and an event name it: "files.deny /var/task/.env (syscage.yaml:12)". */
 export interface PolicyRule {
-  /** 'files.deny', 'files.read', 'files.write', 'exec.allow', 'network.connect', 'network.bind', 'process.fork', 'seatbelts.native'. */
+  /** 'files.deny', 'files.read', 'files.write', 'exec.allow', 'network.connect', 'network.bind', 'process.fork', 'seatbelts.native'; 'seatbelts' for what a seatbelt refuses whatever the profile says. */
   readonly what: string;
   /** The entry's text (a glob, an address), or "not in files.read" for a list that does not grant. */
   readonly text?: string;
