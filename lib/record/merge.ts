@@ -9,6 +9,7 @@
 //     at least as much; recordings that needed only part of it are counted
 //     apart ("part of it in m more").
 //   - process.fork is what the commands did: true when any recording forked.
+//   - seatbelts.native is a union; seatbelts.tiers the union of the tiers stated (more is stricter).
 //   - The other scalars are policy (default, mode, violation, errno,
 //     default_errno, weakest_tier, process.signal). Inputs that disagree get the
 //     strictest (default kill > deny > log > allow, mode enforce > audit,
@@ -28,7 +29,7 @@ import { parseAddress, type AddressRule } from '../profile/address.js';
 import { ProfileError, type Diagnostic } from '../profile/diagnostic.js';
 import { displayPath, loadProfile } from '../profile/load.js';
 import { parseProfile, type PartialProfile } from '../profile/parse.js';
-import type { ArgValue, SyscallRule } from '../profile/types.js';
+import { TIERS, type ArgValue, type SyscallRule, type Tier } from '../profile/types.js';
 import { blockList, comments, scalar, type Item } from './yaml-text.js';
 import { covers } from './generalise.js';
 import { sensitiveAddress, sensitivePath, sensitiveProgram, sensitiveWrite } from './sensitive.js';
@@ -64,7 +65,7 @@ interface Seen {
 // ---------------------------------------------------------------------------
 // Reading the inputs.
 
-const LISTS = ['files.read', 'files.write', 'files.deny', 'exec.allow', 'network.connect', 'network.bind'] as const;
+const LISTS = ['files.read', 'files.write', 'files.deny', 'exec.allow', 'network.connect', 'network.bind', 'seatbelts.native'] as const;
 type ListKey = (typeof LISTS)[number];
 
 /** The examples recorded in entry comments ("# 12 files, e.g. /tmp/upload-3f2a.json"). */
@@ -146,6 +147,7 @@ function valuesOf(p: PartialProfile, key: ListKey): string[] {
     case 'exec.allow': return p.exec?.allow.map((x) => x.value) ?? [];
     case 'network.connect': return p.network?.connect.map((x) => x.value.text) ?? [];
     case 'network.bind': return p.network?.bind.map((x) => x.value.text) ?? [];
+    case 'seatbelts.native': return p.seatbelts?.native.map((x) => x.value) ?? [];
   }
 }
 
@@ -309,6 +311,14 @@ export function mergeProfiles(paths: readonly string[], opts: MergeOptions = {})
   const signal = strictest(inputs, 'process.signal', (p) => p.process?.signal?.value, 'tree', (v) => RANK.signal[v] ?? 0);
   const tier = strictest(inputs, 'weakest_tier', (p) => p.weakestTier?.value, 'bpf', (v) => RANK.tier[v] ?? 0);
   for (const d of [name, mode, dflt, errno, defaultErrno, violation, tier, signal]) if (d.note) notes.push(d.note);
+  const belts = inputs.filter((i) => i.own.seatbelts !== undefined);
+  const stated = belts.map((i) => i.own.seatbelts!.tiers?.value).filter((v): v is readonly Tier[] => v !== undefined);
+  // More tiers under a seatbelt is the strict choice: the union of those stated.
+  const beltTiers = stated.length === 0 ? undefined : (() => {
+    const tiers = TIERS.filter((x) => stated.some((l) => l.includes(x)));
+    return { tiers, agree: stated.length === n && stated.every((l) => l.length === tiers.length) };
+  })();
+  if (beltTiers && !beltTiers.agree) notes.push(`seatbelts.tiers: the inputs disagree; kept [${beltTiers.tiers.join(', ')}], every tier any of them names (the strict choice)`);
   const commands = [...new Set(inputs.map((i) => (i.own.command ? JSON.stringify(i.own.command.value) : '')))];
   const command = commands.length === 1 && commands[0] ? (JSON.parse(commands[0]) as string[]) : undefined;
   if (commands.length > 1) notes.push('inputs disagree on command: left out');
@@ -426,6 +436,11 @@ export function mergeProfiles(paths: readonly string[], opts: MergeOptions = {})
       text.push(`  fork: ${allowed > 0}  # ${allowed > 0 ? `allowed in ${allowed} of ${n} recordings` : `no process created in any of ${n} recordings`}`);
     }
     if (signal.value) text.push(`  signal: ${signal.value}${signal.note ? DISAGREE : ''}`);
+  }
+  if (belts.length > 0) {
+    text.push('seatbelts:');
+    if (beltTiers) text.push(`  tiers: [${beltTiers.tiers.join(', ')}]${beltTiers.agree ? '' : DISAGREE}`);
+    text.push(...blockList('native', 2, unionList(inputs, 'seatbelts.native').map((c) => seenItem(c))));
   }
   return { yaml: text.join('\n') + '\n', warnings };
 }

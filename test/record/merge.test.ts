@@ -191,3 +191,21 @@ t.test('sensitive entries of the union are flagged', async (t) => {
   t.ok(warnings.includes('reads /home/sbx_user1051/.aws/credentials: AWS credentials'));
   t.match(yaml, /# WARNING: AWS credentials\n {4}- \/home\/sbx_user1051\/\.aws\/credentials +# seen in 1 of 1 recording\n/);
 });
+
+t.test('seatbelts: native code united, the tiers every input names (the strict choice), said', async (t) => {
+  const dir = t.testdir({
+    'a.yaml': 'version: 1\nseatbelts:\n  tiers: [runtime]\n  native: [/var/task/node_modules/sharp/**]\n',
+    'b.yaml': 'version: 1\nseatbelts:\n  tiers: [kernel, runtime]\n  native: [/var/task/node_modules/sharp/build/sharp.node, /opt/x.node]\n',
+    'c.yaml': 'version: 1\n',
+  });
+  const { yaml } = mergeProfiles(['a.yaml', 'b.yaml', 'c.yaml'].map((f) => join(dir, f)));
+  t.ok(yaml.split('\n').includes('  tiers: [kernel, runtime]  # the inputs disagree: see the NOTE above'), yaml);
+  t.match(yaml, /# NOTE: seatbelts\.tiers: the inputs disagree; kept \[kernel, runtime\]/);
+  const file = join(dir, 'merged.yaml');
+  writeFileSync(file, yaml);
+  const { profile } = loadProfile(file);
+  t.same(profile.seatbelts.tiers.value, ['kernel', 'runtime']);
+  t.same(names(profile.seatbelts.native), ['/opt/x.node', '/var/task/node_modules/sharp/**'], 'a union; the covered entry dropped');
+  const none = mergeProfiles([join(dir, 'c.yaml'), join(dir, 'c.yaml')]).yaml;
+  t.notMatch(none, /^seatbelts:/m, 'no input says anything: nothing written (the defaults)');
+});
