@@ -14,6 +14,7 @@
 // strongest tier is used when the profile accepts it; a weaker one only as far as the profile
 // allows; otherwise an error names what the platform refused. Never a silent downgrade.
 import { TIERS, type Profile, type Tier } from '../profile/types.js';
+import { handlerRuntime } from '../seatbelt/index.js';
 import { NEEDED_TO_RUN, NEEDED_TO_SUPERVISE, type ModeDecision } from './mode.js';
 import type { ProfileTiers } from './report.js';
 import type { ProbeName, ProbeResult } from './units.js';
@@ -127,9 +128,13 @@ export function coverage(p: Profile): readonly TierCoverage[] {
     not: ['process.signal'],
     ...(exec ? { cannotStart: 'a profile with an exec section cannot start its command: its own exec would be refused' } : {}),
   };
+  // The seatbelt: for a Node.js or Python handler, where the profile wants one in this tier.
+  const belt = p.seatbelts.tiers.value.includes('runtime') ? seatbeltOf(p) : undefined;
   const runtime: TierCoverage = {
     tier: 'runtime',
-    before: [],
+    before: belt === undefined || belt.startsWith('none') ? (belt ? [`nothing (seatbelt ${belt})`] : []) : [
+      `${belt}: what the handler does through its language's own APIs: ${sections([[files, 'files'], [exec, 'exec.allow'], [net, 'network.connect and network.bind'], [fork, 'process.fork: false'], [true, 'native code not in seatbelts.native']]).join(', ')} (a guard rail: native code gets past it)`,
+    ],
     after: sections([
       [exec, 'exec.allow: a process running a program it does not allow'],
       [net, 'network.connect: a TCP or UDP socket (IPv4, IPv6) connected to a destination it does not allow'],
@@ -139,7 +144,9 @@ export function coverage(p: Profile): readonly TierCoverage[] {
     not: [
       sys,
       ...sections([
-        [files, 'files: a file opened and closed between two polls, inside any process (the handler\'s own reads included)'],
+        [files, belt && !belt.startsWith('none')
+          ? 'files: a file opened and closed between two polls by native code or a process the seatbelt is not in'
+          : 'files: a file opened and closed between two polls, inside any process (the handler\'s own reads included)'],
         [net, 'network.connect: a connection shorter than a poll, UNIX sockets; network.bind'],
       ]),
       'process.signal',
@@ -159,4 +166,13 @@ export function profileTiers(profile: Profile, platform: PlatformTier): ProfileT
     reason: choice.ok ? choice.why : choice.message,
     tiers: coverage(profile),
   };
+}
+
+/** The seatbelt a profile's command gets in the runtime tier, in words. */
+function seatbeltOf(p: Profile): string {
+  if (!p.command) return 'for a Node.js or Python handler (its seatbelt)';
+  const { runtime } = handlerRuntime(p.command.value, process.env);
+  return runtime === 'node' ? 'the Node.js seatbelt (permission model and preload)'
+    : runtime === 'python' ? 'the Python seatbelt (audit hook)'
+      : 'none: the command is neither Node.js nor Python, so the process monitor alone watches it';
 }

@@ -70,7 +70,15 @@ t.test('coverage: what each tier does with a profile, only for what the profile 
   t.same(kernel!.after, [], 'the kernel tier acts before, never after');
   t.same(kernel!.not, []);
   t.match(bpf!.cannotStart, /exec section/);
-  t.same(runtime!.before, [], 'the runtime tier stops nothing before');
+  t.equal(runtime!.before.length, 1, 'the runtime tier stops before only what a seatbelt refuses');
+  t.match(runtime!.before[0], /^for a Node\.js or Python handler \(its seatbelt\): .*files, exec\.allow, network\.connect and network\.bind, process\.fork: false, native code/);
+  const off = coverage(profile(['files: { read: ["/**"] }', 'seatbelts: { tiers: [] }']))[2]!;
+  t.same(off.before, [], 'seatbelts off: nothing before');
+  t.ok(off.not.some((s) => /the handler's own reads included/.test(s)), 'and the handler\'s own reads go unseen');
+  const said = (command: string): string => coverage(profile([`command: [${command}, x]`]))[2]!.before[0]!;
+  t.match(said('/usr/bin/python3'), /^the Python seatbelt \(audit hook\)/, 'a Python command: its seatbelt named');
+  t.match(said(process.execPath), /^the Node\.js seatbelt/, 'a Node command');
+  t.match(said('/bin/sh'), /^nothing \(seatbelt none: the command is neither Node\.js nor Python, so the process monitor alone watches it\)/, 'neither: doctor says the monitor alone');
   t.equal(runtime!.after.length, 4, 'exec, network, files, fork: after the fact');
   t.ok(runtime!.not.some((s) => /syscalls lists/.test(s)), 'and says the syscalls lists go unenforced');
   t.ok(runtime!.not.some((s) => /shorter than a poll/.test(s)), 'and that a short connection goes unseen');
