@@ -59,7 +59,7 @@ export const run: Command<Args> = {
         ? await watchCommand({
           profile,
           command,
-          ...(belt ? { command: belt.command, env: belt.env, seatbelt: belt.runtime } : {}),
+          ...(belt ? { command: belt.command, env: belt.env, seatbelt: belt.runtime, own: belt.own } : {}),
           audit: args.audit,
           onNote: (text) => io.err(`syscage: ${text}\n`),
           // The monitor writes its events here, as the tracer thread does in the other tiers.

@@ -74,8 +74,10 @@ export interface MonitorOptions {
   readonly before: ReadonlyMap<number, number>;
   /** The command the caller started: its program and its standard descriptors are the launch's own. */
   readonly root: number;
-  /** Targets of descriptors the command inherited (the caller's stdio): never a finding. */
+  /** Targets of descriptors the command inherited (the caller's stdio): never a finding on descriptors 0-2. */
   readonly inherited: ReadonlySet<string>;
+  /** syscage's own files the command's seatbelt holds open (the Python launcher while it is compiled): never a finding. */
+  readonly own?: ReadonlySet<string>;
   /** Destinations always allowed ("127.0.0.1:PORT": the Runtime API proxy). */
   readonly always: ReadonlySet<string>;
   /** Report, never kill. */
@@ -212,7 +214,7 @@ export class Monitor {
       for (const file of d.files) {
         // The command's stdio, as inherited, and memfds (anonymous memory, no path to check: as
         // in the kernel tier).
-        if ((file.fd <= 2 && this.o.inherited.has(file.target)) || isMemfd(file.target)) continue;
+        if ((file.fd <= 2 && this.o.inherited.has(file.target)) || isMemfd(file.target) || this.o.own?.has(file.target)) continue;
         const path = forMatch(stripDeleted(file.target), pid);
         const f = this.fileVerdict(path, file.access);
         if (f && this.act(f, who, w, `open ${path} ${file.access}`)) return;

@@ -66,6 +66,8 @@ export interface WatchOptions {
    * the report channel on descriptor 3, and report and act on each refusal it sends.
    */
   readonly seatbelt?: SeatbeltRuntime;
+  /** Files of syscage's own the command may hold open (its seatbelt's): never a finding. */
+  readonly own?: readonly string[];
 }
 
 export interface WatchOutcome {
@@ -201,6 +203,7 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
     before,
     root,
     inherited: stdioTargets(),
+    own: new Set(o.own ?? []),
     always: new Set(o.alwaysConnect ?? []),
     audit,
     kill: (pid) => {

@@ -163,7 +163,7 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
         if (tier === 'runtime') {
           result = await deps.watch({
             ...run,
-            ...(belt ? { command: belt.command, env: belt.env, seatbelt: belt.runtime } : {}),
+            ...(belt ? { command: belt.command, env: belt.env, seatbelt: belt.runtime, own: belt.own } : {}),
             onReport: report,
             // Idle: the handler waits in /next (where Lambda freezes it), not merely between events.
             idle: () => proxy.awaitingNext(),

@@ -69,6 +69,8 @@ export interface Seatbelted {
   readonly env: NodeJS.ProcessEnv;
   /** What the seatbelt cannot do here, one sentence each (said in the init log). */
   readonly notes: readonly string[];
+  /** syscage's own files the handler holds open for its seatbelt (the launcher while Python compiles it): never a finding of the monitor. */
+  readonly own: readonly string[];
 }
 
 /** The command under its seatbelt, or undefined when it starts neither Node.js nor Python. */
@@ -77,7 +79,7 @@ export function seatbelted(command: readonly string[], env: NodeJS.ProcessEnv, p
   if (!runtime || !path) return undefined;
   const shared = { ...env, [POLICY_ENV]: JSON.stringify(policy), [CHANNEL_ENV]: String(CHANNEL_FD) };
   if (runtime === 'python') {
-    return { runtime, command: [command[0]!, '-I', '-S', LAUNCHER, ...command.slice(1)], env: shared, notes: [] };
+    return { runtime, command: [command[0]!, '-I', '-S', LAUNCHER, ...command.slice(1)], env: shared, notes: [], own: [LAUNCHER] };
   }
   const notes: string[] = [];
   if (env.NODE_OPTIONS?.trim()) notes.push(`the function's NODE_OPTIONS (${env.NODE_OPTIONS.trim()}) is dropped: it could widen the seatbelt`);
@@ -87,7 +89,7 @@ export function seatbelted(command: readonly string[], env: NodeJS.ProcessEnv, p
     workers: env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined,
   });
   notes.push(...flags.notes);
-  return { runtime, command, env: { ...shared, NODE_OPTIONS: flags.flags.join(' ') }, notes };
+  return { runtime, command, env: { ...shared, NODE_OPTIONS: flags.flags.join(' ') }, notes, own: [PRELOAD] };
 }
 
 /** What the seatbelts do for one run: the command under its seatbelt (if any), and what to say. */

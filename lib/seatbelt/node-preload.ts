@@ -119,6 +119,7 @@ const cwd = (): string => rApply(processCwd, process, []);
 const pid = process.pid;
 
 const fsWriteSync: Fn = fs.writeSync;
+const fsFstatSync: Fn = fs.fstatSync;
 const fsRealpathNative: Fn = fs.realpathSync.native;
 const fsLstatSync: Fn = fs.lstatSync;
 const fsStatSync: Fn = fs.statSync;
@@ -469,6 +470,24 @@ const policy = compilePolicy(process.env[POLICY_ENV]);
 const policyText = process.env[POLICY_ENV] as string;
 const channelText = process.env[CHANNEL_ENV];
 const channelFd = channelText !== undefined && RegExpExec(DECIMAL, channelText) !== null ? NumberCtor(channelText) : -1;
+/** The channel's identity at start (a socket: device and inode): a report goes only to that, never to what the descriptor became. */
+const channelId = ((): string | undefined => {
+  if (channelFd < 0) return undefined;
+  try {
+    const st = rApply(fsFstatSync, fs, [channelFd]) as FsModule.Stats;
+    return st.isSocket() ? `${st.dev}:${st.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+const stillChannel = (): boolean => {
+  try {
+    const st = rApply(fsFstatSync, fs, [channelFd]) as FsModule.Stats;
+    return `${st.dev}:${st.ino}` === channelId;
+  } catch {
+    return false;
+  }
+};
 const enforce = policy.enforce;
 const audited = new SetCtor<string>();
 
@@ -480,7 +499,8 @@ function report(act: Record<string, unknown>, rule: Rule, api: string): void {
   line.runtime = 'node';
   line.rule = rule;
   line.api = api;
-  if (channelFd < 0) return;
+  // The handler may have closed the descriptor and opened something else on its number.
+  if (channelId === undefined || !stillChannel()) return;
   const text = JSONStringify(line) + '\n';
   try {
     let at = 0;

@@ -3,7 +3,7 @@
 // that accepts no tier the platform allows, naming the refusal: exit 71, never a silent downgrade.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../lib/paths.js';
@@ -32,7 +32,8 @@ const run = (variant: string, args: string[]): Promise<Ran> => new Promise((reso
 const events = (stderr: string): Record<string, any>[] => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 
 t.test('nnp0: the runtime tier, said once with what was refused; the monitor kills a refused program', { skip }, async (t) => {
-  const p = profile('rt', ['weakest_tier: runtime', 'exec: { allow: [] }']);
+  // The monitor alone: a Node command would otherwise run under its seatbelt (next test).
+  const p = profile('rt', ['weakest_tier: runtime', 'exec: { allow: [] }', 'seatbelts: { tiers: [] }']);
   const r = await run('nnp0', ['run', '--profile', p, '--', process.execPath, '-e',
     'const r = require("child_process").spawnSync("/bin/sh", ["-c", "sleep 2; echo escaped"], { encoding: "utf8" }); console.log(JSON.stringify({ signal: r.signal, out: r.stdout }))']);
   const diag = { stderr: r.stderr };
@@ -47,6 +48,23 @@ t.test('nnp0: the runtime tier, said once with what was refused; the monitor kil
   t.match(e[0], { syscall: 'exec', decision: 'kill', exe: '/usr/bin/dash', tier: 'runtime', rule: { what: 'exec.allow', at: /rt\.yaml:4:/ } });
   t.ok(e.slice(1).every((x) => x.exe === '/usr/bin/sleep'), 'and no other', diag);
   t.match(r.stderr, new RegExp(`^syscage: \\d+ polls of the process monitor: ${e.length} found, ${e.length} killed, tier runtime$`, 'm'), 'the summary names the tier');
+});
+
+t.test('nnp0: a Python command under its seatbelt: the read refused before it happens, syscage\'s own launcher not a finding', { skip: skip || (existsSync('/usr/bin/python3') ? false : '/usr/bin/python3 is not installed') }, async (t) => {
+  const secret = join(dir, 'secret.txt');
+  writeFileSync(secret, 'the secret\n', { mode: 0o644 });
+  // files.read does not grant syscage's own install: the launcher Python holds open is still no finding.
+  const p = profile('py', ['extends: [python]', 'files:', `  read: [/usr/**, /lib/**, /etc/**, ${dir}/**, /tmp]`, `  deny: [${secret}]`]);
+  const r = await run('nnp0', ['run', '--profile', p, '--', '/usr/bin/python3', '-c',
+    `try:\n  print(open(${JSON.stringify(secret)}).read())\nexcept OSError as e:\n  print("refused", e.errno)`]);
+  const diag = { stderr: r.stderr };
+  t.equal(r.code, 0, 'the command ran to its end', diag);
+  t.equal(r.stdout.trim(), 'refused 13', 'the read was refused in the process (EACCES)', diag);
+  t.match(r.stderr, /^syscage: seatbelt: python: a Python audit hook refuses before the act/m, 'the seatbelt, said');
+  const e = events(r.stderr);
+  t.equal(e.length, 1, 'one event', diag);
+  t.match(e[0], { syscall: 'open', decision: 'deny', errno: 'EACCES', path: secret, tier: 'runtime', rule: { what: 'files.deny', at: /py\.yaml:6:/ }, reason: /refused by the Python seatbelt before it happened/ });
+  t.match(r.stderr, /^syscage: \d+ polls of the process monitor: 1 found, 0 killed, 1 refused by the seatbelt, tier runtime$/m, 'the summary counts it');
 });
 
 t.test('a profile that does not accept the runtime tier: exit 71, naming the refusal and the rule', { skip }, async (t) => {
