@@ -6,13 +6,17 @@
 //     runtime (simulated Lambda): N attempts, N blocked, N killed after the fact, N escaped
 //       escaped: ID — why (every escape by name, none left out)
 //     bpf (simulated, ptrace refused): N attempts, N blocked, N escaped, N cannot start ...
+//     runtime seatbelts (simulated Lambda, Node 26 and Python): N attempts, N blocked, N killed after the fact, N escaped
+//       escaped: ID — the known hole it shows (every escape by name)
 //     kernel: N attempts, N blocked, 0 escaped
 //
 // The kernel line is the strict-profile corpus (the issue's "every one blocked, with an audit
 // line"); before it, one line per kernel-tier attempt that is not simply blocked (escaped,
 // blocked without an audit event, broken) and the default-allow profile's own count. The runtime
 // and bpf lines come from corpus-runtime-tier and corpus-bpf-tier (fixtures/tiers.ts), run under
-// the platform simulator; their escapes are the documented limits of those tiers. Exit 1 when
+// the platform simulator; their escapes are the documented limits of those tiers. The seatbelt
+// line comes from corpus-seatbelts (Node.js and Python attempts under the in-runtime seatbelts,
+// same simulator); its escapes are the seatbelts' known holes. Exit 1 when
 // there are no results, when a part of the corpus is missing (a test file did not finish) or when
 // results are partial (ESCAPES_ONLY); 0 otherwise — escapes are counted and listed here, and the
 // tap tests fail for the kernel tier's (known ones are tap todos).
@@ -61,6 +65,40 @@ const weaker = ['runtime', 'bpf'].map((tier) => {
   const rs = ps.flatMap((p) => p.results);
   return { tier, parts: ps, skipped: ps.find((p) => p.skipped)?.skipped, counted: rs.filter((r) => !isOutside(r)), outside: rs.filter(isOutside) };
 }).filter((x) => x.parts.length > 0);
+
+/**
+ * The seatbelt column (corpus-seatbelts: the Node.js and Python attempts of test/escapes/seatbelt/
+ * under the in-runtime seatbelts, simulated Lambda): its own line, before the kernel's. Its escapes
+ * are listed by name with their reason (the manifest's known hole); like the runtime tier's, they
+ * never change the exit status (the tap test fails for one that is not known).
+ */
+const SEATBELT_LABEL = 'runtime seatbelts (simulated Lambda, Node 26 and Python)';
+const SEATBELT_BY = { 'node-seatbelt': 'the Node.js seatbelt', 'python-seatbelt': 'the Python seatbelt' };
+const seatbeltParts = parts.filter((p) => p.tier === 'seatbelts');
+
+function seatbeltLines() {
+  const skipped = seatbeltParts.find((p) => p.skipped)?.skipped;
+  if (skipped) return [`${SEATBELT_LABEL}: skipped: ${skipped}`];
+  const all = seatbeltParts.flatMap((p) => p.results);
+  const skips = all.filter((r) => r.outcome === 'skipped');
+  const rs = all.filter((r) => r.outcome !== 'skipped');
+  const un = count(rs, 'unreported');
+  const broken = count(rs, 'broken');
+  const out = [`${SEATBELT_LABEL}: ${rs.length} attempts, ${count(rs, 'blocked')} blocked, ${count(rs, 'killed')} killed after the fact, ${count(rs, 'escaped')} escaped`
+    + `${un ? `, ${un} blocked without an audit event` : ''}${broken ? `, ${broken} broken (a test failure)` : ''}`];
+  const blocked = rs.filter((r) => r.outcome === 'blocked');
+  if (blocked.length) {
+    const by = {};
+    for (const r of blocked) by[r.by ?? 'unknown'] = (by[r.by ?? 'unknown'] ?? 0) + 1;
+    out.push(`  blocked by: ${Object.entries(by).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${SEATBELT_BY[k] ?? k} ${n}`).join(', ')} (each refusal before the act, with its audit event)`);
+  }
+  for (const r of rs.filter((x) => x.outcome === 'killed')) out.push(`  killed after the fact: ${r.id} — ${r.why}${r.known ? ` [known: ${r.known}]` : ''}`);
+  for (const r of rs.filter((x) => x.outcome === 'escaped')) out.push(`  escaped: ${r.id} — ${r.limit ?? r.known ?? r.why}`);
+  for (const r of rs.filter((x) => x.outcome === 'unreported')) out.push(`  blocked without an audit event: ${r.id} — ${r.unreportedWhy ?? `NOT KNOWN: ${r.why}`}`);
+  for (const r of rs.filter((x) => x.outcome === 'broken')) out.push(`  BROKEN: ${r.id} — ${r.why}`);
+  for (const r of skips) out.push(`  skipped: ${r.id} — ${r.why}`);
+  return out;
+}
 
 function weakerLines({ tier, skipped, counted: rs }) {
   const out = [];
@@ -123,6 +161,7 @@ if (process.argv.includes('--json')) {
     console.log(`escapes: outside the threat model (documented in docs/security.md, not counted below): ${line(outside)}${others}`);
   }
   for (const w of weaker) for (const l of weakerLines(w)) console.log(l);
+  if (seatbeltParts.length) for (const l of seatbeltLines()) console.log(l);
   const st = tiers.strict.filter((r) => !outside.includes(r));
   const un = count(st, 'unreported');
   const br = count(st, 'broken');
@@ -136,4 +175,5 @@ if (process.argv.includes('--json')) {
   // Last, as always: the line `make test` ends with (README.md, docs/security.md).
   console.log(st.length ? `kernel: ${line(st)}${note}` : 'no escape corpus results (run make escapes or make test)');
 }
-process.exit(!all.length || missing.length || partial.length ? 1 : 0);
+// exitCode, not exit(): process.exit would cut a long --json short on a pipe.
+process.exitCode = !all.length || missing.length || partial.length ? 1 : 0;
