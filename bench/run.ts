@@ -1,7 +1,7 @@
 // `make bench`: runs the benchmarks and prints one table per topic.
 // Performance targets are checked here, never in timed tests.
 //
-//   node dist/bench/run.js [--only compile|runtime|record|lambda|monitor] [--quick]
+//   node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt] [--quick]
 //
 // The results also go to bench/out/latest.json (machine, options, every number).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { benchCompile, type CompileRow } from './compile.js';
 import { benchLambda, renderLambda, type LambdaRow } from './lambda.js';
 import { benchMonitor, MONITOR_DEFAULT_OPTIONS, MONITOR_QUICK_OPTIONS, renderMonitor, type MonitorResults } from './monitor.js';
 import { benchRecord, RECORD_DEFAULT_OPTIONS, RECORD_QUICK_OPTIONS, renderRecord, type RecordResults } from './record.js';
+import { benchSeatbelt, renderSeatbelt, SEATBELT_DEFAULT_OPTIONS, SEATBELT_QUICK_OPTIONS, type SeatbeltResults } from './seatbelt.js';
 import { benchRuntime, DEFAULT_OPTIONS, QUICK_OPTIONS, type RuntimeResults } from './runtime.js';
 import { renderRuntime } from './runtime-report.js';
 import { table } from './stats.js';
@@ -19,8 +20,8 @@ import { table } from './stats.js';
 const argv = process.argv.slice(2);
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 const quick = argv.includes('--quick');
-if (only !== undefined && only !== 'compile' && only !== 'runtime' && only !== 'record' && only !== 'lambda' && only !== 'monitor') {
-  process.stderr.write('usage: node dist/bench/run.js [--only compile|runtime|record|lambda|monitor] [--quick]\n');
+if (only !== undefined && only !== 'compile' && only !== 'runtime' && only !== 'record' && only !== 'lambda' && only !== 'monitor' && only !== 'seatbelt') {
+  process.stderr.write('usage: node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt] [--quick]\n');
   process.exit(2);
 }
 
@@ -73,4 +74,10 @@ if (only === undefined || only === 'monitor') {
   console.log('\n' + renderMonitor(monitor));
 }
 
-writeFileSync(join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, load: { before: loadBefore, after: loadAfter }, quick, compile, runtime, record, lambda, monitor }, null, 2) + '\n');
+let seatbelt: SeatbeltResults | undefined;
+if (only === undefined || only === 'seatbelt') {
+  seatbelt = await benchSeatbelt({ ...(quick ? SEATBELT_QUICK_OPTIONS : SEATBELT_DEFAULT_OPTIONS), log: (l) => process.stderr.write(l + '\n') });
+  console.log('\n' + renderSeatbelt(seatbelt));
+}
+
+writeFileSync(join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, load: { before: loadBefore, after: loadAfter }, quick, compile, runtime, record, lambda, monitor, seatbelt }, null, 2) + '\n');
