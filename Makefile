@@ -11,7 +11,7 @@ help:
 	@echo "make syscalls        regenerate lib/arch/syscalls.csv from the pinned kernel headers and refresh profiles/schema.json"
 	@echo "make bench           benchmarks (bench/README.md): prints a table"
 	@echo "make check-profiles  syscage check on every shipped profile"
-	@echo "make layer ARCH=x86_64|arm64  the Lambda layer dist/syscage-layer-<arch>.zip (node 20 from npm, deterministic)"
+	@echo "make layer ARCH=x86_64|arm64  the Lambda layer dist/syscage-layer-<arch>.zip (Node.js 26 LTS from npm, deterministic)"
 	@echo "make test-arm64      the arm64 layer on a real arm64 kernel (qemu VM, set up when missing): compile, run, invoke, doctor; ends with N passed, N failed"
 	@echo "make test-arm64-mutation  proves test-arm64 bites: with the arm64 deny path broken in a copy of the layer, the suite must fail"
 
@@ -47,14 +47,17 @@ syscalls: build
 	node scripts/gen-syscall-types.mjs
 	node dist/scripts/update-schema.js
 
+# One topic, or fewer runs: make bench BENCH_ARGS="--only seatbelt --quick" (bench/README.md).
 bench: build
-	node dist/bench/run.js
+	node dist/bench/run.js $(BENCH_ARGS)
 
 check-profiles: build
 	bin/syscage check profiles/*.yaml profiles/examples/*.yaml
 
-# The Lambda layer: bootstrap, bin/node (npm node-linux-<arch>), syscage/ (dist, profiles, production
-# node_modules with koffi's binary for that arch only). Downloads are cached in dist-layer/cache/.
+# The Lambda layer: bootstrap, bin/node (Node.js 26 LTS, npm node-linux-<arch>; pinned in the script),
+# lib/libatomic.so.1 (which that node links; from this machine's libatomic1 / libatomic1-arm64-cross),
+# syscage/ (dist, profiles, production node_modules with koffi's binary for that arch only).
+# Downloads are cached in dist-layer/cache/.
 ARCH ?= x86_64
 layer: build
 	node scripts/build-layer.mjs --arch $(ARCH)

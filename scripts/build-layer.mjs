@@ -2,17 +2,25 @@
 // Builds the syscage Lambda layer: dist/syscage-layer-<arch>.zip.
 //
 //   node scripts/build-layer.mjs --arch x86_64|arm64 [--out FILE]
+//   node scripts/build-layer.mjs --arch x86_64|arm64 --node-only DIR   the layer's bin/node alone, unpacked
+//                                          into DIR/node-<version>-<arch> (kept); prints its path
 //
 // Layout of the zip (the layer is unpacked at /opt on Lambda):
 //   bootstrap             a #!/bin/sh script: execs bin/node syscage/dist/lib/cli/entry.js bootstrap
-//   bin/node              the official Node.js 20 binary for the arch (npm package node-linux-<x64|arm64>)
-//   syscage/              package.json, dist/lib (compiled JS, no .map), lib/arch/*.csv, profiles/,
+//   bin/node              the official Node.js 26 LTS binary for the arch (npm package node-linux-<x64|arm64>)
+//   lib/libatomic.so.1    GCC's libatomic for the arch, which official Node.js >= 25 binaries link and
+//                         minimal images (provided.al2023 may be one) lack; bin/node finds it through
+//                         LD_LIBRARY_PATH, which on Lambda includes /opt/lib. Taken from this machine:
+//                         Debian's libatomic1 (x86_64) / libatomic1-arm64-cross (arm64), or the arch's own
+//   syscage/              package.json, dist/lib (compiled JS, no .map), lib/arch/*.csv, lib/seatbelt/python/*.py, profiles/,
 //                         production node_modules; koffi with only the prebuilt binary for linux/<arch> (glibc)
 //
 // Deterministic: entries sorted, every timestamp 1980-01-01 00:00, modes fixed (755 for bootstrap,
 // bin/node and directories, 644 otherwise), no extra fields. The zip is written here, not by zip(1).
 // Needs `npm run build` first, and the npm registry (or a warm cache in dist-layer/cache/) for the
-// node binary and the other arch's koffi package. SYSCAGE_LAYER_NODE_VERSION overrides the pinned node.
+// node binary and the other arch's koffi package; for a node that links libatomic, that library
+// for the arch on this machine (the same bytes as long as its package's version is the same).
+// SYSCAGE_LAYER_NODE_VERSION overrides the pinned node.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +29,22 @@ import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const NODE_VERSION = process.env.SYSCAGE_LAYER_NODE_VERSION || '20.20.2';
+// Node 26 LTS: 26.12.1 is the first release with every permission-model fix the seatbelts rely on.
+export const NODE_VERSION = process.env.SYSCAGE_LAYER_NODE_VERSION || '26.12.1';
 const ARCHES = {
-  x86_64: { npm: 'x64' },
-  arm64: { npm: 'arm64' },
+  x86_64: {
+    npm: 'x64',
+    elf: 62,
+    // Debian/Ubuntu (libatomic1), then RPM-based distributions (libatomic).
+    libatomic: [['/usr/lib/x86_64-linux-gnu/libatomic.so.1', 'libatomic1'], ['/usr/lib64/libatomic.so.1', 'libatomic']],
+  },
+  arm64: {
+    npm: 'arm64',
+    elf: 183,
+    // Debian's cross package (installed with gcc-aarch64-linux-gnu), then an arm64 machine's own.
+    libatomic: [['/usr/aarch64-linux-gnu/lib/libatomic.so.1', 'libatomic1-arm64-cross'], ['/usr/lib/aarch64-linux-gnu/libatomic.so.1', 'libatomic1'],
+      ['/usr/lib64/libatomic.so.1', 'libatomic']],
+  },
 };
 
 export const BOOTSTRAP = `#!/bin/sh
@@ -35,7 +55,7 @@ exec "$dir/bin/node" "$dir/syscage/dist/lib/cli/entry.js" bootstrap "$@"
 `;
 
 function parseArgs(argv) {
-  const out = { arch: 'x86_64', out: undefined };
+  const out = { arch: 'x86_64', out: undefined, nodeOnly: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -45,6 +65,7 @@ function parseArgs(argv) {
     };
     if (a === '--arch' || a.startsWith('--arch=')) out.arch = val();
     else if (a === '--out' || a.startsWith('--out=')) out.out = val();
+    else if (a === '--node-only' || a.startsWith('--node-only=')) out.nodeOnly = val();
     else throw new Error(`unknown argument ${a}`);
   }
   if (!ARCHES[out.arch]) throw new Error(`--arch must be x86_64 or arm64, not ${out.arch}`);
@@ -90,6 +111,26 @@ function extract(tgz, work) {
 
 // ---- the layer's files ------------------------------------------------------------------
 
+/** The ELF e_machine of a file's bytes (62 x86_64, 183 aarch64), -1 when not ELF. */
+const elfMachine = (b) => (b.length >= 20 && b.readUInt32BE(0) === 0x7f454c46 ? b.readUInt16LE(18) : -1);
+
+/**
+ * libatomic.so.1 for the arch when the node binary links it (its dynamic string table names it):
+ * { data, from } (from: the file and its package), or undefined when node does not need it.
+ */
+function libatomicFor(arch, node) {
+  if (!node.includes(Buffer.from('\0libatomic.so.1\0'))) return undefined;
+  const { elf, libatomic } = ARCHES[arch];
+  for (const [path, pkg] of libatomic) {
+    if (!existsSync(path)) continue;
+    const data = readFileSync(path);
+    if (elfMachine(data) !== elf) continue;
+    return { data, from: `${path} (${pkg})` };
+  }
+  throw new Error(`node ${NODE_VERSION} links libatomic.so.1, and no ${arch} libatomic.so.1 is installed here: `
+    + `install ${libatomic.map(([path, pkg]) => `${pkg} (${path})`).join(' or ')}`);
+}
+
 /** Files under dir (relative paths with /), recursively, sorted; skip(rel, isDir) prunes. */
 function walk(dir, skip = () => false, base = dir) {
   const out = [];
@@ -134,6 +175,8 @@ function collect(arch, work) {
 
   const nodePkg = extract(tarball(`node-linux-${npm}`, NODE_VERSION), work);
   addFrom('bin/node', join(nodePkg, 'bin', 'node'), 0o755);
+  const libatomic = libatomicFor(arch, files.get('bin/node').data);
+  if (libatomic) add('lib/libatomic.so.1', libatomic.data);
 
   if (!existsSync(join(root, 'dist', 'lib', 'cli', 'entry.js'))) throw new Error('dist/lib is not built: run `make build` first');
   addFrom('syscage/package.json', join(root, 'package.json'));
@@ -144,6 +187,10 @@ function collect(arch, work) {
     addFrom(`syscage/lib/arch/${f}`, join(root, 'lib', 'arch', f));
   }
   for (const f of walk(join(root, 'profiles'))) addFrom(`syscage/profiles/${f}`, join(root, 'profiles', f));
+  // The Python seatbelt's launcher: run by the handler's own interpreter, from its source.
+  for (const f of readdirSync(join(root, 'lib', 'seatbelt', 'python')).filter((n) => n.endsWith('.py')).sort()) {
+    addFrom(`syscage/lib/seatbelt/python/${f}`, join(root, 'lib', 'seatbelt', 'python', f));
+  }
 
   let koffiVersion;
   for (const pkg of productionPackages()) {
@@ -258,8 +305,27 @@ export function zip(files) {
 
 const mb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
+/** The layer's node binary alone, unpacked once into dir: its path. */
+function nodeOnly(arch, dir) {
+  const bin = join(dir, `node-${NODE_VERSION}-${ARCHES[arch].npm}`, 'bin', 'node');
+  if (existsSync(bin)) return bin;
+  mkdirSync(dir, { recursive: true });
+  const work = mkdtempSync(join(dir, 'unpack-'));
+  try {
+    const pkg = extract(tarball(`node-linux-${ARCHES[arch].npm}`, NODE_VERSION), work);
+    renameSync(pkg, dirname(dirname(bin)));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return bin;
+}
+
 function main() {
-  const { arch, out } = parseArgs(process.argv.slice(2));
+  const { arch, out, nodeOnly: only } = parseArgs(process.argv.slice(2));
+  if (only) {
+    console.log(nodeOnly(arch, only));
+    return;
+  }
   const work = mkdtempSync(join(tmpdir(), 'syscage-layer-'));
   try {
     const files = collect(arch, work);
@@ -269,7 +335,8 @@ function main() {
     writeFileSync(tmp, bytes);
     renameSync(tmp, out);
     const node = files.get('bin/node').data.length;
-    console.log(`${relative(process.cwd(), out) || out}: ${entries} entries, node ${NODE_VERSION} linux-${ARCHES[arch].npm}`);
+    console.log(`${relative(process.cwd(), out) || out}: ${entries} entries, node ${NODE_VERSION} linux-${ARCHES[arch].npm}`
+      + (files.has('lib/libatomic.so.1') ? `, lib/libatomic.so.1 from ${libatomicFor(arch, files.get('bin/node').data).from}` : ''));
     console.log(`  zip ${mb(bytes.length)} (${bytes.length} bytes), unzipped ${mb(unzipped)} (${unzipped} bytes; bin/node ${mb(node)}, syscage ${mb(unzipped - node)})`);
     console.log(`  Lambda allows 250 MB unzipped for the function and all its layers: ${mb(250 * 1024 * 1024 - unzipped)} left`);
   } finally {

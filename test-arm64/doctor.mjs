@@ -1,8 +1,9 @@
 // `syscage doctor` and `syscage doctor --json` on the real aarch64 kernel, with the layer's node:
 // the arch is aarch64, and every capability syscage needs is found and works (seccomp actions, a
 // filter in a child, PTRACE_SEIZE, PTRACE_GET_SYSCALL_INFO at a seccomp stop with arm64's syscall
-// number, a refusal by register writes, process_vm_readv), so the mode is supervised. The kernel
-// is a Debian 6.1 arm64 kernel: everything doctor probes is there.
+// number, a refusal by register writes, process_vm_readv), so the mode is supervised; it names the
+// layer's Node.js, not past its end of life. The kernel is a Debian 6.1 arm64 kernel: everything
+// doctor probes is there.
 import { release } from 'node:os';
 import { check, equal, matches, seen, syscage } from './helpers.mjs';
 
@@ -25,6 +26,7 @@ export default async function doctorChecks() {
   equal('doctor --json: arch is aarch64', report.arch, 'aarch64', { report });
   equal('doctor --json: kernel is this VM\'s', report.kernel, release(), { report });
   equal('doctor --json: node is the layer\'s', report.node, process.version, { report });
+  equal('doctor --json: the layer\'s Node.js is not past its end of life', report.nodeEndOfLife?.past, false, { nodeEndOfLife: report.nodeEndOfLife });
   equal('doctor --json: not inside Lambda', report.lambda?.inside, false, { lambda: report.lambda });
   const probes = report.probes ?? {};
   for (const name of ['seccomp.action.allow', 'seccomp.action.errno', 'seccomp.action.kill_process', 'seccomp.action.log', 'seccomp.action.trace',
@@ -43,5 +45,6 @@ export default async function doctorChecks() {
   for (const name of Object.keys(probes)) {
     matches(`doctor: the table says ${name} as --json does`, text.stdout, new RegExp(`^${probes[name].ok ? '✓' : '✗'} ${name.replace(/\./g, '\\.')}\\s`, 'm'), seen(text));
   }
+  equal('doctor: the second line names the layer\'s Node.js, no end-of-life warning', text.stdout.split('\n')[1], `node: ${process.version}`, seen(text));
   matches('doctor: mode supervised', text.stdout, /^mode: supervised:/m, seen(text));
 }

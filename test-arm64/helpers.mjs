@@ -113,8 +113,14 @@ export function runProcess(file, args, o = {}) {
 /** The environment every syscage run gets (and so its command): nothing from this process. */
 export const BASE_ENV = Object.freeze({ PATH: '/usr/bin:/bin', HOME: '/root' });
 
-/** `syscage ARGV...` with the layer's node and syscage. */
-export const syscage = (argv, o = {}) => runProcess(layerNode(), [layerEntry(), ...argv], { env: BASE_ENV, ...o });
+/**
+ * The layer's lib/ (its libatomic.so.1, which the layer's Node.js 26 links and this VM lacks): on
+ * Lambda LD_LIBRARY_PATH includes /opt/lib, so every run of the layer's node here gets it too.
+ */
+export const withLayerLib = (env) => ({ ...env, LD_LIBRARY_PATH: join(config.layer, 'lib') });
+
+/** `syscage ARGV...` with the layer's node and syscage (o.env: the environment, plus the layer's lib/). */
+export const syscage = (argv, o = {}) => runProcess(layerNode(), [layerEntry(), ...argv], { ...o, env: withLayerLib(o.env ?? BASE_ENV) });
 
 /** syscage started for a check that acts on it while it runs: { child, done, waitStdout(re, ms) }. */
 export function launch(argv, o = {}) {

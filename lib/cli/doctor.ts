@@ -21,7 +21,7 @@ export function doctorCommand(options: DoctorOptions = {}): Command<Args> {
     command: 'doctor',
     describe: 'Report what this platform allows and which enforcement tier syscage will use',
     builder: (y: Argv) =>
-      y.option('json', { type: 'boolean', default: false, describe: 'one JSON object: {version, arch, kernel, node, lambda, probes: {NAME: {ok, detail}}, mode, modeReason, limits}' })
+      y.option('json', { type: 'boolean', default: false, describe: 'one JSON object: {version, arch, kernel, node, nodeEndOfLife, lambda, probes: {NAME: {ok, detail}}, mode, modeReason, limits}' })
         .option('profile', { alias: 'p', type: 'string', describe: 'also say which tier this profile gets here, and what each tier would enforce of it' })
         .option('timeout', { type: 'number', describe: 'ms a probe process may take before it counts as failed (default 5000; raise it on a slow or emulated machine)' })
         .example('$0 doctor', 'a table: one line per probe, the mode, the known limits')

@@ -1,5 +1,6 @@
-// The report as text: a heading, one line per probe (✓/✗, name, why), the
-// mode and why, and the known limits.
+// The report as text: a heading, the Node.js running syscage (and a warning past its end of
+// life), one line per probe (✓/✗, name, why), the mode and why, and the known limits.
+import { nodeLines } from './node.js';
 import type { DoctorReport, ProfileTiers } from './report.js';
 import type { Tier } from './tier.js';
 
@@ -29,7 +30,7 @@ export function formatReport(r: DoctorReport): string {
   const lambda = r.lambda.inside
     ? `inside AWS Lambda (${[r.lambda.functionName && `function ${r.lambda.functionName}`, r.lambda.executionEnv].filter(Boolean).join(', ')})`
     : 'not inside AWS Lambda';
-  const out: string[] = [`syscage ${r.version} doctor: ${r.arch}, Linux ${r.kernel}, Node ${r.node}, ${lambda}`, ''];
+  const out: string[] = [`syscage ${r.version} doctor: ${r.arch}, Linux ${r.kernel}, Node ${r.node}, ${lambda}`, ...nodeLines(r.node, r.nodeEndOfLife), ''];
   const names = Object.keys(r.probes);
   const width = Math.max(...names.map((n) => n.length));
   for (const [name, p] of Object.entries(r.probes)) {

@@ -17,7 +17,9 @@
 //     "version": "0.1.0",                      syscage's version
 //     "arch": "x86_64",                        this machine: x86_64 | aarch64 | Node's name for another
 //     "kernel": "6.18.44",                     uname release
-//     "node": "v20.20.2",
+//     "node": "v26.12.1",                      the Node.js running syscage (process.version)
+//     "nodeEndOfLife": { "major": 26, "date": "2029-04-30", "past": false },   lib/doctor/node.ts's table;
+//                                              date null: a major the table does not know
 //     "lambda": { "inside": false,             AWS_LAMBDA_FUNCTION_NAME or AWS_EXECUTION_ENV is set
 //                 "functionName": null, "executionEnv": null },
 //     "probes": { "<name>": { "ok": true, "detail": "one sentence" }, ... },   every name of PROBE_NAMES
@@ -39,11 +41,13 @@ import * as explain from './explain.js';
 import { launchProbeProcess, runUnits, type Launch } from './launch.js';
 import { LIMITS } from './limits.js';
 import { decideMode } from './mode.js';
+import { nodeEndOfLife } from './node.js';
 import { platformTier } from './tier.js';
 import { GROUPS, PROBE_NAMES, UNITS, groupOf, unitOf, type Group, type ProbeName, type ProbeResult } from './units.js';
 
 export { PROBE_NAMES, type ProbeName, type ProbeResult } from './units.js';
 export { LIMITS, type Limit } from './limits.js';
+export { NODE_END_OF_LIFE, nodeEndOfLife, nodeLines, nodeMajor, type NodeEndOfLife } from './node.js';
 export { decideMode, type Mode, type ModeDecision } from './mode.js';
 export { coverage, platformTier, profileTiers, tierFor, type PlatformTier, type Refusal, type Tier, type TierChoice, type TierCoverage } from './tier.js';
 export type { Launch, LaunchResult } from './launch.js';
@@ -75,6 +79,10 @@ export interface DoctorOptions {
   readonly readFile?: (path: string) => string;
   /** process.arch, as Node names it. */
   readonly arch?: string;
+  /** process.version: the Node.js running syscage (tests: another one). */
+  readonly nodeVersion?: string;
+  /** Today, for the Node.js end-of-life check (tests: another day). */
+  readonly now?: () => Date;
 }
 
 export const DEFAULT_PROCESS_TIMEOUT_MS = 5000;
@@ -205,11 +213,13 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   } catch {
     kernel = 'unknown';
   }
+  const node = opts.nodeVersion ?? process.version;
   return {
     version: syscageVersion(),
     arch: arch ?? nodeArch,
     kernel,
-    node: process.version,
+    node,
+    nodeEndOfLife: nodeEndOfLife(node, (opts.now ?? (() => new Date()))()),
     lambda: { inside: functionName !== null || executionEnv !== null, functionName, executionEnv },
     probes,
     ...mode,

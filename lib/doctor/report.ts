@@ -1,6 +1,7 @@
 // What doctor found: the report that format.ts prints and --json writes.
 import type { Limit } from './limits.js';
 import type { Mode } from './mode.js';
+import type { NodeEndOfLife } from './node.js';
 import type { Refusal, Tier, TierCoverage } from './tier.js';
 import type { ProbeName, ProbeResult } from './units.js';
 
@@ -8,7 +9,10 @@ export interface DoctorReport {
   readonly version: string;
   readonly arch: string;
   readonly kernel: string;
+  /** process.version of the Node.js running syscage. */
   readonly node: string;
+  /** Its release line's end of life (lib/doctor/node.ts). */
+  readonly nodeEndOfLife: NodeEndOfLife;
   readonly lambda: { readonly inside: boolean; readonly functionName: string | null; readonly executionEnv: string | null };
   readonly probes: Readonly<Record<ProbeName, ProbeResult>>;
   readonly mode: Mode;

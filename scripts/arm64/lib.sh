@@ -72,6 +72,11 @@ prepare_work() {
   WORK=$(mktemp -d /tmp/syscage-arm64.XXXXXX)
   node "$ROOT/scripts/arm64/unzip.mjs" "$ROOT/dist/syscage-layer-arm64.zip" "$WORK/layer" || { say "cannot unpack the layer"; return 1; }
   mkdir -p "$WORK/bin" "$WORK/tests"
+  # The Node.js version the layer is pinned to (scripts/build-layer.mjs's NODE_VERSION, as
+  # build_layer used it): the suite checks that the layer's bin/node is exactly that one.
+  # (The path goes in the environment: as process.argv[1] the script would take itself for the main module.)
+  BUILD_LAYER="$ROOT/scripts/build-layer.mjs" node --input-type=module -e "console.log((await import(process.env.BUILD_LAYER)).NODE_VERSION)" >"$WORK/node-version" \
+    || { say "cannot read NODE_VERSION from scripts/build-layer.mjs"; return 1; }
   cp "$ROOT"/test-arm64/*.mjs "$ROOT/test/fixtures/compile/kernel-specs.mjs" "$WORK/tests/"
   cp "$ROOT/scripts/arm64/guest.sh" "$WORK/"
   [ "${ARM64_KEEP:-0}" = 1 ] && touch "$WORK/keep"

@@ -63,7 +63,7 @@ t.test('probe lines: what counts, and noise that does not', async (t) => {
 t.test('the table: a heading, one line per probe, the mode, the limits', async (t) => {
   const probes = Object.fromEntries(PROBE_NAMES.map((n, i) => [n, { ok: i % 2 === 0, detail: `detail ${i}.` }])) as DoctorReport['probes'];
   const report: DoctorReport = {
-    version: '9.9.9', arch: 'aarch64', kernel: '6.1.0', node: 'v20.0.0',
+    version: '9.9.9', arch: 'aarch64', kernel: '6.1.0', node: 'v20.0.0', nodeEndOfLife: { major: 20, date: '2026-04-30', past: false },
     lambda: { inside: true, functionName: 'f', executionEnv: 'AWS_Lambda_provided.al2023' },
     probes, mode: 'bpf-only', modeReason: 'because.', tier: 'bpf', refusals: [{ probe: 'ptrace.seize', detail: 'refused.' }], limits: LIMITS,
   };

@@ -67,6 +67,7 @@ t.test('zip entries: sorted, 1980-01-01, fixed modes, no extra fields', { skip }
   t.equal(mode('syscage/package.json'), '-rw-r--r--');
   t.ok(lines.every((l) => /^(drwxr-xr-x|-rw-r--r--|-rwxr-xr-x)/.test(l)), 'only 755 and 644');
   t.equal(lines.filter((l) => l.startsWith('-rwx')).length, 2, 'only bootstrap and bin/node are executable');
+  t.equal(mode('lib/libatomic.so.1'), '-rw-r--r--', 'lib/libatomic.so.1, for Node.js 26');
   const { stdout: verbose } = await run('zipinfo', ['-v', zips.x86_64], { maxBuffer: 64 << 20 });
   const extras = [...verbose.matchAll(/length of extra field:\s+(\d+) bytes/g)].map((m) => Number(m[1]));
   t.ok(extras.length > 0 && extras.every((n) => n === 0), 'no extra fields');
@@ -84,8 +85,23 @@ t.test('the arm64 layer: aarch64 node and koffi, the same bootstrap script', { s
   const koffi = join(arm, 'syscage', 'node_modules', '@koromix', 'koffi-linux-arm64', 'linux_arm64', 'koffi.node');
   t.equal(elfMachine(koffi), 183, 'koffi.node is aarch64');
   t.equal(elfMachine(join(x86, 'bin', 'node')), 62, 'and the x86_64 layer\'s node is x86_64');
+  // Node.js >= 25 links libatomic.so.1, which minimal images lack: each layer brings its arch's.
+  t.equal(elfMachine(join(arm, 'lib', 'libatomic.so.1')), 183, 'lib/libatomic.so.1 is aarch64');
+  t.equal(elfMachine(join(x86, 'lib', 'libatomic.so.1')), 62, 'and the x86_64 layer\'s is x86_64');
   t.ok(readFileSync(join(arm, 'bootstrap')).equals(readFileSync(join(x86, 'bootstrap'))), 'bootstrap byte-identical');
   t.notOk(existsSync(join(arm, 'syscage', 'node_modules', '@koromix', 'koffi-linux-x64')), 'no x64 koffi in the arm64 layer');
+});
+
+t.test('the layer\'s node resolves libatomic.so.1 to the layer\'s lib/ through LD_LIBRARY_PATH, as on Lambda (/opt/lib)', { skip: skip || (process.arch !== 'x64' ? 'not an x86_64 host' : false) }, async (t) => {
+  const opt = await unzip(zips.x86_64, join(work, 'ld-tree'));
+  const node = join(opt, 'bin', 'node');
+  const { stdout: needed } = await run('readelf', ['-d', node]);
+  t.match(needed, /\(NEEDED\)\s+Shared library: \[libatomic\.so\.1\]/, 'node links libatomic.so.1');
+  // The dynamic loader's own report of what it would load (no code of node runs).
+  const { stdout } = await run(node, [], { env: { LD_TRACE_LOADED_OBJECTS: '1', LD_LIBRARY_PATH: join(opt, 'lib') } });
+  t.match(stdout, new RegExp(`libatomic\\.so\\.1 => ${join(opt, 'lib', 'libatomic.so.1').replace(/[.]/g, '\\.')} `), 'found in the layer\'s lib/');
+  const { stdout: version } = await run(node, ['--version'], { env: { LD_LIBRARY_PATH: join(opt, 'lib') } });
+  t.match(version.trim(), /^v26\./, `the layer runs Node.js 26 (${version.trim()})`);
 });
 
 t.test('smoke: the unpacked x86_64 layer serves a sandboxed Python runtime with only Lambda\'s environment', { skip: skip || (process.arch !== 'x64' ? 'not an x86_64 host' : !existsSync(python) ? `${python} is not installed` : false) }, async (t) => {

@@ -9,7 +9,8 @@
  *   net packet                           AF_PACKET raw socket, one frame sent on lo (sockaddr_ll)
  *   net netlink                          AF_NETLINK NETLINK_ROUTE socket, an RTM_GETLINK dump
  *   net dns HOST PORT                    a DNS query for A and AAAA in one sendmmsg (as glibc does), wait for an answer
- *   net abstract NAME                    connect to the abstract UNIX socket "\0NAME" (NUL-padded to sun_path's size)
+ *   net abstract NAME                    connect to the abstract UNIX socket "\0NAME" (its exact length, then NUL-padded
+ *                                        to sun_path's size: Node.js 26 and 20 bind it each way)
  *   net autobind                         bind(AF_UNIX, sa_family only): the kernel picks an abstract name
  *   net sink OK NO FILE DRAIN_MS         (helper, outside the sandbox) two AF_UNIX datagram sockets bound to the
  *                                        abstract names @OK and @NO: every datagram to @NO is logged to FILE
@@ -29,6 +30,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -183,10 +185,16 @@ int main(int argc, char **argv) {
       escaped("autobound to the abstract name @%.*s", (int)(l - sizeof(sa_family_t) - 1), un.sun_path + 1);
     }
     ARGS(3, "abstract NAME");
-    /* The whole sun_path, NUL-padded: how libuv (Node) binds an abstract name. */
-    memcpy(un.sun_path + 1, argv[2], strlen(argv[2]));
+    /* An abstract name's length is part of it. The exact length first: how Node.js 26's libuv binds
+     * "\0NAME" (and most programs); then, refused by no listener, the whole sun_path NUL-padded: how
+     * Node.js 20's libuv binds it. */
+    size_t n = strlen(argv[2]);
+    memcpy(un.sun_path + 1, argv[2], n);
+    if (connect(s, (struct sockaddr *)&un, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) == 0)
+      escaped("connected to the abstract UNIX socket @%s", argv[2]);
+    if (errno != ECONNREFUSED) blocked(errno, "connect to @%s", argv[2]);
     if (connect(s, (struct sockaddr *)&un, sizeof un) < 0) blocked(errno, "connect to @%s", argv[2]);
-    escaped("connected to the abstract UNIX socket @%s", argv[2]);
+    escaped("connected to the abstract UNIX socket @%s (NUL-padded)", argv[2]);
   }
   if (MODE("sink")) {
     ARGS(6, "sink OK NO FILE DRAIN_MS");
