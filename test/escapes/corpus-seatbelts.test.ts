@@ -32,7 +32,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AuditEvent } from '../../lib/audit/event.js';
 import { layerNode } from '../helpers/layer-node.js';
-import { events, notesOf, verdictOf } from './fixtures/engine.js';
+import { events, notesOf, verdictOf, type RunFacts } from './fixtures/engine.js';
 import { PYTHON, RESULTS, ROOT, SYSCAGE } from './fixtures/paths.js';
 import { sleep, spawnProc, type Proc } from './fixtures/proc.js';
 import { eventText, falseFinding, SIMULATE } from './fixtures/tiers.js';
@@ -53,7 +53,7 @@ const SEATBELT_REASON = /refused by the (Node\.js|Python) seatbelt before it hap
 
 type SeatbeltOutcome = 'blocked' | 'killed' | 'escaped' | 'unreported' | 'broken' | 'skipped';
 
-interface SeatbeltResult {
+interface SeatbeltResult extends RunFacts {
   readonly id: string;
   readonly tier: 'seatbelts';
   readonly runtime: 'node' | 'python';
@@ -71,15 +71,8 @@ interface SeatbeltResult {
   readonly limit?: string;
   readonly known?: string;
   readonly unreportedWhy?: string;
-  readonly verdict?: string;
   /** The run without syscage: its verdict line. */
   readonly bare?: string;
-  readonly notes?: readonly string[];
-  readonly status?: number | null;
-  readonly signal?: string | null;
-  readonly ms: number;
-  readonly event?: Partial<AuditEvent>;
-  readonly events: number;
   readonly falseFindings?: readonly string[];
 }
 
