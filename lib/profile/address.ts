@@ -1,17 +1,31 @@
 // Network destinations of the network section.
 //
-//   address  := "unix:" PATH-GLOB | "unix:@" NAME-GLOB | HOST ":" PORT
+//   address  := "unix:" PATH-GLOB | "unix:@" NAME-GLOB | HOST ":" PORT | NAME ":" PORT
 //   HOST     := "*" | IPV4 ["/" LEN] | "[" IPV6 ["/" LEN] "]" | "[" IPV6 "]/" LEN
+//   NAME     := a host name or host pattern (host.ts): "api.stripe.com", "*.amazonaws.com"
 //   PORT     := "*" | N | N "-" N                       (0..65535)
 //
 // IPv4-mapped IPv6 hosts (::ffff:a.b.c.d) are the IPv4 host they carry: a
-// rule written either way matches both forms of the destination. Host names
-// are refused: a name resolves differently over time, an address does not.
+// rule written either way matches both forms of the destination. A NAME is
+// not an address: it allows a lookup of the name, and the addresses its DNS
+// answers bind to it (lib/dns), for the rule's ports.
 import { checkGlob, compileGlobs } from './glob.js';
+import { looksLikeName, parseHostPattern } from './host.js';
 
 export type AddressRule =
   | { readonly kind: 'ip'; readonly family: 4 | 6 | 'any'; readonly lo: bigint; readonly hi: bigint; readonly portLo: number; readonly portHi: number }
-  | { readonly kind: 'unix'; readonly abstract: boolean; readonly pattern: string; readonly match: RegExp };
+  | { readonly kind: 'unix'; readonly abstract: boolean; readonly pattern: string; readonly match: RegExp }
+  | {
+    readonly kind: 'host';
+    /** The name or pattern, normalised (lower-case, no final dot). */
+    readonly pattern: string;
+    /** Matches a normalised name (host.ts normaliseHost). */
+    readonly match: RegExp;
+    readonly portLo: number;
+    readonly portHi: number;
+    /** Too broad to mean much ("*.com"): the loader warns. */
+    readonly broad: boolean;
+  };
 
 /** What is wrong, and where in the address text when it is one part of it. */
 export interface AddressError { readonly message: string; readonly offset?: number; readonly length?: number }
@@ -23,6 +37,11 @@ export function parseAddress(text: string): AddressRule | AddressError {
   const host = text.slice(0, colon);
   const port = parsePort(text.slice(colon + 1));
   if ('message' in port) return { ...port, offset: colon + 1, length: text.length - colon - 1 };
+  if (looksLikeName(host)) {
+    const name = parseHostPattern(host);
+    if ('message' in name) return { ...name, offset: name.offset ?? 0, length: name.length ?? host.length };
+    return { kind: 'host', pattern: name.pattern, match: new RegExp(name.source), portLo: port.lo, portHi: port.hi, broad: name.broad };
+  }
   const range = parseHost(host);
   if ('message' in range) return { ...range, offset: 0, length: host.length };
   return { kind: 'ip', ...range, portLo: port.lo, portHi: port.hi };
@@ -80,9 +99,6 @@ function parseHost(host: string): HostRange | AddressError {
   const v4 = parseIPv4(addr);
   if (v4 !== undefined) return prefixRange(4, v4, len, host);
   if (parseIPv6(addr) !== undefined) return { message: `an IPv6 host must be in brackets: "[${addr}]:PORT"` };
-  if (/^[A-Za-z0-9.-]+$/.test(addr) && /[A-Za-z]/.test(addr)) {
-    return { message: `"${addr}" is a host name; use an IP address or CIDR (names resolve differently over time)` };
-  }
   return { message: `"${host}" is not an IPv4 address, [IPv6] address, CIDR or *` };
 }
 

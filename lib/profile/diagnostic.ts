@@ -48,7 +48,8 @@ export interface Diagnostic {
 }
 
 export type WarningCode =
-  | 'W_PARTIAL_FAMILY';   // allows open but not openat, etc.
+  | 'W_PARTIAL_FAMILY'    // allows open but not openat, etc.
+  | 'W_BROAD_HOST';       // a host pattern that allows most of the internet ("*.com:443")
 
 /** Thrown when a profile cannot be used. Carries every error found, not only the first. */
 export class ProfileError extends SyscageError {

@@ -143,11 +143,11 @@ class Reader {
   }
 
   /** Error inside a string scalar, at `length` characters from `offset` of its decoded value. */
-  private errAt(node: unknown, offset: number, code: 'E_BAD_GLOB' | 'E_BAD_ADDRESS', message: string, length?: number): void {
+  private errAt(node: unknown, offset: number, code: 'E_BAD_GLOB' | 'E_BAD_ADDRESS' | 'W_BROAD_HOST', message: string, length?: number): void {
     const n = node as Scalar;
     const start = sourceOffset(this.src.text, n, offset);
     const end = sourceOffset(this.src.text, n, offset + (length ?? String(n.value).length - offset));
-    const d = this.src.diag(code, message, start);
+    const d = this.src.diag(code, message, start, code.startsWith('W_') ? 'warning' : 'error');
     this.diags.push({ ...d, loc: { ...d.loc!, length: Math.max(1, end - start) } });
   }
 
@@ -167,8 +167,18 @@ class Reader {
     for (const item of this.items(this.get(map, key))) {
       const text = String((item as Scalar).value);
       const parsed = parseAddress(text);
-      if ('message' in parsed) this.errAt(item, parsed.offset ?? 0, 'E_BAD_ADDRESS', `bad address "${text}": ${parsed.message}`, parsed.length);
-      else out.push({ value: { ...parsed, text }, loc: this.loc(item) });
+      if ('message' in parsed) {
+        this.errAt(item, parsed.offset ?? 0, 'E_BAD_ADDRESS', `bad address "${text}": ${parsed.message}`, parsed.length);
+        continue;
+      }
+      if (parsed.kind === 'host' && key === 'bind') {
+        this.errAt(item, 0, 'E_BAD_ADDRESS', `bad address "${text}": bind takes an address, not a host name (a name is looked up, a socket is bound to an address)`, text.lastIndexOf(':'));
+        continue;
+      }
+      if (parsed.kind === 'host' && parsed.broad) {
+        this.errAt(item, 0, 'W_BROAD_HOST', `"${text}" allows almost any host: a pattern needs two labels written out after its wildcards to mean something ("*.example.com")`, text.lastIndexOf(':'));
+      }
+      out.push({ value: { ...parsed, text }, loc: this.loc(item) });
     }
     return out;
   }

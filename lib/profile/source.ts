@@ -1,7 +1,7 @@
 // A profile file as parsed YAML, with positions for every node so that any
 // diagnostic — syntax, schema or semantic — points at file:line:col.
 import { parseDocument, isAlias, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
-import type { Diagnostic, DiagnosticCode, SourceLoc } from './diagnostic.js';
+import type { Diagnostic, DiagnosticCode, SourceLoc, WarningCode } from './diagnostic.js';
 
 export class Source {
   readonly file: string;
@@ -52,7 +52,7 @@ export class Source {
     return this.locAt(start, length);
   }
 
-  diag(code: DiagnosticCode, message: string, at: unknown, severity: 'error' | 'warning' = 'error'): Diagnostic {
+  diag(code: DiagnosticCode | WarningCode, message: string, at: unknown, severity: 'error' | 'warning' = 'error'): Diagnostic {
     const loc = typeof at === 'number' ? this.locAt(at) : this.locOf(at) ?? this.locAt(0);
     return { severity, code, message, loc, sourceLine: this.textLines[loc.line - 1] ?? '' };
   }

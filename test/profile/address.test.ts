@@ -53,7 +53,13 @@ t.test('refused', async (t) => {
     ['1.2.3.4:65536', /0-65535/],
     ['1.2.3.4:90-80', /backwards/],
     ['1.2.3.4:http', /port/],
-    ['example.com:443', /host name/],
+    ['api..example.com:443', /empty label/],
+    ['.example.com:443', /empty label/],
+    ['example.*:443', /top-level domain/],
+    ['**.example.com:443', /"\*\*" is not a host pattern/],
+    ['exa$mple.com:443', /not an IPv4/],
+    [`${'a'.repeat(64)}.com:443`, /63 characters/],
+    [`${'abc.'.repeat(64)}com:443`, /at most 253/],
     ['::1:80', /brackets/],
     ['[::1/129]:80', /prefix length/],
     ['[zz::1]:80', /not an IPv6/],
@@ -64,6 +70,37 @@ t.test('refused', async (t) => {
     const r = parseAddress(text);
     t.match('message' in r ? r.message : 'accepted', msg, `${text}: ${'message' in r ? r.message : 'accepted'}`);
   }
+});
+
+t.test('host names and patterns', async (t) => {
+  const host = (text: string) => {
+    const r = ok(text);
+    if (r.kind !== 'host') throw new Error(`${text} is not a host rule`);
+    return r;
+  };
+  const cases: [string, string[], string[]][] = [
+    ['api.stripe.com:443', ['api.stripe.com'], ['stripe.com', 'xapi.stripe.com', 'api.stripe.com.evil.test', 'api-stripe.com']],
+    // A leading "*." spans labels; it never matches the suffix itself.
+    ['*.amazonaws.com:443', ['sts.amazonaws.com', 'dynamodb.eu-west-1.amazonaws.com', 'a.b.c.amazonaws.com'], ['amazonaws.com', 'amazonaws.com.evil.test', 'xamazonaws.com']],
+    // "*" anywhere else is one label; inside a label, part of one.
+    ['*.s3.*.amazonaws.com:443', ['bucket.s3.eu-west-1.amazonaws.com', 'my.dotted.bucket.s3.us-east-1.amazonaws.com'], ['bucket.s3.amazonaws.com', 'bucket.s3.a.b.amazonaws.com']],
+    ['s3-*.example.com:443', ['s3-eu.example.com', 's3-.example.com'], ['s3.example.com', 'x.s3-eu.example.com']],
+    ['API.Example.COM.:443', ['api.example.com'], ['api.example.co']],
+    // A name from DNS with bytes outside a label's alphabet is escaped (\DDD), and matches nothing.
+    ['*.example.com:443', ['a-b_c.example.com'], ['a\\046b.example.com', 'a b.example.com']],
+  ];
+  for (const [text, yes, no] of cases) {
+    const r = host(text);
+    for (const n of yes) t.ok(r.match.test(n), `${text} matches ${n}`);
+    for (const n of no) t.notOk(r.match.test(n), `${text} does not match ${n}`);
+  }
+  t.same([host('a.b:1-2').portLo, host('a.b:1-2').portHi], [1, 2], 'ports as for addresses');
+  t.equal(host('API.Example.COM.:443').pattern, 'api.example.com', 'normalised: lower-case, no final dot');
+  t.equal(host('*.com:443').broad, true, '*.com is broad');
+  t.equal(host('*.*.com:443').broad, true, '*.*.com is broad');
+  t.equal(host('*.example.com:443').broad, false, '*.example.com is not');
+  t.equal(host('localhost:80').broad, false, 'a bare name is not a pattern');
+  t.equal(ok('*:443').kind, 'ip', '"*" alone is still any address');
 });
 
 t.test('IPv4 and IPv6 text', async (t) => {

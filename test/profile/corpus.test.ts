@@ -89,7 +89,8 @@ const CASES: readonly Case[] = [
   { file: 'address-port-too-big.yaml', code: 'E_BAD_ADDRESS', line: 4, col: 24, token: '65536', message: '0-65535' },
   { file: 'address-port-backwards.yaml', code: 'E_BAD_ADDRESS', line: 4, col: 19, token: '9000-8000', message: 'runs backwards' },
   { file: 'address-missing-port.yaml', code: 'E_BAD_ADDRESS', line: 4, col: 14, token: '10.0.0.1"', message: 'no port' },
-  { file: 'address-host-name.yaml', code: 'E_BAD_ADDRESS', line: 4, col: 23, token: 'api.example.com', message: 'host name' },
+  { file: 'address-host-name.yaml', code: 'E_BAD_ADDRESS', line: 4, col: 27, token: '.', message: 'empty label' },
+  { file: 'address-host-bind.yaml', code: 'E_BAD_ADDRESS', line: 4, col: 11, token: 'api.example.com', message: 'not a host name' },
   { file: 'address-ipv6-no-brackets.yaml', code: 'E_BAD_ADDRESS', line: 4, col: 14, token: '2001:db8::1', message: 'brackets' },
 
   // Rule shapes
