@@ -8,7 +8,7 @@ import { packageRoot } from '../lib/paths.js';
 
 /**
  * The stack, from the bottom. A top-level file of lib/ (paths.ts, fault.ts) is its own unit.
- * arch and paths; bpf; profile, native and audit; compile, launch and the seatbelts; trace; the process monitor
+ * arch and paths; bpf; profile, native and audit; compile, launch, the seatbelts and dns; trace; the process monitor
  * and doctor; the choice of a tier (which needs both); runtime (the Lambda bootstrap); record
  * (which serves a recording through runtime); cli.
  */
@@ -16,7 +16,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['arch', 'paths', 'fault', 'errors', 'last-words'],
   ['bpf'],
   ['profile', 'native', 'audit'],
-  ['compile', 'launch', 'seatbelt'],
+  ['compile', 'launch', 'seatbelt', 'dns'],
   ['trace'],
   ['monitor', 'doctor'],
   ['tier'],

@@ -32,6 +32,7 @@ export interface Reported {
       readonly access?: string;
       readonly exec?: { readonly path: string; readonly argv: readonly string[] };
       readonly address?: string;
+      readonly name?: string;
       readonly signal?: { readonly target: number; readonly sig: number };
     };
     /** mode: audit: what enforce mode would have done. */
@@ -57,6 +58,8 @@ export interface AuditEvent {
   readonly access?: string;
   readonly argv?: readonly string[];
   readonly address?: string;
+  /** The host name: a refused lookup's, or the names DNS answers bound the address to. */
+  readonly name?: string;
   readonly signal?: { readonly target: number; readonly sig: number };
   readonly rule?: { readonly what: string; readonly text?: string; readonly at?: string };
   readonly reason?: string;
@@ -100,6 +103,7 @@ export function auditEvent(v: Reported, time: number, { profile, requestId, tier
     ...(detail?.access ? { access: detail.access } : {}),
     ...(detail?.exec ? { argv: detail.exec.argv } : {}),
     ...(detail?.address ? { address: detail.address } : {}),
+    ...(detail?.name ? { name: detail.name } : {}),
     ...(detail?.signal ? { signal: detail.signal } : {}),
     ...(rule ? { rule: { what: rule.what, ...(rule.text ? { text: rule.text } : {}), ...(rule.loc ? { at: `${rule.loc.file}:${rule.loc.line}:${rule.loc.col}` } : {}) } } : {}),
     ...(reason ? { reason } : {}),
@@ -114,7 +118,8 @@ function object(e: AuditEvent): string {
   if (e.argv) return e.argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ');
   if (e.path) return e.path;
   if (e.paths) return e.paths.join(' -> ');
-  if (e.address) return e.address;
+  if (e.address) return e.name ? `${e.address} (${e.name})` : e.address;
+  if (e.name) return e.name;
   if (e.signal) return `signal ${e.signal.sig} to pid ${e.signal.target}`;
   return '';
 }

@@ -2,7 +2,7 @@
 // and the filter to run it under.
 //
 //   u32 LE  length of the JSON header
-//   JSON    { path, argv, env }
+//   JSON    { path, argv, env, resolvConf? }
 //   rest    the filter: struct sock_filter[] (8 bytes each)
 export interface LaunchRequest {
   /** Absolute path of the program (PATH already searched). */
@@ -10,6 +10,11 @@ export interface LaunchRequest {
   readonly argv: readonly string[];
   /** "NAME=value" entries: the command's environment (stage-2's own is minimal). */
   readonly env: readonly string[];
+  /**
+   * A resolv.conf to bind over /etc/resolv.conf in a private mount namespace before the exec: the
+   * one that names syscage's resolver (lib/dns), when the profile names hosts.
+   */
+  readonly resolvConf?: string;
 }
 
 /** The fd stage-2 reads its request from. */

@@ -7,7 +7,7 @@
 // shell-like: 127 not found, 126 not executable.
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { errnoName } from '../arch/errno.js';
-import { closeFd, exec, installFilter, keepOnExec, prctl, PR_SET_PDEATHSIG, resetSignals, setNoNewPrivs } from '../native/index.js';
+import { bindInPrivateNamespace, closeFd, exec, installFilter, keepOnExec, prctl, PR_SET_PDEATHSIG, resetSignals, setNoNewPrivs } from '../native/index.js';
 import { decodeRequest, REQUEST_FD } from './request.js';
 import { faultPoint } from '../fault.js';
 
@@ -39,6 +39,15 @@ resetSignals();
 try {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
 } catch { /* as said */ }
+if (req.resolvConf !== undefined) {
+  // Lookups go to syscage's resolver. Where that cannot be arranged they go where they went, and
+  // only an address rule can let them out: names then fail to resolve (closed, not open).
+  try {
+    bindInPrivateNamespace(req.resolvConf, '/etc/resolv.conf');
+  } catch (e) {
+    writeSync(2, `syscage: dns: cannot give the command syscage's resolver (${(e as Error).message}): host rules allow nothing, and lookups go to the system's resolver only if an address rule allows it\n`);
+  }
+}
 try {
   setNoNewPrivs();
   installFilter(filter);

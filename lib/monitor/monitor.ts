@@ -14,7 +14,7 @@
 // bootstrap, made a child subreaper, so that orphans stay in view): the caller
 // starts nothing else while it runs.
 import { forMatch, type Matchers } from '../trace/decide/index.js';
-import { checkFile, checkFork, checkPeer, checkProgram, DELETED, stripDeleted, type Finding } from './policy.js';
+import { checkFile, checkFork, checkPeer, checkProgram, DELETED, stripDeleted, type BoundNames, type Finding } from './policy.js';
 
 /** An open descriptor on a path. */
 export interface OpenFile {
@@ -80,6 +80,8 @@ export interface MonitorOptions {
   readonly own?: ReadonlySet<string>;
   /** Destinations always allowed ("127.0.0.1:PORT": the Runtime API proxy). */
   readonly always: ReadonlySet<string>;
+  /** The names the seatbelt's lookups bound an address to; absent: host rules are held to their ports. */
+  readonly boundNames?: BoundNames;
   /** Report, never kill. */
   readonly audit: boolean;
   /** A finding, reported once per process and object; `killed` says what the monitor did about it. */
@@ -264,7 +266,7 @@ export class Monitor {
       // one connect() away, at every poll. A connection accepted from a listener is checked like
       // one made: the tables cannot tell them apart.
       if (s.proto === 'tcp') p.w.connected.add(inode);
-      const f = checkPeer(m, s.family, s.remote.ip, s.remote.port, this.o.always);
+      const f = checkPeer(m, s.family, s.remote.ip, s.remote.port, this.o.always, this.o.boundNames);
       if (f) this.act(f, p.who, p.w, `connect ${f.detail.address}`);
       if (this.killedAll) return;
     }

@@ -8,7 +8,7 @@ import { isFileless, type Matchers } from '../trace/decide/index.js';
 import type { Detail, RuleRef } from '../trace/types.js';
 
 /** The act a finding is about (audit events of the runtime tier name it where a syscall would be). */
-export type Act = 'exec' | 'connect' | 'open' | 'fork' | 'unreadable' | 'bind' | 'native' | 'other';
+export type Act = 'exec' | 'connect' | 'open' | 'fork' | 'unreadable' | 'bind' | 'native' | 'resolve' | 'other';
 
 /** A rule broken, as seen in /proc. */
 export interface Finding {
@@ -68,17 +68,35 @@ export function checkFile(m: Matchers, path: string, access: 'read' | 'write' | 
 /** "10.0.0.1:443", "[::1]:80": how events write a destination. */
 export const formatDestination = (family: 4 | 6, ip: string, port: number): string => (family === 6 ? `[${ip}]:${port}` : `${ip}:${port}`);
 
+/**
+ * The names an address is bound to (lib/dns/bindings.ts), from the seatbelt's lookups; absent
+ * where no seatbelt runs, and the monitor, which sees connections but never names, can then only
+ * hold a host rule to its ports.
+ */
+export type BoundNames = (family: 4 | 6, addr: bigint) => { readonly live: readonly string[]; readonly ever: readonly string[] };
+
 /** A socket connected to a peer (TCP or UDP). `always` are the destinations the caller reaches whatever the profile says. */
-export function checkPeer(m: Matchers, family: 4 | 6, ip: string, port: number, always: ReadonlySet<string>): Finding | undefined {
+export function checkPeer(m: Matchers, family: 4 | 6, ip: string, port: number, always: ReadonlySet<string>, bound?: BoundNames): Finding | undefined {
   if (!m.network) return undefined;
   const address = formatDestination(family, ip, port);
   if (always.has(address) || always.has(`${ip}:${port}`)) return undefined;
   const addr = family === 4 ? ipv4ToBigInt(ip) : ipv6ToBigInt(ip);
-  if (m.network.connect.which({ kind: 'ip', family, addr, port })) return undefined;
+  const list = m.network.connect;
+  if (list.which({ kind: 'ip', family, addr, port })) return undefined;
+  let from = '';
+  if (list.namesHosts) {
+    if (!bound) {
+      if (list.hostPorts(port)) return undefined;
+    } else {
+      const names = bound(family, addr);
+      if (names.live.some((n) => list.whichName(n, port))) return undefined;
+      if (names.ever.length) from = ` (resolved from ${names.ever.join(', ')})`;
+    }
+  }
   return {
     act: 'connect',
-    rule: m.network.connect.missing,
-    reason: `a socket is connected to ${address}, which network.connect does not allow`,
+    rule: list.missing,
+    reason: `a socket is connected to ${address}${from}, which network.connect does not allow`,
     detail: { address },
   };
 }

@@ -22,6 +22,9 @@ import { atLastWords } from '../last-words.js';
 import type { SeatbeltRuntime } from '../seatbelt/command.js';
 import { readChannel } from '../seatbelt/channel.js';
 import { CHANNEL_FD } from '../seatbelt/types.js';
+import { Bindings } from '../dns/bindings.js';
+import { parseIPv4, parseIPv6 } from '../profile/address.js';
+import { normaliseHost } from '../profile/host.js';
 
 const EACCES = 13;
 
@@ -174,6 +177,9 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
   const proc = o.proc ?? procfs;
   const matchers = compileMatchers(o.profile);
   const audit = !!o.audit || matchers.audit;
+  // Host rules: the seatbelt's lookups bind names to addresses. Without a seatbelt nothing does,
+  // and the monitor holds a host rule to its ports (the run's init note says so).
+  const bindings = o.seatbelt && matchers.network?.connect.namesHosts ? new Bindings() : undefined;
   const { native, weaker } = await watcherSetup();
   for (const w of weaker) o.onNote?.(w);
 
@@ -205,6 +211,7 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
     inherited: stdioTargets(),
     own: new Set(o.own ?? []),
     always: new Set(o.alwaysConnect ?? []),
+    ...(bindings ? { boundNames: (family: 4 | 6, addr: bigint) => ({ live: bindings.live({ family, addr }, Date.now()), ever: bindings.names({ family, addr }) }) } : {}),
     audit,
     kill: (pid) => {
       try {
@@ -229,6 +236,18 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
         const st = proc.stat(pid);
         const exe = proc.exe(pid);
         monitor.refusedInside(reportFinding(r), { pid, ppid: st?.ppid ?? 0, ...(typeof exe === 'string' ? { exe } : {}) });
+      },
+      onBinding: (b) => {
+        // The seatbelt's lookups: what lets a host rule allow a connection the monitor sees. A name
+        // no host rule allows binds nothing, whoever wrote the line.
+        if (!bindings || !matchers.network?.connect.whichName(normaliseHost(b.name))) return;
+        const now = Date.now();
+        for (const text of b.addresses) {
+          const v4 = parseIPv4(text);
+          const v6 = v4 === undefined ? parseIPv6(text) : undefined;
+          if (v4 !== undefined) bindings.add(normaliseHost(b.name), { family: 4, addr: v4 }, 0, now);
+          else if (v6 !== undefined) bindings.add(normaliseHost(b.name), { family: 6, addr: v6 }, 0, now);
+        }
       },
       onBad: (why) => o.onNote?.(`a line on the seatbelt's report channel is not a report (${why}): ignored`),
     })

@@ -21,6 +21,7 @@ function described(r: SeatbeltReport): { act: Finding['act']; what: string; deta
     case 'fork': return { act: 'fork', what: 'a new process', detail: {} };
     case 'connect': return { act: 'connect', what: `connect to ${r.address}`, detail: { address: r.address } };
     case 'bind': return { act: 'bind', what: `bind to ${r.address}`, detail: { address: r.address } };
+    case 'resolve': return { act: 'resolve', what: `lookup of ${r.name}`, detail: { name: r.name } };
     case 'native': return { act: 'native', what: `native code ${r.path}`, detail: { paths: [r.path] } };
     case 'other': return { act: 'other', what: r.what, detail: {} };
   }

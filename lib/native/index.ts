@@ -12,3 +12,4 @@ export { WNOHANG, waitAny, waitFor, yieldCpu, sleepMs, exited, exitCode, signale
 export { readMemory, readCString } from './memory.js';
 export { spawn, type SpawnOptions } from './spawn.js';
 export { pipe, closeFd, keepOnExec, resetSignals, exec, exitProcess, O_CLOEXEC } from './process.js';
+export { bindInPrivateNamespace } from './mount.js';

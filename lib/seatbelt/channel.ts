@@ -4,7 +4,7 @@
 // a bad one is counted and named, never fatal.
 import type { Readable } from 'node:stream';
 import { parseReport } from './report.js';
-import type { SeatbeltReport } from './types.js';
+import type { SeatbeltBinding, SeatbeltReport } from './types.js';
 
 const MAX_LINE = 64 * 1024;
 /** How long the end of a run waits for the channel to close (a grandchild may hold it until killed). */
@@ -12,6 +12,8 @@ const DRAIN_MS = 200;
 
 export interface ChannelOptions {
   readonly onReport: (r: SeatbeltReport) => void;
+  /** A lookup of an allowed name and the addresses it returned (not a refusal). */
+  readonly onBinding?: (b: SeatbeltBinding) => void;
   readonly onBad: (why: string) => void;
 }
 
@@ -32,6 +34,7 @@ export function readChannel(stream: Readable, o: ChannelOptions): { drained(): P
     if (text.trim() === '') return;
     const r = parseReport(text);
     if ('bad' in r) o.onBad(r.bad);
+    else if (r.act === 'resolved') o.onBinding?.(r);
     else o.onReport(r);
   };
   stream.setEncoding('utf8');

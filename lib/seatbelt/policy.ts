@@ -30,6 +30,7 @@ function address(what: string, a: Located<Address>): PolicyAddress {
     // The matcher's own source: an abstract name is matched as "/" + name (address.ts).
     return { ...base, kind: 'unix', abstract: r.abstract, re: r.match.source };
   }
+  if (r.kind === 'host') return { ...base, kind: 'host', re: r.match.source, portLo: r.portLo, portHi: r.portHi };
   return { ...base, kind: 'ip', family: r.family === 'any' ? 0 : r.family, lo: r.lo.toString(), hi: r.hi.toString(), portLo: r.portLo, portHi: r.portHi };
 }
 

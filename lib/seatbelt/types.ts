@@ -10,6 +10,8 @@
 // per refusal, see SeatbeltReport) and never trusts it further than the run it
 // belongs to.
 
+import { FLOOR_S } from '../dns/bindings.js';
+
 /** The environment variable that carries the policy (JSON text). */
 export const POLICY_ENV = 'SYSCAGE_SEATBELT_POLICY';
 /** The environment variable that names the report channel's descriptor (a number). */
@@ -53,6 +55,17 @@ export type PolicyAddress =
     readonly portHi: number;
   })
   | (PolicyRule & {
+    /**
+     * A host name or pattern ("api.stripe.com:443", "*.amazonaws.com:443"): `re` is matched against
+     * the name as the handler wrote it, lower-cased and without a final dot. The addresses a lookup
+     * of a matching name returns are bound to it (for the entry's ports) for BINDING_FLOOR_S.
+     */
+    readonly kind: 'host';
+    readonly re: string;
+    readonly portLo: number;
+    readonly portHi: number;
+  })
+  | (PolicyRule & {
     readonly kind: 'unix';
     /** An abstract name: matched as "/" + the name without its leading NUL. */
     readonly abstract: boolean;
@@ -63,6 +76,12 @@ export interface PolicyAddressList {
   readonly entries: readonly PolicyAddress[];
   readonly missing: PolicyRule;
 }
+
+/**
+ * How long a name's answer binds its addresses in a seatbelt: getaddrinfo returns no TTL, so the
+ * floor is the whole lifetime (seconds).
+ */
+export const BINDING_FLOOR_S = FLOOR_S;
 
 export interface SeatbeltPolicy {
   readonly version: 1;
@@ -78,7 +97,13 @@ export interface SeatbeltPolicy {
   readonly exec?: { readonly allow: PolicyGlobList };
   /** process.fork: may the handler create processes at all (false: every spawn, fork, exec refused). */
   readonly fork: { readonly allowed: boolean; readonly rule: PolicyRule };
-  /** Absent: destinations are not checked. */
+  /**
+   * Absent: destinations are not checked. When `connect` holds a 'host' entry, names are governed:
+   * a lookup of a name that no 'host' entry matches (whatever its ports) is refused before it
+   * resolves (Node: ENOTFOUND; Python: socket.gaierror EAI_NONAME), and an address is reachable
+   * when an 'ip' entry allows it or a lookup of an allowed name returned it (bound to that
+   * name's entries' ports). Without a 'host' entry, lookups are not checked.
+   */
   readonly network?: { readonly connect: PolicyAddressList; readonly bind: PolicyAddressList };
   /** Destinations always reachable whatever the profile says ("127.0.0.1:9001": the Runtime API proxy). */
   readonly always: readonly string[];
@@ -97,6 +122,8 @@ export type SeatbeltAct =
   | { readonly act: 'fork' }
   | { readonly act: 'connect'; readonly address: string }
   | { readonly act: 'bind'; readonly address: string }
+  /** A lookup of a name that no 'host' entry allows (refused before it resolved). */
+  | { readonly act: 'resolve'; readonly name: string }
   | { readonly act: 'native'; readonly path: string }
   /** Something the seatbelt refuses whatever the profile says (a subinterpreter, a Worker without the preload). */
   | { readonly act: 'other'; readonly what: string };
@@ -112,6 +139,22 @@ export type SeatbeltReport = SeatbeltAct & {
   /** The API the handler called ("fs.readFileSync", "open", "subprocess.Popen", "net.Socket.connect"). */
   readonly api: string;
 };
+
+/**
+ * Not a refusal: a lookup of an allowed name, and the addresses it returned, so that the process
+ * monitor binds them too (it sees connections, never names). A line on the same channel; `rule` is
+ * the 'host' entry that allowed the name.
+ */
+export interface SeatbeltBinding {
+  readonly act: 'resolved';
+  readonly name: string;
+  /** Addresses as text ("192.0.2.10", "2001:db8::10"). */
+  readonly addresses: readonly string[];
+  readonly pid: number;
+  readonly runtime: 'node' | 'python';
+  readonly rule: PolicyRule;
+  readonly api: string;
+}
 
 /** The code of the error a seatbelt throws in the handler (Node: err.code; Python: PermissionError with errno EACCES). */
 export const REFUSED_CODE = 'ERR_SYSCAGE_REFUSED';

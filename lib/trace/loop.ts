@@ -16,6 +16,7 @@ import type { FromTracer, TracerStart } from './messages.js';
 import { blockedIn, exeOf, pgidOf, pidOfPidfd, ppidOf, stateOf, tgidOf } from './proc.js';
 import { Tracer, type Ops } from './tracer.js';
 import { SharedText } from './shared-text.js';
+import { BindingLog, Bindings } from '../dns/bindings.js';
 import { exists, forgetRoot, isDirectory, realpath, traceeView } from './view.js';
 
 const post = (m: FromTracer): void => parentPort!.postMessage(m);
@@ -76,6 +77,21 @@ const FORKS: ReadonlySet<number> = new Set(
 /** Calls after which a process's root directory may have changed. */
 const CHANGES_ROOT: ReadonlySet<string> = new Set(['chroot', 'pivot_root', 'setns', 'unshare']);
 
+/**
+ * The names an address is bound to, from the resolver's log: read up to date at every question
+ * (the resolver binds before it answers, so a connect never runs ahead of its binding).
+ */
+function namesFromLog(log: BindingLog): (family: 4 | 6, addr: bigint) => { live: string[]; ever: string[] } {
+  const bindings = new Bindings();
+  return (family, addr) => {
+    const { records, lost } = log.read();
+    if (lost) writeSync(2, `syscage: dns: ${lost} bindings were lost (more answers than the log holds); their addresses are refused until looked up again\n`);
+    for (const r of records) bindings.add(r.name, r.address, r.ttl, r.time);
+    const now = Date.now();
+    return { live: bindings.live({ family, addr }, now), ever: bindings.names({ family, addr }) };
+  };
+}
+
 /** Launch the command in the waiting stage-2 and trace everything until it is done. */
 export function trace(
   start: TracerStart,
@@ -87,7 +103,7 @@ export function trace(
   const supervisorPid = process.pid;
   const supervisorPgid = pgidOf(process.pid) ?? process.pid;
   const pid = stage2.pid;
-  const request = encodeRequest(start.command, Buffer.from(start.filter));
+  const request = encodeRequest(start.dns ? { ...start.command, resolvConf: start.dns.resolvConf } : start.command, Buffer.from(start.filter));
   let off = 0;
   while (off < request.length) off += writeSync(stage2.writeEnd, request, off);
   closeFd(stage2.writeEnd);
@@ -98,6 +114,8 @@ export function trace(
   const observation = start.record ? emptyObservation(start.arch) : undefined;
   const requestIdCell = start.requestId ? new SharedText(start.requestId) : undefined;
   const always = new Set(start.alwaysConnect ?? []);
+  const boundNames = start.dns ? namesFromLog(new BindingLog(start.dns.log)) : undefined;
+  const dnsGuard = start.dns && { server: start.dns.server, upstreams: start.dns.upstreams };
   let lastSnapshot = Date.now();
   const t: Tracer = new Tracer(pid, {
     ops: observation ? recordingOps(observation) : ops,
@@ -124,6 +142,8 @@ export function trace(
         pidOfPidfd: (fd: number) => pidOfPidfd(trap.tid, fd),
         audit: start.audit,
         alwaysAllowConnect: always.size ? (dest) => always.has(dest.text) : undefined,
+        dnsGuard,
+        boundNames,
       });
       // The call has not happened yet: forget the root after deciding, so the next trap reads it anew.
       if (CHANGES_ROOT.has(trap.syscall)) forgetRoot(trap.pid);

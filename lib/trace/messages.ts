@@ -38,6 +38,11 @@ export interface TracerStart {
    * "127.0.0.1:PORT" of the bootstrap's Runtime API proxy.
    */
   readonly alwaysConnect?: readonly string[];
+  /**
+   * syscage's resolver, when the profile names hosts (lib/dns/guard.ts): the resolv.conf stage-2
+   * gives the command, and the log of the bindings it learns (a BindingLog's buffer).
+   */
+  readonly dns?: { readonly resolvConf: string; readonly server: string; readonly upstreams: readonly string[]; readonly log: SharedArrayBuffer };
   /** A SharedText (lib/trace/shared-text.ts) holding the request id being served, for events. */
   readonly requestId?: SharedArrayBuffer;
 }

@@ -5,6 +5,7 @@
 import { hostArch } from '../arch/index.js';
 import { compileProfile } from '../compile/index.js';
 import { resolveCommand } from '../launch/resolve.js';
+import { hostRules, startNameGuard, type NameGuard } from '../dns/guard.js';
 import type { Observation } from './observation.js';
 import type { Profile } from '../profile/types.js';
 import { EXIT, SyscageError } from '../errors.js';
@@ -90,6 +91,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
   const tracer = prepared ?? new PreparedTracer();
   const signals = o.forward ?? ['SIGINT', 'SIGTERM', 'SIGHUP'];
   let forward: ((sig: NodeJS.Signals) => void) | undefined;
+  let guard: NameGuard | undefined;
   try {
     const ready = await tracer.ready;
     const now = ready.mode === 'supervised' ? 'kernel' : 'bpf';
@@ -102,6 +104,8 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
       throw new LaunchError('ptrace is not permitted here, and without it a profile with an exec section cannot start the command (its own exec would be refused); remove the exec section or allow ptrace (see syscage doctor)', EXIT.unavailable);
     }
     const filter = ready.mode === 'supervised' ? supervised : compileProfile(o.profile, arch, { supervised: false });
+    // Host rules need syscage's resolver in the path, and a tracer to check connects against its answers.
+    if (ready.mode === 'supervised' && hostRules(o.profile).length) guard = await startNameGuard(o.profile);
     const start: TracerStart = {
       profile: o.profile,
       arch,
@@ -118,6 +122,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
       record: o.record,
       requestId: o.requestId?.buffer,
       alwaysConnect: o.alwaysConnect,
+      ...(guard ? { dns: { resolvConf: guard.resolvConf, server: guard.server, upstreams: guard.upstreams, log: guard.log } } : {}),
     };
 
     const root = ready.pid;
@@ -145,5 +150,6 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
   } finally {
     if (forward) for (const s of signals) process.off(s, forward);
     await tracer.cancel();
+    await guard?.close();
   }
 }

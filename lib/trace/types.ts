@@ -67,6 +67,11 @@ export interface Detail {
   readonly exec?: { readonly path: string; readonly argv: readonly string[] };
   /** Socket destination: "1.2.3.4:443", "[::1]:80", "unix:/tmp/x.sock", "unix:@abstract", "netlink", "connected peer", "AF_UNSPEC". */
   readonly address?: string;
+  /**
+   * A host name: the name a refused lookup asked for, or the names an address was bound to by DNS
+   * answers (lib/dns) when a connect to it is decided ("api.example.com", comma-separated).
+   */
+  readonly name?: string;
   /** The address and what its symlinks resolve to (UNIX paths), when they differ. */
   readonly addresses?: readonly string[];
   /** Signal target pid and signal number. */

@@ -56,6 +56,17 @@ export interface DecideContext {
    * (the bootstrap's Runtime API proxy). Asked for connect and send, never bind.
    */
   readonly alwaysAllowConnect?: (dest: Destination) => boolean;
+  /**
+   * The names DNS answers bound an address to (lib/dns/bindings.ts): those bound now, and every
+   * one remembered (to say where a refused address came from). Absent: no host rule can allow.
+   */
+  readonly dnsGuard?: {
+    /** The sandbox's one name server (syscage's resolver): always reachable on port 53. */
+    readonly server: string;
+    /** The real name servers: only syscage's resolver talks to them, whatever address rules say. */
+    readonly upstreams: readonly string[];
+  };
+  readonly boundNames?: (family: 4 | 6, addr: bigint) => { readonly live: readonly string[]; readonly ever: readonly string[] };
 }
 
 /** Is this pid or tid the supervisor or one of its threads? */

@@ -83,6 +83,27 @@ export class AddressList {
     return undefined;
   }
 
+  /** Does the list name hosts? Then lookups are governed: a name no host rule matches is not looked up. */
+  get namesHosts(): boolean {
+    return this.entries.some((e) => e.value.kind === 'host');
+  }
+
+  /** The first host rule that matches a (normalised) name, for this port when one is given. */
+  whichName(name: string, port?: number): RuleRef | undefined {
+    for (const e of this.entries) {
+      const r = e.value;
+      if (r.kind !== 'host' || !r.match.test(name)) continue;
+      if (port === undefined || (port >= r.portLo && port <= r.portHi)) return { what: this.what, text: r.text, loc: e.loc };
+    }
+    return undefined;
+  }
+
+  /** Does some host rule cover this port (what a check that cannot see names can hold it to)? */
+  hostPorts(port: number): RuleRef | undefined {
+    const e = this.entries.find((x) => x.value.kind === 'host' && port >= x.value.portLo && port <= x.value.portHi);
+    return e && { what: this.what, text: e.value.text, loc: e.loc };
+  }
+
   /**
    * Does the list allow any abstract name at all (`unix:@*`)? A UNIX socket
    * bound with an empty address gets a name the kernel chooses (autobind), so

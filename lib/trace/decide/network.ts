@@ -121,9 +121,17 @@ function judge(trap: Trap, ctx: DecideContext, dest: Destination, use: Use, list
     default:
       break;
   }
+  if (use !== 'bind' && dest.kind === 'ip' && dest.port === 53 && ctx.dnsGuard) {
+    // Lookups go through syscage's resolver; a question sent around it would leave unjudged.
+    const host = hostOf(dest.text);
+    if (host === ctx.dnsGuard.server) return passed(detail, explain ? { what: 'built-in', text: "syscage's resolver" } : undefined);
+    if (ctx.dnsGuard.upstreams.includes(host)) {
+      return refused({ what: list.what, text: "DNS goes through syscage's resolver", loc: list.missing.loc }, `${trap.syscall}: ${verb} ${dest.text}: the name server is asked by syscage's resolver only`, detail);
+    }
+  }
   if (use !== 'bind' && ctx.alwaysAllowConnect?.(dest)) return passed(detail, explain ? { what: 'built-in', text: 'always reachable' } : undefined);
 
-  if (dest.kind === 'ip') return decide(trap, { kind: 'ip', family: dest.family, addr: dest.addr, port: dest.port }, dest.text, verb, list, explain, detail);
+  if (dest.kind === 'ip') return decideIp(trap, ctx, dest, verb, list, explain, detail);
   if (dest.abstract) return decide(trap, { kind: 'unix', abstract: true, path: dest.name }, dest.text, verb, list, explain, detail);
 
   // A UNIX socket path is looked up like a file from the caller's cwd;
@@ -149,8 +157,29 @@ function judge(trap: Trap, ctx: DecideContext, dest: Destination, use: Use, list
   return resolved.length && !lexical.refused ? { ...lexical, detail: { ...(lexical.detail ?? shown), addresses: [address, ...resolved] } } : lexical;
 }
 
+/**
+ * An IP destination: allowed by an address rule, or by a host rule for a name that a DNS answer
+ * bound the address to (and that rule's ports). A refusal names where the address came from.
+ */
+function decideIp(trap: Trap, ctx: DecideContext, dest: Destination & { kind: 'ip' }, verb: string, list: AddressList, explain: boolean, detail: Detail): CheckOutcome {
+  const q: AddressQuery = { kind: 'ip', family: dest.family, addr: dest.addr, port: dest.port };
+  const by = list.which(q);
+  if (by) return passed(detail, explain ? by : undefined);
+  const bound = list.namesHosts ? ctx.boundNames?.(dest.family, dest.addr) : undefined;
+  if (!bound) return refused(list.missing, `${trap.syscall}: ${verb} ${dest.text}: not in ${list.what}`, detail);
+  for (const name of bound.live) {
+    const rule = list.whichName(name, dest.port);
+    if (rule) return passed({ ...detail, name }, explain ? rule : undefined);
+  }
+  const from = bound.ever.length ? ` (resolved from ${bound.ever.join(', ')})` : ' (not from a DNS answer for an allowed name)';
+  return refused(list.missing, `${trap.syscall}: ${verb} ${dest.text}: not in ${list.what}${from}`, bound.ever.length ? { ...detail, name: bound.ever.join(', ') } : detail);
+}
+
 function decide(trap: Trap, q: AddressQuery, text: string, verb: string, list: AddressList, explain: boolean, detail: Detail): CheckOutcome {
   const by = list.which(q);
   if (by) return passed(detail, explain ? by : undefined);
   return refused(list.missing, `${trap.syscall}: ${verb} ${text}: not in ${list.what}`, detail);
 }
+
+/** "1.2.3.4:53" → "1.2.3.4"; "[::1]:53" → "::1". */
+const hostOf = (text: string): string => text.slice(0, text.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
