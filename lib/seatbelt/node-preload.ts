@@ -13,6 +13,12 @@
 // reach through socket._handle: a call that gets there without having been
 // checked is refused with UV_EACCES.
 //
+// When network.connect holds 'host' entries it also patches node:dns (lookup, the resolve
+// functions, both Resolver classes and the c-ares channel under them): every lookup of a name,
+// including those net, tls, http, fetch and dgram make for a connect or a send, is checked before
+// anything is sent, and a refused one fails as ENOTFOUND. The addresses an allowed name's lookup
+// returns are bound to it for its entries' ports (see "names" below).
+//
 // It shares one heap with the code it guards, so it is guard rails, not a
 // sandbox (docs/security.md). What it does against tampering: every intrinsic
 // it uses is taken at load (before user code runs) and called through
@@ -93,6 +99,7 @@ const StrIndexOf = uncurry(String.prototype.indexOf);
 const StrLastIndexOf = uncurry(String.prototype.lastIndexOf);
 const StrCharCodeAt = uncurry(String.prototype.charCodeAt);
 const StrEndsWith = uncurry(String.prototype.endsWith);
+const StrToLowerCase = uncurry(String.prototype.toLowerCase);
 const RegExpExec = uncurry(RegExp.prototype.exec);
 const JSONParse = JSON.parse;
 const JSONStringify = JSON.stringify;
@@ -104,6 +111,14 @@ const ErrorCtor = Error;
 const ProxyCtor = Proxy;
 const PromiseCtor = Promise;
 const PromiseReject = uncurry(Promise.reject);
+const PromiseThen = uncurry(Promise.prototype.then);
+const MapCtor = Map;
+const MapGet = uncurry(Map.prototype.get);
+const MapSet = uncurry(Map.prototype.set);
+const MapDelete = uncurry(Map.prototype.delete);
+const MapForEach = uncurry(Map.prototype.forEach);
+const MapSize = uncurry(rGetOwnDesc(Map.prototype, 'size')!.get!);
+const DateNow = Date.now;
 const SetCtor = Set;
 const SetHas = uncurry(Set.prototype.has);
 const SetAdd = uncurry(Set.prototype.add);
@@ -117,6 +132,9 @@ const decoder = new TextDecoder('utf-8');
 const processCwd = process.cwd;
 const cwd = (): string => rApply(processCwd, process, []);
 const pid = process.pid;
+const processNextTick = process.nextTick;
+/** process.nextTick(f, arg), as it was at load. */
+const nextTick = (f: Fn, arg: unknown): void => { rApply(processNextTick, process, [f, arg]); };
 
 const fsWriteSync: Fn = fs.writeSync;
 const fsFstatSync: Fn = fs.fstatSync;
@@ -150,8 +168,11 @@ function fail(message: string): never {
 interface Rule { readonly what: string; readonly text?: string; readonly loc?: string }
 interface GlobEntry { readonly re: RegExp; readonly rule: Rule }
 interface GlobList { readonly any: RegExp; readonly entries: readonly GlobEntry[]; readonly missing: Rule }
+/** A host-name entry of network.connect: `re` matches the name lower-cased, without a final dot. */
+interface HostEntry { readonly kind: 'host'; readonly re: RegExp; readonly portLo: number; readonly portHi: number; readonly rule: Rule }
 type AddrEntry =
   | { readonly kind: 'ip'; readonly family: 0 | 4 | 6; readonly lo: bigint; readonly hi: bigint; readonly portLo: number; readonly portHi: number; readonly rule: Rule }
+  | HostEntry
   | { readonly kind: 'unix'; readonly abstract: boolean; readonly re: RegExp; readonly rule: Rule };
 interface AddrList { readonly entries: readonly AddrEntry[]; readonly missing: Rule }
 interface Dest { readonly family: 4 | 6; readonly value: bigint; readonly port: number }
@@ -160,7 +181,8 @@ interface Compiled {
   readonly files?: { readonly read: GlobList; readonly write: GlobList; readonly deny: GlobList };
   readonly exec?: { readonly allow: GlobList };
   readonly fork: { readonly allowed: boolean; readonly rule: Rule };
-  readonly network?: { readonly connect: AddrList; readonly bind: AddrList };
+  /** `hosts`: the 'host' entries of connect (none: names are not governed). */
+  readonly network?: { readonly connect: AddrList; readonly bind: AddrList; readonly hosts: readonly HostEntry[] };
   readonly always: readonly Dest[];
   readonly native: GlobList;
 }
@@ -215,20 +237,24 @@ function compileAddresses(v: unknown, at: string): AddrList {
     const where = `${at}.entries[${i}]`;
     if (!isObj(e)) fail(`policy: ${where} is not an object`);
     const rule = compileRule(e, where);
+    const port = (p: unknown): number => (NumberIsInteger(p) && (p as number) >= 0 && (p as number) <= 65535 ? (p as number) : fail(`policy: ${where} has a port out of 0-65535`));
     if (e.kind === 'ip') {
       if (e.family !== 0 && e.family !== 4 && e.family !== 6) fail(`policy: ${where}.family must be 0, 4 or 6`);
       if (typeof e.lo !== 'string' || typeof e.hi !== 'string' || RegExpExec(DECIMAL, e.lo) === null || RegExpExec(DECIMAL, e.hi) === null) {
         fail(`policy: ${where}.lo/hi must be decimal integers in strings`);
       }
-      const port = (p: unknown): number => (NumberIsInteger(p) && (p as number) >= 0 && (p as number) <= 65535 ? (p as number) : fail(`policy: ${where} has a port out of 0-65535`));
       entries[i] = ObjectFreeze({
         __proto__: null, kind: 'ip', family: e.family, lo: BigIntCtor(e.lo), hi: BigIntCtor(e.hi), portLo: port(e.portLo), portHi: port(e.portHi), rule,
+      }) as AddrEntry;
+    } else if (e.kind === 'host') {
+      entries[i] = ObjectFreeze({
+        __proto__: null, kind: 'host', re: compileRegExp(e.re, `${where}.re`), portLo: port(e.portLo), portHi: port(e.portHi), rule,
       }) as AddrEntry;
     } else if (e.kind === 'unix') {
       if (typeof e.abstract !== 'boolean') fail(`policy: ${where}.abstract must be a boolean`);
       entries[i] = ObjectFreeze({ __proto__: null, kind: 'unix', abstract: e.abstract, re: compileRegExp(e.re, `${where}.re`), rule }) as AddrEntry;
     } else {
-      fail(`policy: ${where}.kind must be "ip" or "unix"`);
+      fail(`policy: ${where}.kind must be "ip", "host" or "unix"`);
     }
   }
   return ObjectFreeze({ __proto__: null, entries: ObjectFreeze(entries), missing: compileRule(v.missing, `${at}.missing`) }) as AddrList;
@@ -264,7 +290,14 @@ function compilePolicy(text: string | undefined): Compiled {
   if (p.network !== undefined) {
     const n = p.network as unknown;
     if (!isObj(n)) fail('policy: network is not an object');
-    network = ObjectFreeze({ __proto__: null, connect: compileAddresses(n.connect, 'network.connect'), bind: compileAddresses(n.bind, 'network.bind') }) as Compiled['network'];
+    const connect = compileAddresses(n.connect, 'network.connect');
+    // Only connect's 'host' entries govern names (a bind is to an address of this machine).
+    const hosts: HostEntry[] = [];
+    for (let i = 0; i < connect.entries.length; i++) {
+      const e = connect.entries[i]!;
+      if (e.kind === 'host') put(hosts, hosts.length, e);
+    }
+    network = ObjectFreeze({ __proto__: null, connect, bind: compileAddresses(n.bind, 'network.bind'), hosts: ObjectFreeze(hosts) }) as Compiled['network'];
   }
   if (!ArrayIsArray(p.always)) fail('policy: always must be an array of "HOST:PORT"');
   const always: Dest[] = [];
@@ -499,9 +532,19 @@ function report(act: Record<string, unknown>, rule: Rule, api: string): void {
   line.runtime = 'node';
   line.rule = rule;
   line.api = api;
+  writeLine(line);
+}
+
+/** One JSON line on the channel; never throws (no channel, a closed one: nothing is written). */
+function writeLine(line: object): void {
   // The handler may have closed the descriptor and opened something else on its number.
   if (channelId === undefined || !stillChannel()) return;
-  const text = JSONStringify(line) + '\n';
+  let text: string;
+  try {
+    text = JSONStringify(line) + '\n';
+  } catch {
+    return;
+  }
   try {
     let at = 0;
     // A report is a few hundred bytes: one write; a short one is finished as text.
@@ -525,7 +568,7 @@ function refusal(what: string, rule: Rule): Error {
 function refuse(act: Record<string, unknown>, rule: Rule, api: string, what: string): Error | undefined {
   if (!enforce) {
     // Audit: each distinct act once per process (a stream's create and open are one act).
-    const key = `${act.act as string}\0${(act.path ?? act.address ?? act.what ?? '') as string}\0${(act.access ?? '') as string}`;
+    const key = `${act.act as string}\0${(act.path ?? act.address ?? act.name ?? act.what ?? '') as string}\0${(act.access ?? '') as string}`;
     if (SetHas(audited, key)) return undefined;
     if (SetSize(audited) < 4096) SetAdd(audited, key);
     report(act, rule, api);
@@ -1100,7 +1143,7 @@ function whichAddress(list: AddrList, ip: { family: 4 | 6; value: bigint } | und
     const e = list.entries[i]!;
     if (e.kind === 'unix') {
       if (unix && e.abstract === unix.abstract && matches(e.re, unix.abstract ? '/' + unix.name : unix.name)) return e.rule;
-    } else if (ip && port >= e.portLo && port <= e.portHi && (e.family === 0 || (e.family === ip.family && ip.value >= e.lo && ip.value <= e.hi))) {
+    } else if (e.kind === 'ip' && ip && port >= e.portLo && port <= e.portHi && (e.family === 0 || (e.family === ip.family && ip.value >= e.lo && ip.value <= e.hi))) {
       return e.rule;
     }
   }
@@ -1116,19 +1159,203 @@ const isAlways = (ip: { family: 4 | 6; value: bigint }, port: number): boolean =
   return false;
 };
 
+// ---- names: network.connect's 'host' entries ----
+// With at least one, every lookup of a name is checked before it resolves (a name no entry
+// matches is ENOTFOUND, as if it did not exist), and the addresses a lookup of an allowed name
+// returns are bound to it, for its entries' ports, for BINDING_FLOOR_S: a connect to such an
+// address is allowed as if an 'ip' entry allowed it. Each allowed answer is also written on the
+// channel (act 'resolved') so that the process monitor, which sees connections but never names,
+// binds the same addresses. The bindings are this thread's own (a Worker, a child process
+// looks names up for itself).
+const BINDING_FLOOR_MS = 300 * 1000; // types.ts BINDING_FLOOR_S
+const UV_EAI_NONAME = -3008;
+const hostEntries: readonly HostEntry[] = policy.network ? policy.network.hosts : [];
+const namesGoverned = hostEntries.length > 0;
+
+/** A name as the 'host' entries see it: lower-case, without a final dot. */
+function normalName(host: string): string {
+  const lower = StrToLowerCase(host);
+  return StrEndsWith(lower, '.') ? StrSlice(lower, 0, lower.length - 1) : lower;
+}
+
+/** The 'host' entries matching a normal name (covering the port, when one is given), in policy order. */
+function hostsFor(name: string, port?: number): HostEntry[] {
+  const out: HostEntry[] = [];
+  // A NUL ends the name the resolver sees: what follows it is no part of what is looked up.
+  if (StrIndexOf(name, '\0') >= 0) return out;
+  for (let i = 0; i < hostEntries.length; i++) {
+    const e = hostEntries[i]!;
+    if (port !== undefined && (port < e.portLo || port > e.portHi)) continue;
+    if (matches(e.re, name)) put(out, out.length, e);
+  }
+  return out;
+}
+
+/**
+ * An address, not a name: parsed here (net.isIP goes through RegExp.prototype.test, which the
+ * handler can poison). A scope ("fe80::1%eth0") makes it a name: what follows the % is text.
+ */
+const isAddress = (host: string): boolean => StrIndexOf(host, '%') < 0 && ipOf(host) !== undefined;
+
+/**
+ * Is this host a name the policy lets the handler look up (for this port, when given)? For a
+ * lookup an address is not a name (it is answered without asking anyone); for a DNS query
+ * (`query`: c-ares sends whatever it is given) everything is.
+ */
+const nameAllowed = (host: string, port?: number, query = false): boolean =>
+  !namesGoverned || (!query && isAddress(host)) || hostsFor(normalName(host), port).length > 0;
+
+/**
+ * Check a name before it is looked up: undefined when it may be (or under mode: audit, reported),
+ * else the error to deliver in place of the answer: ENOTFOUND, as Node's own (errno, syscall,
+ * hostname), so that clients treat it as a name that does not exist.
+ */
+function nameRefusal(host: string, port: number | undefined, api: string, syscall: string, query = false): Error | undefined {
+  if (nameAllowed(host, port, query)) return undefined;
+  const list = policy.network!.connect;
+  const name = normalName(host);
+  const what = port === undefined ? `lookup of ${name}` : `lookup of ${name} for port ${port}`;
+  const e = refuse({ __proto__: null, act: 'resolve', name }, list.missing, api, what);
+  if (!e) return undefined;
+  const own = (k: string, v: unknown): void => { rDefine(e, k, { value: v, enumerable: true, writable: true, configurable: true }); };
+  own('errno', syscall === 'getaddrinfo' ? UV_EAI_NONAME : undefined);
+  own('code', 'ENOTFOUND');
+  own('syscall', syscall);
+  own('hostname', host);
+  return e;
+}
+
+/** A lookup that answers the refusal (asynchronously, as a resolver would) and looks nothing up. */
+function refusedLookup(e: Error): Fn {
+  return function lookup(hostname: unknown, opts: unknown, callback: unknown): void {
+    const cb = typeof opts === 'function' ? opts : callback;
+    if (typeof cb === 'function') nextTick(cb as Fn, e);
+  };
+}
+
+interface Binding { readonly name: string; readonly entries: readonly HostEntry[]; readonly until: number }
+/** Address ("4:VALUE", "6:VALUE": IPv4-mapped IPv6 is IPv4) → the names it is bound to, until when. */
+const bindings = new MapCtor<string, readonly Binding[]>();
+const addressKey = (ip: { family: 4 | 6; value: bigint }): string => `${ip.family}:${ip.value}`;
+
+/** The live bindings of an address (expired ones dropped). */
+function boundTo(ip: { family: 4 | 6; value: bigint }, now: number): readonly Binding[] {
+  const key = addressKey(ip);
+  const list = MapGet(bindings, key) as readonly Binding[] | undefined;
+  if (list === undefined) return [];
+  const live: Binding[] = [];
+  for (let i = 0; i < list.length; i++) if (list[i]!.until > now) put(live, live.length, list[i]);
+  if (live.length === list.length) return list;
+  if (live.length) MapSet(bindings, key, ObjectFreeze(live));
+  else MapDelete(bindings, key);
+  return live;
+}
+
+/** The text forms of the addresses in an answer: "a.b.c.d", ["a", ...], {address}, [{address}, ...]. */
+function answerAddresses(answer: unknown): string[] {
+  const out: string[] = [];
+  const one = (v: unknown): void => {
+    const a = typeof v === 'string' ? v : isObj(v) && typeof v.address === 'string' ? v.address : undefined;
+    if (a !== undefined && ipOf(a) !== undefined) put(out, out.length, a);
+  };
+  if (ArrayIsArray(answer)) for (let i = 0; i < answer.length; i++) one(answer[i]);
+  else one(answer);
+  return out;
+}
+
+/**
+ * Bind the addresses an allowed name's lookup returned, and say so on the channel. `port`: the
+ * connect the lookup was for (its entry is the one the line names). A name no entry allows binds
+ * nothing (a lookup let through under mode: audit).
+ */
+function bindAnswer(host: string, addresses: readonly string[], api: string, port?: number): void {
+  if (!namesGoverned || addresses.length === 0) return;
+  const name = normalName(host);
+  const entries = hostsFor(name);
+  if (entries.length === 0) return;
+  const now = rApply(DateNow, undefined, []) as number;
+  const fresh: Binding = ObjectFreeze({ __proto__: null, name, entries: ObjectFreeze(entries), until: now + BINDING_FLOOR_MS }) as Binding;
+  const shown: string[] = [];
+  rSetProto(shown, null);
+  for (let i = 0; i < addresses.length; i++) {
+    const ip = ipOf(addresses[i]!);
+    if (!ip) continue;
+    put(shown, shown.length, addresses[i]);
+    const old = boundTo(ip, now);
+    const list: Binding[] = [];
+    for (let j = 0; j < old.length; j++) if (old[j]!.name !== name) put(list, list.length, old[j]);
+    put(list, list.length, fresh);
+    MapSet(bindings, addressKey(ip), ObjectFreeze(list));
+  }
+  if (shown.length === 0) return;
+  if (MapSize(bindings) > 4096) sweepBindings(now);
+  let first = entries[0]!;
+  if (port !== undefined) {
+    const forPort = hostsFor(name, port);
+    if (forPort.length) first = forPort[0]!;
+  }
+  writeLine({ __proto__: null, act: 'resolved', name, addresses: shown, pid, runtime: 'node', rule: first.rule, api });
+}
+
+function sweepBindings(now: number): void {
+  const dead: string[] = [];
+  MapForEach(bindings, (list: readonly Binding[], key: string) => {
+    let live = false;
+    for (let i = 0; i < list.length; i++) if (list[i]!.until > now) live = true;
+    if (!live) put(dead, dead.length, key);
+  });
+  for (let i = 0; i < dead.length; i++) MapDelete(bindings, dead[i]);
+}
+
+/** Is an address bound to a name whose entries cover this port; and which names is it bound to? */
+function bindingOf(ip: { family: 4 | 6; value: bigint }, port: number): { covered: boolean; names: string[] } {
+  const names: string[] = [];
+  if (!namesGoverned) return { covered: false, names };
+  const list = boundTo(ip, rApply(DateNow, undefined, []) as number);
+  for (let i = 0; i < list.length; i++) {
+    const b = list[i]!;
+    for (let j = 0; j < b.entries.length; j++) {
+      const e = b.entries[j]!;
+      if (port >= e.portLo && port <= e.portHi) return { covered: true, names };
+    }
+    put(names, names.length, b.name);
+  }
+  return { covered: false, names };
+}
+
+/** May the handler connect (or send) to this address: always, an 'ip' entry, or a name's binding? */
+const connectAllowed = (ip: { family: 4 | 6; value: bigint }, port: number): boolean =>
+  isAlways(ip, port) || whichAddress(policy.network!.connect, ip, port) !== undefined || bindingOf(ip, port).covered;
+
 /** Check an IP destination; returns the error to raise (undefined: allowed, or audited). */
 function ipRefusal(use: 'connect' | 'bind' | 'send', host: string, port: number, api: string, ephemeralFree = false): Error | undefined {
   const n = policy.network;
   if (!n) return undefined;
   const address = showIp(host, port);
   const ip = ipOf(host);
-  const act = { __proto__: null, act: use === 'bind' ? 'bind' : 'connect', address };
-  const what = `${use === 'bind' ? 'bind to' : use === 'send' ? 'send to' : 'connect to'} ${address}`;
+  const act: Any = { __proto__: null, act: use === 'bind' ? 'bind' : 'connect', address };
+  let what = `${use === 'bind' ? 'bind to' : use === 'send' ? 'send to' : 'connect to'} ${address}`;
   const list = use === 'bind' ? n.bind : n.connect;
   if (!ip) return refuse(act, { what: list.missing.what, text: 'an address that cannot be checked is refused', loc: list.missing.loc } as Rule, api, what);
   if (use !== 'bind' && isAlways(ip, port)) return undefined;
   if (use === 'bind' && ephemeralFree && bindExempt(ip, port)) return undefined;
   if (whichAddress(list, ip, port)) return undefined;
+  if (use !== 'bind') {
+    const b = bindingOf(ip, port);
+    if (b.covered) return undefined;
+    if (b.names.length) {
+      // Bound to names, none of them for this port: say which.
+      let shown = '';
+      const from: string[] = [];
+      rSetProto(from, null);
+      for (let i = 0; i < b.names.length; i++) {
+        shown += (i ? ', ' : '') + b.names[i]!;
+        put(from, i, b.names[i]);
+      }
+      act.resolvedFrom = from;
+      what += ` (resolved from ${shown})`;
+    }
+  }
   return refuse(act, list.missing, api, what);
 }
 
@@ -1192,7 +1419,7 @@ function filteringLookup(inner: Fn, port: number, api: string): Fn {
         const fresh = { address: a, family: StrIndexOf(a, ':') >= 0 ? 6 : 4 };
         put(all, all.length, fresh);
         const ip = ipOf(a);
-        const ok = ip !== undefined && (isAlways(ip, port) || whichAddress(policy.network!.connect, ip, port) !== undefined);
+        const ok = ip !== undefined && connectAllowed(ip, port);
         if (ok) put(allowed, allowed.length, fresh);
         else if (firstRefused < 0) firstRefused = all.length - 1;
       }
@@ -1202,6 +1429,31 @@ function filteringLookup(inner: Fn, port: number, api: string): Fn {
       return void cb(null, all);
     };
     return o === undefined ? rApply(inner, this, [hostname, done]) : rApply(inner, this, [hostname, o, done]);
+  };
+}
+
+/**
+ * The lookup of a connect to an allowed name through the seatbelt's own dns.lookup: what it
+ * returns is a real answer for a name allowed for this port, so its addresses are bound to the
+ * name and handed on. (An answer from any other lookup, the handler's own, is checked as
+ * addresses: it may be anything the handler likes.)
+ */
+function bindingLookup(host: string, port: number, api: string): Fn {
+  return function lookup(this: unknown, hostname: unknown, opts: unknown, callback: unknown): unknown {
+    let cb = callback as Fn;
+    let o = opts;
+    if (typeof o === 'function') {
+      cb = o as Fn;
+      o = undefined;
+    }
+    const done = function (this: unknown, err: unknown, address: unknown, family: unknown): void {
+      if (!err) {
+        try { bindAnswer(host, answerAddresses(address), api, port); } catch { /* the answer is handed on; its connect is checked */ }
+      }
+      rApply(cb, this, [err, address, family]);
+    };
+    // The name checked is the one looked up, whatever Node passes.
+    return rApply(originalLookup!, this, o === undefined ? [host, done] : [host, o, done]);
   };
 }
 
@@ -1287,7 +1539,12 @@ function patchNet(): void {
       if (!e && typeof h === 'string') {
         if (isIP(h) !== 0) e = ipRefusal('connect', h, p, 'net.Socket.connect');
         else if (lookup === undefined || lookup === null || typeof lookup === 'function') {
-          pin('lookup', filteringLookup(typeof lookup === 'function' ? lookup : (dnsLookup() as Fn), p, 'net.Socket.connect'));
+          const inner = typeof lookup === 'function' ? lookup : (dnsLookup() as Fn);
+          const refusedName = nameRefusal(h, p, 'net.Socket.connect', 'getaddrinfo');
+          // A refused name fails as a lookup does (the socket's 'error', after its 'lookup' event).
+          if (refusedName) pin('lookup', refusedLookup(refusedName));
+          else if (namesGoverned && inner === lookupWrapper && nameAllowed(h, p)) pin('lookup', bindingLookup(h, p, 'net.Socket.connect'));
+          else pin('lookup', filteringLookup(inner, p, 'net.Socket.connect'));
         }
       }
     }
@@ -1403,6 +1660,153 @@ function dnsLookup(): Fn {
   return dnsModule.lookup;
 }
 
+/** dns.lookup as Node made it, and the seatbelt's wrapper of it (only when names are governed). */
+let originalLookup: Fn | undefined;
+let lookupWrapper: Fn | undefined;
+
+/** The c-ares query each Resolver method makes (its errors' syscall), and those whose answers are addresses. */
+const QUERY_OF: Readonly<Record<string, string>> = ObjectFreeze({
+  __proto__: null as Any,
+  resolve4: 'queryA', resolve6: 'queryAaaa', resolveAny: 'queryAny', resolveCaa: 'queryCaa', resolveCname: 'queryCname',
+  resolveMx: 'queryMx', resolveNaptr: 'queryNaptr', resolveNs: 'queryNs', resolvePtr: 'queryPtr', resolveSoa: 'querySoa',
+  resolveSrv: 'querySrv', resolveTlsa: 'queryTlsa', resolveTxt: 'queryTxt',
+});
+const QUERY_OF_RRTYPE: Readonly<Record<string, string>> = ObjectFreeze({
+  __proto__: null as Any,
+  A: 'queryA', AAAA: 'queryAaaa', ANY: 'queryAny', CAA: 'queryCaa', CNAME: 'queryCname', MX: 'queryMx', NAPTR: 'queryNaptr',
+  NS: 'queryNs', PTR: 'queryPtr', SOA: 'querySoa', SRV: 'querySrv', TLSA: 'queryTlsa', TXT: 'queryTxt',
+});
+const answersAddresses = (query: string): boolean => query === 'queryA' || query === 'queryAaaa' || query === 'queryAny';
+
+/**
+ * node:dns, when names are governed: dns.lookup (callback and promises), the resolve functions
+ * and both Resolver classes check the name before anything is sent (a refusal is ENOTFOUND
+ * through the callback or the promise) and bind what an allowed name's lookup returns. Below
+ * them, the c-ares channel's query methods (reachable as resolver._handle) refuse a name that
+ * got there unchecked with UV_EAI_NONAME (thrown by Node as ENOTFOUND). A numeric host is an
+ * address to dns.lookup (it answers it itself, and it passes); to a resolve function it is a
+ * name like any other (c-ares would send the query). Reverse lookups (reverse, lookupService)
+ * name an address and are left alone.
+ */
+function patchDns(): void {
+  if (!namesGoverned) return;
+  dnsModule ??= builtin('node:dns');
+  const dns = dnsModule;
+  const isName = (host: unknown): host is string => typeof host === 'string' && host !== '' && !isAddress(host);
+
+  const lookup: Fn = dns.lookup;
+  originalLookup = lookup;
+  const lookupWrapped = function (this: unknown, ...args: unknown[]): unknown {
+    const host = args[0];
+    if (!isName(host)) return rApply(lookup, this, args);
+    const at = typeof args[1] === 'function' ? 1 : 2;
+    const cb = args[at];
+    const e = nameRefusal(host, undefined, 'dns.lookup', 'getaddrinfo');
+    if (e) {
+      if (typeof cb !== 'function') throw e;
+      nextTick(cb as Fn, e);
+      return {};
+    }
+    if (typeof cb !== 'function' || !nameAllowed(host)) return rApply(lookup, this, args);
+    args[at] = function (this: unknown, ...r: unknown[]): unknown {
+      if (!r[0]) {
+        try { bindAnswer(host, answerAddresses(r[1]), 'dns.lookup'); } catch { /* the connect is checked */ }
+      }
+      return rApply(cb as Fn, this, r);
+    };
+    return rApply(lookup, this, args);
+  };
+  replace(dns, 'lookup', lookupWrapped, lookup);
+  lookupWrapper = lookupWrapped;
+
+  /** A resolve method: `promise` ones reject, callback ones call back (or throw without a callback). */
+  const wrapQuery = (obj: Any, method: string, api: string, promise: boolean): void => {
+    const orig = obj?.[method];
+    if (typeof orig !== 'function') return;
+    const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+      const host = args[0];
+      // Not a string: Node refuses it itself. Any string is a name to c-ares, numeric or not.
+      if (typeof host !== 'string') return rApply(orig, this, args);
+      const rrtype = args[1];
+      const query = method !== 'resolve' ? QUERY_OF[method]! : typeof rrtype === 'string' ? (QUERY_OF_RRTYPE[rrtype] ?? `query${rrtype}`) : 'queryA';
+      const e = nameRefusal(host, undefined, api, query, true);
+      const bind = (answer: unknown): void => {
+        try { bindAnswer(host, answerAddresses(answer), api); } catch { /* the connect is checked */ }
+      };
+      if (promise) {
+        if (e) return PromiseReject(PromiseCtor, e);
+        const p = rApply(orig, this, args);
+        if (!answersAddresses(query) || !nameAllowed(host, undefined, true)) return p;
+        return PromiseThen(p, (answer: unknown) => { bind(answer); return answer; });
+      }
+      const at = method === 'resolve' ? (typeof rrtype === 'function' ? 1 : 2) : (args.length > 2 ? 2 : 1);
+      const cb = args[at];
+      if (e) {
+        if (typeof cb !== 'function') throw e;
+        nextTick(cb as Fn, e);
+        return {};
+      }
+      if (typeof cb !== 'function' || !answersAddresses(query) || !nameAllowed(host, undefined, true)) return rApply(orig, this, args);
+      args[at] = function (this: unknown, ...r: unknown[]): unknown {
+        if (!r[0]) bind(r[1]);
+        return rApply(cb as Fn, this, r);
+      };
+      return rApply(orig, this, args);
+    };
+    replace(obj, method, wrapper, orig);
+  };
+  const methods = rOwnKeys(QUERY_OF) as string[];
+  put(methods, methods.length, 'resolve');
+  const promises = dns.promises;
+  for (let i = 0; i < methods.length; i++) {
+    const m = methods[i]!;
+    // The module's functions are the default resolver's methods, bound when node:dns loaded (and
+    // bound again from the prototypes, the wrappers, by setServers).
+    wrapQuery(dns, m, `dns.${m}`, false);
+    wrapQuery(dns.Resolver?.prototype, m, `dns.Resolver.${m}`, false);
+    wrapQuery(promises, m, `dns.promises.${m}`, true);
+    wrapQuery(promises?.Resolver?.prototype, m, `dns.promises.Resolver.${m}`, true);
+  }
+
+  const promisesLookup: Fn | undefined = promises?.lookup;
+  if (typeof promisesLookup === 'function') {
+    const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+      const host = args[0];
+      if (!isName(host)) return rApply(promisesLookup, this, args);
+      const e = nameRefusal(host, undefined, 'dns.promises.lookup', 'getaddrinfo');
+      if (e) return PromiseReject(PromiseCtor, e);
+      const p = rApply(promisesLookup, this, args);
+      if (!nameAllowed(host)) return p;
+      return PromiseThen(p, (answer: unknown) => {
+        try { bindAnswer(host, answerAddresses(answer), 'dns.promises.lookup'); } catch { /* the connect is checked */ }
+        return answer;
+      });
+    };
+    replace(promises, 'lookup', wrapper, promisesLookup);
+  }
+
+  // The c-ares channel under every Resolver: its query methods take (req, name).
+  let channelProto: Any;
+  try {
+    const probe: Any = rConstruct(dns.Resolver, []);
+    channelProto = probe._handle ? rGetProto(probe._handle) : undefined;
+  } catch { /* none */ }
+  if (channelProto) {
+    const keys = rOwnKeys(channelProto);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (typeof k !== 'string' || StrSlice(k, 0, 5) !== 'query' || typeof channelProto[k] !== 'function') continue;
+      const orig: Fn = channelProto[k];
+      const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+        const name = args[1];
+        if (typeof name === 'string' && nameRefusal(name, undefined, `ChannelWrap ${k}`, k, true)) return UV_EAI_NONAME;
+        return rApply(orig, this, args);
+      };
+      replace(channelProto, k, wrapper, orig);
+    }
+  }
+}
+
 function patchDgram(): void {
   const proto = dgram.Socket.prototype as Any;
   const origRemote: Fn = proto.remoteAddress;
@@ -1456,9 +1860,14 @@ function patchDgram(): void {
       return rApply(origSend, this, a);
     }
     const deliver = (e: unknown): void => {
-      if (typeof cb === 'function') process.nextTick(cb as Fn, e);
+      if (typeof cb === 'function') nextTick(cb as Fn, e);
       else this.emit('error', e);
     };
+    const refusedName = nameRefusal(host, p, 'dgram.Socket.send', 'getaddrinfo');
+    if (refusedName) {
+      nextTick(deliver, refusedName);
+      return undefined;
+    }
     resolveThen(this, host, (ip) => {
       const e = ipRefusal('send', ip, p, 'dgram.Socket.send');
       if (e) return deliver(e);
@@ -1488,9 +1897,14 @@ function patchDgram(): void {
       return rApply(origConnect, this, a);
     }
     const deliver = (e: unknown): void => {
-      if (typeof cb === 'function') process.nextTick(cb as Fn, e);
+      if (typeof cb === 'function') nextTick(cb as Fn, e);
       else this.emit('error', e);
     };
+    const refusedName = nameRefusal(host, p, 'dgram.Socket.connect', 'getaddrinfo');
+    if (refusedName) {
+      nextTick(deliver, refusedName);
+      return undefined;
+    }
     resolveThen(this, host, (ip) => {
       const e = ipRefusal('connect', ip, p, 'dgram.Socket.connect');
       if (e) return deliver(e);
@@ -1757,6 +2171,7 @@ if ((process as Any)[INSTALLED] !== true) {
   patchChildProcess();
   patchNet();
   patchDgram();
+  patchDns();
   patchHandles();
   patchWorkers();
   patchProcess();

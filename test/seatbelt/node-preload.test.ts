@@ -8,7 +8,7 @@
 // Children are started through `env -i` (tap re-adds its loaders to every child it sees spawned;
 // env clears them after tap's hooks have run).
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -22,7 +22,7 @@ import { globSource } from '../../lib/profile/glob.js';
 import { loadProfile } from '../../lib/profile/load.js';
 import { grantPrefix, nodeFlags, nodeOptionWord } from '../../lib/seatbelt/node-flags.js';
 import { seatbeltPolicy } from '../../lib/seatbelt/policy.js';
-import type { PolicyAddressList, PolicyGlobList, SeatbeltPolicy, SeatbeltReport } from '../../lib/seatbelt/types.js';
+import type { PolicyAddress, PolicyAddressList, PolicyGlobList, SeatbeltBinding, SeatbeltPolicy, SeatbeltReport } from '../../lib/seatbelt/types.js';
 import { layerNode } from '../helpers/layer-node.js';
 
 const root = packageRoot();
@@ -478,5 +478,220 @@ t.test('a policy compiled from a real profile', { skip: built }, async (t) => {
     refused(t, r, 'read denied (named import)', new RegExp(`^syscage: refused read of ${join(task, '.env')}: files.deny ${join(task, '.env')} \\(.*syscage\\.yaml:\\d+:\\d+\\)$`));
     const p = await run(node, 'spawn', { program: '/usr/bin/true', script: join(task, 'child.cjs'), bare: 'true', path: '/usr/bin' }, policy, { cwd: base });
     refused(t, p, 'spawnSync', /^syscage: refused a new process: process.fork false \(.*lambda-nodejs\.yaml:\d+:\d+\)$/);
+  }
+});
+
+// ---- host-name rules (network.connect 'host' entries) ----
+// Each run has a network namespace of its own (unshare --net --mount): an /etc/hosts naming
+// allowed.test 127.0.0.2 and other.test 127.0.0.3, an /etc/resolv.conf naming 127.0.0.53, and
+// only the loopback interface. The stand-in (fixtures-node-hosts/hosts.mjs) starts the listeners
+// and a DNS server that records every query itself, so "no DNS packet" can be counted.
+const HOSTS = join(root, 'test', 'seatbelt', 'fixtures-node-hosts', 'hosts.mjs');
+const namespaces = ((): string | false => {
+  if (process.platform !== 'linux') return 'network namespaces are Linux only';
+  const r = spawnSync('unshare', ['--net', '--mount', '--', '/bin/sh', '-c', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin; ip link set lo up && mount --bind /dev/null /dev/null'], { encoding: 'utf8' });
+  if (r.error) return `unshare cannot be run here: ${r.error.message}`;
+  if (r.status !== 0) return `unshare --net --mount (with ip link and mount --bind) is not permitted here: ${(r.stderr || `status ${r.status}`).trim().split('\n').pop()}`;
+  return false;
+})();
+
+const host = (text: string, re: string, portLo: number, portHi: number, loc: string): PolicyAddress => ({ what: 'network.connect', text, loc, kind: 'host', re, portLo, portHi });
+const LISTENERS = ['127.0.0.2:8443', '127.0.0.2:9999', '127.0.0.3:8443', '127.0.0.3:9000', '127.0.0.4:8443', '127.0.0.53:53'];
+function hostPolicy(o: { enforce?: boolean; hosts?: boolean } = {}): SeatbeltPolicy {
+  // 127.0.0.1: the stand-in's DNS server answers the resolvers' queries from there.
+  const p = policyOf({ enforce: o.enforce ?? true, files: null, connect: ['127.0.0.1:1024-65535'], bind: LISTENERS });
+  const connect = p.network!.connect;
+  const hosts = o.hosts === false ? [] : [
+    host('allowed.test:8443', '^(?:allowed\\.test)$', 8443, 8443, 'p.yaml:7:5'),
+    host('other.test:9000', '^(?:other\\.test)$', 9000, 9000, 'p.yaml:8:5'),
+  ];
+  return { ...p, network: { ...p.network!, connect: { ...connect, entries: [...hosts, ...connect.entries] } } };
+}
+
+type Line = SeatbeltReport | SeatbeltBinding;
+interface HostRan { code: number | null; attempts: Map<string, Attempt & { errno?: number; syscall?: string; hostname?: string }>; lines: Line[]; stderr: string; stdout: string }
+
+function runHosts(node: Node, scenario: string, policy: SeatbeltPolicy): Promise<HostRan> {
+  const hostsFile = join(dir, `hosts-${trees}`);
+  const resolvFile = join(dir, `resolv-${trees++}`);
+  writeFileSync(hostsFile, '127.0.0.1 localhost\n127.0.0.2 allowed.test\n127.0.0.3 other.test\n');
+  writeFileSync(resolvFile, 'nameserver 127.0.0.53\noptions timeout:1 attempts:1\n');
+  const flags = nodeFlags(policy, node.version, { preload: PRELOAD, readable: [join(root, 'test', 'seatbelt', 'fixtures-node-hosts')] });
+  // Positional parameters: $1 hosts, $2 resolv.conf, $3 NODE_OPTIONS, $4 the policy, $5 node, $6 the stand-in, $7 the scenario.
+  const script = [
+    'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+    'set -e',
+    'mount --bind "$1" /etc/hosts',
+    'mount --bind "$2" /etc/resolv.conf',
+    'ip link set lo up',
+    'exec /usr/bin/env -i PATH=/usr/bin:/bin "NODE_OPTIONS=$3" "SYSCAGE_SEATBELT_POLICY=$4" SYSCAGE_SEATBELT_FD=3 "$5" "$6" "$7"',
+  ].join('\n');
+  const child = spawn('unshare', ['--net', '--mount', '--', '/bin/sh', '-c', script, 'sh', hostsFile, resolvFile, flags.flags.join(' '), JSON.stringify(policy), node.path, HOSTS, scenario], {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'], cwd: dir,
+  });
+  let stdout = '';
+  let stderr = '';
+  let channel = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => { channel += d; });
+  const channelEnd = new Promise((resolve) => (child.stdio[3] as NodeJS.ReadableStream).on('close', resolve));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${scenario} on ${node.label} hung: ${stdout}\n${stderr}`)); }, 60_000);
+    child.on('close', async (code) => {
+      clearTimeout(timer);
+      await channelEnd;
+      const attempts = new Map<string, Attempt>();
+      for (const line of stdout.split('\n').filter(Boolean)) {
+        const a = JSON.parse(line) as Attempt;
+        attempts.set(a.name, a);
+      }
+      const lines = channel.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+      resolve({ code, attempts, lines, stderr, stdout });
+    });
+  });
+}
+
+t.test('host rules', { skip: built || namespaces }, async (t) => {
+  const missing = { what: 'network.connect', text: 'not in network.connect', loc: 'test.yaml:19' };
+  const allowedRule = { what: 'network.connect', text: 'allowed.test:8443', loc: 'p.yaml:7:5' };
+  const notFound = (t: Test, r: HostRan, name: string, message: string | RegExp, syscall = 'getaddrinfo', hostname = 'evil.test'): void => {
+    const a = got(t, r as unknown as Ran, name) as Attempt & { errno?: number; syscall?: string; hostname?: string };
+    t.equal(a.ok, false, `${name}: refused`);
+    const viaCause = a.causeCode !== undefined;
+    t.equal(viaCause ? a.causeCode : a.code, 'ENOTFOUND', `${name}: ENOTFOUND (got ${a.code} ${a.message})`);
+    const msg = viaCause ? a.causeMessage : a.message;
+    if (typeof message === 'string') t.equal(msg, message, `${name}: message`);
+    else t.match(msg, message, `${name}: message`);
+    t.equal(a.syscall, syscall, `${name}: syscall`);
+    t.equal(a.errno, syscall === 'getaddrinfo' ? -3008 : undefined, `${name}: errno`);
+    t.equal(a.hostname, hostname, `${name}: hostname`);
+  };
+  const refusedLookup = (name: string, port?: number): string =>
+    `syscage: refused lookup of ${name}${port === undefined ? '' : ` for port ${port}`}: network.connect not in network.connect (test.yaml:19)`;
+
+  for (const { node, skip } of nodes) {
+    t.test(node?.label ?? 'node 26', { skip }, async (t) => {
+      const r = await runHosts(node!, 'enforce', hostPolicy());
+      t.equal(r.code, 0, `ran to the end (${said(r as unknown as Ran)})`);
+      const ran = r as unknown as Ran;
+      const reports = r.lines.filter((l): l is SeatbeltReport => l.act !== 'resolved');
+      const bound = r.lines.filter((l): l is SeatbeltBinding => l.act === 'resolved');
+
+      // An allowed name.
+      allowed(t, ran, 'lookup allowed.test', '127.0.0.2');
+      allowed(t, ran, 'lookup ALLOWED.Test (normalised)', '127.0.0.2');
+      allowed(t, ran, 'named import lookup allowed.test', '127.0.0.2');
+      allowed(t, ran, 'net.connect allowed.test:8443', 'connected');
+      allowed(t, ran, 'http.get allowed.test:8443', 200);
+      allowed(t, ran, 'fetch allowed.test:8443', 200);
+      allowed(t, ran, 'net.connect 127.0.0.2:8443 by number', 'connected');
+      notFound(t, r, 'net.connect allowed.test:9999', refusedLookup('allowed.test', 9999), 'getaddrinfo', 'allowed.test');
+      refused(t, ran, 'net.connect 127.0.0.2:9999 by number', 'syscage: refused connect to 127.0.0.2:9999 (resolved from allowed.test): network.connect not in network.connect (test.yaml:19)');
+      t.same(bound.find((b) => b.api === 'dns.lookup'), { act: 'resolved', name: 'allowed.test', addresses: ['127.0.0.2'], pid: bound[0]?.pid, runtime: 'node', rule: allowedRule, api: 'dns.lookup' }, 'a lookup of an allowed name writes a binding line');
+      t.type(bound[0]?.pid, 'number');
+      t.same(bound.find((b) => b.api === 'net.Socket.connect'), { act: 'resolved', name: 'allowed.test', addresses: ['127.0.0.2'], pid: bound[0]?.pid, runtime: 'node', rule: allowedRule, api: 'net.Socket.connect' }, 'so does the lookup of a connect');
+      t.notOk(reports.some((x) => x.act === 'resolve' && x.name === 'allowed.test' && x.api === 'dns.lookup'), 'a bare lookup of an allowed name is not reported');
+
+      // Names no entry allows.
+      for (const name of ['lookup evil.test', 'lookup evil.test (all)', 'promises.lookup evil.test', 'dns.promises.lookup evil.test']) notFound(t, r, name, refusedLookup('evil.test'));
+      notFound(t, r, 'lookup localhost', refusedLookup('localhost'), 'getaddrinfo', 'localhost');
+      notFound(t, r, 'net.connect localhost', refusedLookup('localhost', 8443), 'getaddrinfo', 'localhost');
+      allowed(t, ran, 'lookup a numeric host', '192.0.2.10');
+      const evil = reports.find((x) => x.act === 'resolve' && x.api === 'dns.lookup');
+      t.same(evil, { act: 'resolve', name: 'evil.test', pid: evil?.pid, runtime: 'node', rule: missing, api: 'dns.lookup' }, 'a refused lookup is reported with the rule');
+      t.ok(reports.some((x) => x.act === 'resolve' && x.name === 'evil.test' && x.api === 'dns.promises.lookup'), 'dns.promises.lookup reports');
+      t.ok(reports.some((x) => x.act === 'resolve' && x.name === 'allowed.test' && x.api === 'net.Socket.connect'), 'a connect to an allowed name on another port reports the name');
+
+      // An address bound to a name for another port.
+      allowed(t, ran, 'net.connect other.test:9000', 'connected');
+      refused(t, ran, 'net.connect 127.0.0.3:8443 by number', 'syscage: refused connect to 127.0.0.3:8443 (resolved from other.test): network.connect not in network.connect (test.yaml:19)');
+      const other = reports.find((x) => x.act === 'connect' && x.address === '127.0.0.3:8443');
+      t.same(other, { act: 'connect', address: '127.0.0.3:8443', resolvedFrom: ['other.test'], pid: other?.pid, runtime: 'node', rule: missing, api: 'net.Socket.connect' }, 'the report names what the address was resolved from');
+      notFound(t, r, 'net.connect other.test:8443', refusedLookup('other.test', 8443), 'getaddrinfo', 'other.test');
+
+      // Implicit lookups: clients see a name that does not exist.
+      notFound(t, r, 'fetch evil.test:8443', refusedLookup('evil.test', 8443));
+      notFound(t, r, 'http.get evil.test:8443', refusedLookup('evil.test', 8443));
+      notFound(t, r, 'tls.connect evil.test:8443', refusedLookup('evil.test', 8443));
+      notFound(t, r, 'dgram.send evil.test', refusedLookup('evil.test', 8443));
+      notFound(t, r, 'dgram.connect evil.test', refusedLookup('evil.test', 8443));
+      allowed(t, ran, 'dgram.send allowed.test:8443', 'sent');
+      notFound(t, r, 'dgram.send allowed.test:9999', refusedLookup('allowed.test', 9999), 'getaddrinfo', 'allowed.test');
+      t.ok(reports.some((x) => x.act === 'resolve' && x.api === 'dgram.Socket.send'), 'dgram reports a refused name');
+
+      // The handler's own lookup is not believed; one through dns.lookup is.
+      refused(t, ran, 'net.connect allowed.test with a lookup that lies', 'syscage: refused connect to 127.0.0.4:8443: network.connect not in network.connect (test.yaml:19)');
+      allowed(t, ran, 'net.connect allowed.test with a lookup through dns.lookup', 'connected');
+
+      // Resolvers: refused before a query is sent.
+      notFound(t, r, 'module resolve4 evil.test', refusedLookup('evil.test'), 'queryA');
+      notFound(t, r, 'module promises.resolve4 evil.test', refusedLookup('evil.test'), 'queryA');
+      notFound(t, r, 'resolve4 evil.test', refusedLookup('evil.test'), 'queryA');
+      notFound(t, r, 'resolve4 evil.test with options', refusedLookup('evil.test'), 'queryA');
+      notFound(t, r, 'resolve evil.test ANY', refusedLookup('evil.test'), 'queryAny');
+      notFound(t, r, 'resolve6 evil.test', refusedLookup('evil.test'), 'queryAaaa');
+      notFound(t, r, 'resolveAny evil.test', refusedLookup('evil.test'), 'queryAny');
+      notFound(t, r, 'resolveCname evil.test', refusedLookup('evil.test'), 'queryCname');
+      notFound(t, r, 'resolveTxt evil.test', refusedLookup('evil.test'), 'queryTxt');
+      notFound(t, r, 'Resolver.resolve4 evil.test', refusedLookup('evil.test'), 'queryA');
+      notFound(t, r, 'Resolver.resolve evil.test', refusedLookup('evil.test'), 'queryA');
+      notFound(t, r, 'promises.resolve4 evil.test', refusedLookup('evil.test'), 'queryA');
+      notFound(t, r, 'promises.Resolver.resolve4 evil.test', refusedLookup('evil.test'), 'queryA');
+      notFound(t, r, 'promises.Resolver.resolve evil.test TXT', refusedLookup('evil.test'), 'queryTxt');
+      allowed(t, ran, 'raw channel queryA evil.test', -3008);
+      notFound(t, r, 'resolve4 a scoped address', refusedLookup('fe80::1%secret.evil.test'), 'queryA', 'fe80::1%secret.evil.test');
+      notFound(t, r, 'lookup a scoped address', refusedLookup('fe80::1%secret.evil.test'), 'getaddrinfo', 'fe80::1%secret.evil.test');
+      notFound(t, r, 'resolve4 a numeric host', refusedLookup('192.0.2.10'), 'queryA', '192.0.2.10');
+      notFound(t, r, 'resolve4 evil.test with RegExp poisoned', refusedLookup('evil.test'), 'queryA');
+      notFound(t, r, 'lookup evil.test with RegExp poisoned', refusedLookup('evil.test'));
+      t.ok(reports.some((x) => x.act === 'resolve' && x.api === 'ChannelWrap queryA'), 'the c-ares channel refuses a name that got there unchecked');
+      for (const api of ['dns.resolve4', 'dns.Resolver.resolve4', 'dns.promises.resolve4', 'dns.promises.Resolver.resolve4', 'dns.promises.Resolver.resolve']) {
+        t.ok(reports.some((x) => x.act === 'resolve' && x.name === 'evil.test' && x.api === api), `${api} reports`);
+      }
+      allowed(t, ran, 'DNS queries for refused names', []);
+
+      // An allowed name through a resolver binds what it returns.
+      refused(t, ran, 'net.connect 127.0.0.4:8443 before resolve4', 'syscage: refused connect to 127.0.0.4:8443: network.connect not in network.connect (test.yaml:19)');
+      allowed(t, ran, 'promises.Resolver.resolve4 allowed.test', ['127.0.0.4']);
+      allowed(t, ran, 'net.connect 127.0.0.4:8443 after resolve4', 'connected');
+      allowed(t, ran, 'resolve4 Allowed.Test. (callback, normalised)', ['127.0.0.4']);
+      allowed(t, ran, 'DNS queries', ['A allowed.test', 'A allowed.test']);
+      t.same(bound.find((b) => b.api === 'dns.promises.Resolver.resolve4'), { act: 'resolved', name: 'allowed.test', addresses: ['127.0.0.4'], pid: bound[0]?.pid, runtime: 'node', rule: allowedRule, api: 'dns.promises.Resolver.resolve4' });
+      // (after dns.setServers, dns.resolve4 is the Resolver prototype's method, bound again)
+      t.ok(bound.some((b) => b.api === 'dns.Resolver.resolve4' && b.addresses.join() === '127.0.0.4'), 'the callback resolver writes a binding line too');
+
+      // What reached the listeners: the allowed connections, nothing refused.
+      const c = got(t, ran, 'connections').value as Record<string, number>;
+      t.ok(c['127.0.0.2:8443']! >= 5, `allowed.test:8443 was reached (${c['127.0.0.2:8443']})`);
+      t.equal(c['127.0.0.2:9999'], 0, 'nothing reached allowed.test\'s address on 9999');
+      t.equal(c['127.0.0.3:8443'], 0, 'nothing reached other.test\'s address on 8443');
+      t.equal(c['127.0.0.3:9000'], 1, 'other.test:9000 was reached');
+      t.equal(c['127.0.0.4:8443'], 1, 'the lying lookup\'s address was reached only after a real answer bound it');
+      t.ok(bound.every((b) => b.name !== 'evil.test') && reports.every((x) => x.runtime === 'node'), 'nothing bound for a refused name');
+
+      // mode: audit: nothing refused, each would-be refusal reported once.
+      const a = await runHosts(node!, 'audit', hostPolicy({ enforce: false }));
+      t.equal(a.code, 0, `audit: ran to the end (${said(a as unknown as Ran)})`);
+      const aran = a as unknown as Ran;
+      const lookedUp = got(t, aran, 'lookup evil.test');
+      t.equal(lookedUp.code, 'ENOTFOUND', 'audit: the lookup went out and failed as Node\'s own');
+      t.match(lookedUp.message, /^getaddrinfo ENOTFOUND evil\.test/);
+      t.match(got(t, aran, 'resolve4 evil.test').message, /^queryA ENOTFOUND evil\.test/);
+      allowed(t, aran, 'lookup other.test', '127.0.0.3');
+      allowed(t, aran, 'net.connect 127.0.0.3:8443 by number', 'connected');
+      t.ok((got(t, aran, 'DNS queries').value as string[]).includes('A evil.test'), 'audit: the query was sent');
+      const ar = a.lines.filter((l): l is SeatbeltReport => l.act !== 'resolved');
+      t.equal(ar.filter((x) => x.act === 'resolve' && x.name === 'evil.test').length, 1, 'audit: the name is reported once');
+      t.ok(ar.some((x) => x.act === 'connect' && x.address === '127.0.0.3:8443' && 'resolvedFrom' in x), 'audit: the unbound port is reported');
+      t.ok(a.lines.some((l) => l.act === 'resolved' && l.name === 'other.test'), 'audit: an allowed name still writes its binding');
+
+      // No 'host' entry: names are not governed.
+      const u = await runHosts(node!, 'ungoverned', hostPolicy({ hosts: false }));
+      t.equal(u.code, 0, `ungoverned: ran to the end (${said(u as unknown as Ran)})`);
+      t.match(got(t, u as unknown as Ran, 'lookup evil.test').message, /^getaddrinfo ENOTFOUND evil\.test/);
+      allowed(t, u as unknown as Ran, 'lookup other.test', '127.0.0.3');
+      t.same(u.lines, [], 'ungoverned: nothing on the channel');
+    });
   }
 });
