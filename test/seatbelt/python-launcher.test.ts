@@ -16,13 +16,14 @@ import { fileURLToPath } from 'node:url';
 import { loadProfile } from '../../lib/profile/index.js';
 import { seatbeltPolicy } from '../../lib/seatbelt/policy.js';
 import { parseReport } from '../../lib/seatbelt/report.js';
-import { CHANNEL_ENV, POLICY_ENV, type PolicyRule, type SeatbeltPolicy, type SeatbeltReport } from '../../lib/seatbelt/types.js';
+import { CHANNEL_ENV, POLICY_ENV, type PolicyAddress, type PolicyRule, type SeatbeltPolicy, type SeatbeltReport } from '../../lib/seatbelt/types.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LAUNCHER = join(ROOT, 'lib/seatbelt/python/launcher.py');
 const FIX = join(ROOT, 'test/seatbelt/fixtures/python');
 const ACT = join(FIX, 'act.py');
 const RUNTIME = join(ROOT, 'test/fixtures/platform/runtime.py');
+const HOSTS_FIX = join(ROOT, 'test/seatbelt/fixtures-python-hosts');
 
 // ---- the interpreters --------------------------------------------------------------------------
 
@@ -34,6 +35,8 @@ interface Interp {
   readonly ctypesSo: string;
   readonly libc?: string;
   readonly hasCffi: boolean;
+  /** socket.EAI_NONAME (the C library's). */
+  readonly eaiNoname: number;
 }
 
 const INFO = `
@@ -49,8 +52,10 @@ try:
     import _cffi_backend; cffi = True
 except ImportError:
     cffi = False
+import socket
 print(json.dumps({'exe': os.path.realpath(sys.executable), 'version': '%d.%d.%d' % sys.version_info[:3],
-                  'dirs': sorted(dirs), 'ctypesSo': os.path.realpath(_ctypes.__file__), 'libc': libc, 'hasCffi': cffi}))
+                  'dirs': sorted(dirs), 'ctypesSo': os.path.realpath(_ctypes.__file__), 'libc': libc, 'hasCffi': cffi,
+                  'eaiNoname': socket.EAI_NONAME}))
 `;
 
 function interpreters(): Interp[] {
@@ -89,6 +94,8 @@ interface Ran {
   readonly attempts: Map<string, Attempt>;
   readonly reports: SeatbeltReport[];
   readonly badReports: string[];
+  /** Every line of the channel, as JSON (null: not JSON). */
+  readonly lines: (Record<string, unknown> | null)[];
 }
 
 interface RunOptions {
@@ -98,6 +105,10 @@ interface RunOptions {
   readonly raw?: readonly string[];
   /** Run python on these arguments directly (no launcher, no policy). */
   readonly plain?: boolean;
+  /** A command that runs the interpreter: [program, ...its arguments]; python's command line follows. */
+  readonly under?: readonly string[];
+  /** Close our end of the report channel as soon as the child is started. */
+  readonly closeChannel?: boolean;
 }
 
 function run(py: Interp, policy: SeatbeltPolicy | string | undefined, scenario: string, args: unknown, o: RunOptions = {}): Promise<Ran> {
@@ -106,7 +117,8 @@ function run(py: Interp, policy: SeatbeltPolicy | string | undefined, scenario: 
   const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', ...(o.env ?? {}) };
   if (policy !== undefined) env[POLICY_ENV] = typeof policy === 'string' ? policy : JSON.stringify(policy);
   if (!o.plain) env[CHANNEL_ENV] = '3';
-  const child = spawn(py.exe, argv, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env, cwd: o.cwd });
+  const [program, ...pre] = [...(o.under ?? []), py.exe];
+  const child = spawn(program!, [...pre, ...argv], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env, cwd: o.cwd });
   let stdout = '';
   let stderr = '';
   let channel = '';
@@ -115,6 +127,7 @@ function run(py: Interp, policy: SeatbeltPolicy | string | undefined, scenario: 
   const fd3 = child.stdio[3] as NodeJS.ReadableStream;
   fd3.setEncoding('utf8');
   fd3.on('data', (d: string) => (channel += d));
+  if (o.closeChannel) (fd3 as net.Socket).destroy();
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
@@ -128,13 +141,19 @@ function run(py: Interp, policy: SeatbeltPolicy | string | undefined, scenario: 
       }
       const reports: SeatbeltReport[] = [];
       const badReports: string[] = [];
+      const lines: (Record<string, unknown> | null)[] = [];
       for (const line of channel.split('\n')) {
         if (line === '') continue;
+        try {
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          lines.push(null);
+        }
         const r = parseReport(line);
         if ('bad' in r) badReports.push(`${r.bad}: ${line}`);
         else reports.push(r);
       }
-      resolve({ status, signal, stdout, stderr, pid: child.pid!, attempts, reports, badReports });
+      resolve({ status, signal, stdout, stderr, pid: child.pid!, attempts, reports, badReports, lines });
     });
   });
 }
@@ -217,6 +236,54 @@ function reportsMatch(t: Test, r: Ran, caught = 0): void {
   const mine = r.reports.filter((x) => x.pid === r.pid);
   t.equal(mine.length, refused.length + caught, `one report per refusal (${refused.length}${caught ? ` and ${caught} caught inside` : ''})`, { reports: r.reports, refused });
   for (const x of r.reports) t.equal(x.runtime, 'python');
+}
+
+// ---- names: a world of our own ------------------------------------------------------------------
+//
+// Lookups are made deterministic, and observable, in a network and mount namespace of their own
+// (fixtures-python-hosts/netns.py): only a loopback interface, /etc/hosts naming allowed.test
+// (127.0.0.2) and other.test (127.0.0.3), a name server of the test's on 127.0.0.53:53 (the one
+// /etc/resolv.conf names) that answers evil.test and bypass.test with 127.0.0.4 and records every
+// query, and listeners on port 8443 of the three addresses that count the connections.
+
+const NETNS = join(HOSTS_FIX, 'netns.py');
+const HOSTS_PY = join(HOSTS_FIX, 'hosts.py');
+
+function tool(name: string): string | undefined {
+  for (const d of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/bin', '/bin']) {
+    if (d.startsWith('/') && existsSync(join(d, name))) return join(d, name);
+  }
+  return undefined;
+}
+
+/** The unshare command line that gives a process its own network and mount namespaces, or why there is none. */
+function namespaces(): { readonly under: readonly string[] } | { readonly skip: string } {
+  if (process.platform !== 'linux') return { skip: 'namespaces are Linux' };
+  const unshare = tool('unshare');
+  const ip = tool('ip');
+  if (!unshare || !ip || !tool('mount')) return { skip: 'unshare, ip or mount is missing' };
+  // As root: the namespaces themselves. Otherwise: a user namespace where we are root, if allowed.
+  const flags = process.getuid?.() === 0 ? ['--net', '--mount'] : ['--user', '--map-root-user', '--net', '--mount'];
+  try {
+    execFileSync(unshare, [...flags, '--', ip, 'link', 'set', 'lo', 'up'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const why = String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n')[0];
+    return { skip: `unshare ${flags.join(' ')} is not permitted here (${why})` };
+  }
+  return { under: [unshare, ...flags, '--'] };
+}
+
+const NS = namespaces();
+
+/** A host entry of network.connect (types.ts PolicyAddress, kind 'host'). */
+const hostEntry = (name: string, port: number, loc: string): PolicyAddress & { kind: 'host' } => ({
+  kind: 'host', re: `^(?:${name.replace(/\./g, '\\.')})$`, portLo: port, portHi: port, what: 'network.connect', text: `${name}:${port}`, loc,
+});
+
+interface World {
+  readonly connections: Record<string, number>;
+  /** [name, type] of each query the name server received (type 1: A, 28: AAAA). */
+  readonly queries: readonly [string, number][];
 }
 
 // ---- the tests -----------------------------------------------------------------------------------
@@ -383,6 +450,161 @@ for (const py of PYS) {
       t.ok(r.reports.some((x) => x.act === 'connect' && x.address === `127.0.0.1:${refusedPort}` && x.api === 'socket.connect'));
       t.ok(r.reports.some((x) => x.act === 'connect' && x.api === 'socket.sendto'));
       t.ok(r.reports.some((x) => x.act === 'bind' && x.address === '127.0.0.1:0' && x.api === 'socket.bind'));
+    });
+
+    t.test('names: host entries govern lookups, and bind what they return', { skip: 'skip' in NS && NS.skip }, async (t) => {
+      const under = 'under' in NS ? NS.under : [];
+      const profile = (extra: string): string => `version: 1
+name: names
+files:
+  read: ${list([...readList(py), `${HOSTS_FIX}/**`])}
+  write: []
+${extra}`;
+      const base = policyOf(W.profiles, 'names', profile('network:\n  connect: []\n  bind: []\n'));
+      const allowed = hostEntry('allowed.test', 8443, 'p.yaml:7:5');
+      const other = hostEntry('other.test', 9000, 'p.yaml:8:5');
+      const missing: PolicyRule = { what: 'network.connect', text: 'not in network.connect', loc: 'p.yaml:7:5' };
+      const names: SeatbeltPolicy = { ...base, network: { connect: { entries: [allowed, other], missing }, bind: base.network!.bind } };
+      const ruleOf = (e: PolicyRule): PolicyRule => ({ what: e.what, text: e.text!, loc: e.loc! });
+      let n = 0;
+      /** hosts.py SCENARIO in a world of its own; the world's record is the attempt "netns". */
+      const inWorld = async (policy: SeatbeltPolicy | undefined, scenario: string, closeChannel = false): Promise<Ran & { world: World }> => {
+        const dir = join(TMP, `names-${py.version}-${n++}`);
+        mkdirSync(dir);
+        const config = {
+          dir,
+          hosts: '127.0.0.1 localhost\n127.0.0.2 allowed.test\n127.0.0.3 other.test\n',
+          dns: { 'evil.test': '127.0.0.4', 'bypass.test': '127.0.0.4', 'allowed.test': '127.0.0.2' },
+          listen: ['127.0.0.2:8443', '127.0.0.3:8443', '127.0.0.4:8443'],
+        };
+        const r = await run(py, policy, scenario, undefined, {
+          raw: [HOSTS_PY, scenario], plain: policy === undefined, under: [...under, py.exe, NETNS, JSON.stringify(config), '--'], closeChannel,
+        });
+        const world = r.attempts.get('netns')?.value as World | undefined;
+        t.ok(world, `${scenario}: the world was set up and reported`, { status: r.status, stderr: r.stderr });
+        // The handler is netns.py's child: its own pid is the one its reports carry.
+        return { ...r, pid: r.attempts.get('pid')?.value as number, world: world ?? { connections: {}, queries: [] } };
+      };
+      const gai = (r: Ran, name: string, message: string): void => {
+        const a = r.attempts.get(name);
+        t.match(a, { ok: false, error: 'gaierror', errno: py.eaiNoname, message }, `${name}: refused before the lookup, as a name that does not resolve`);
+      };
+      const lines = (r: Ran, act: string): Record<string, unknown>[] => r.lines.filter((x): x is Record<string, unknown> => x?.act === act);
+      const asked = (w: World, name: string): boolean => w.queries.some(([q]) => q.toLowerCase().includes(name));
+
+      t.test('enforce', async (t) => {
+        const r = await inWorld(names, 'enforce');
+        t.equal(r.status, 0, 'ran to its end', { stderr: r.stderr });
+        const w = r.world;
+        for (const name of ['create_connection allowed.test:8443', 'connect 127.0.0.2:8443 (bound to allowed.test)', 'connect allowed.test:8443 by name',
+          'asyncio allowed.test:8443']) t.equal(r.attempts.get(name)?.value, '127.0.0.2', `${name}: connected`, { got: r.attempts.get(name) });
+        t.same(r.attempts.get('getaddrinfo ALLOWED.Test.')?.value, ['127.0.0.2'], 'a name is matched lower-cased, without its final dot');
+        t.equal(r.attempts.get('gethostbyname other.test')?.value, '127.0.0.3', 'an allowed name resolves (whatever the port)');
+        t.same(r.attempts.get('getaddrinfo 127.0.0.4 (an address)')?.value, ['127.0.0.4'], 'an address is not a name');
+        t.same(r.attempts.get('getaddrinfo 127.4 (an address)')?.value, ['127.0.0.4'], "inet_aton's forms are addresses too");
+
+        const evil = refusal('lookup of evil.test', missing);
+        for (const name of ['getaddrinfo evil.test', 'gethostbyname evil.test', 'gethostbyname_ex evil.test', 'gethostbyaddr evil.test',
+          'getaddrinfo evil\u3002test (idna)', 'urlopen http://evil.test:8443/', 'bind evil.test', 'asyncio evil.test:8443']) gai(r, name, evil);
+        gai(r, 'getaddrinfo localhost', refusal('lookup of localhost', missing));
+        for (const name of ['connect evil.test:8443 by name', 'connect_ex evil.test:8443']) gai(r, name, refusal('lookup of evil.test (for port 8443)', missing));
+        gai(r, 'sendto evil.test:53', refusal('lookup of evil.test (for port 53)', missing));
+        gai(r, 'connect allowed.test:9999 by name', refusal('lookup of allowed.test (for port 9999)', missing));
+        refusedWith(t, r, 'connect 127.0.0.3:8443 (bound to other.test for 9000)', refusal('connect to 127.0.0.3:8443 (resolved from other.test)', missing));
+        refusedWith(t, r, 'create_connection allowed.test:9999', refusal('connect to 127.0.0.2:9999 (resolved from allowed.test)', missing));
+        refusedWith(t, r, 'connect 127.0.0.4:8443 (never looked up)', refusal('connect to 127.0.0.4:8443', missing));
+        const mapped = r.attempts.get('connect [::ffff:127.0.0.2]:8443 (mapped, bound to allowed.test)');
+        const mappedOther = r.attempts.get('connect [::ffff:127.0.0.3]:8443 (mapped, bound to other.test for 9000)');
+        if (mappedOther?.error === 'PermissionError') {
+          t.equal(mapped?.ok, true, 'an IPv4-mapped address is matched as IPv4 against what a name bound', { got: mapped });
+          t.equal(mappedOther.message, refusal('connect to 127.0.0.3:8443 (resolved from other.test)', missing), 'and shown as IPv4');
+        } else t.equal(mappedOther?.ok, false, 'no IPv6 here: it fails anyway', { got: mappedOther });
+
+        t.equal(w.connections['127.0.0.2:8443'], mapped?.ok ? 5 : 4, 'every allowed connection arrived');
+        t.equal(w.connections['127.0.0.3:8443'], 0, 'nothing reached other.test at a port it is not allowed');
+        t.equal(w.connections['127.0.0.4:8443'], 0, 'nothing reached evil.test (urllib, asyncio, connect, around the wrapper)');
+        t.notOk(asked(w, 'evil'), 'no query for evil.test left the process', { queries: w.queries });
+
+        // Around socket.socket's wrapper, C looks the name up before it raises the event: the
+        // query goes out (a known hole), the connection does not.
+        gai(r, 'around the wrapper: bypass.test:8443', refusal('lookup of bypass.test (for port 8443)', missing));
+        t.ok(asked(w, 'bypass.test'), '_socket.socket.connect called directly: the lookup happened before the refusal');
+
+        t.same(r.badReports.filter((b) => !/unknown act "resolved?"/.test(b)), [], 'the other lines are reports lib/seatbelt/report.ts reads');
+        const resolve = lines(r, 'resolve');
+        const refusedLookups = [...r.attempts.values()].filter((a) => a.error === 'gaierror' && a.message?.startsWith('syscage: refused lookup'));
+        t.equal(resolve.length, refusedLookups.length, 'one resolve report per refused lookup', { resolve });
+        t.same(resolve[0], { act: 'resolve', name: 'evil.test', pid: r.pid, runtime: 'python', rule: missing, api: 'socket.getaddrinfo' },
+          'a resolve report: the name, the rule with its loc, the API');
+        t.same([...new Set(resolve.map((x) => x.name))].sort(), ['allowed.test', 'bypass.test', 'evil.test', 'localhost']);
+        t.same([...new Set(resolve.map((x) => x.api))].sort(),
+          ['socket.bind', 'socket.connect', 'socket.getaddrinfo', 'socket.gethostbyaddr', 'socket.gethostbyname', 'socket.sendto']);
+        t.ok(r.reports.some((x) => x.act === 'connect' && x.address === '127.0.0.3:8443'), 'the refused connect reported');
+        t.match(r.lines.find((x) => x?.act === 'connect' && x.address === '127.0.0.3:8443'), { resolvedFrom: ['other.test'], rule: missing },
+          'with the names the address was bound to');
+
+        const resolved = lines(r, 'resolved');
+        t.same(resolved[0], { act: 'resolved', name: 'allowed.test', addresses: ['127.0.0.2'], pid: r.pid, runtime: 'python', rule: ruleOf(allowed), api: 'socket.getaddrinfo' },
+          'a binding line for allowed.test, for the process monitor');
+        t.ok(resolved.some((x) => x.name === 'allowed.test' && x.api === 'socket.connect'), 'a connect by name binds too');
+        t.match(resolved.find((x) => x.name === 'other.test'), { addresses: ['127.0.0.3'], rule: ruleOf(other), api: 'socket.gethostbyname' });
+        t.notOk(resolved.some((x) => x.name !== 'allowed.test' && x.name !== 'other.test'), 'only allowed names are bound');
+      });
+
+      t.test('a closed channel: no line blocks or raises', async (t) => {
+        const r = await inWorld(names, 'enforce', true);
+        t.equal(r.status, 0, 'ran to its end', { stderr: r.stderr });
+        t.equal(r.attempts.get('create_connection allowed.test:8443')?.value, '127.0.0.2', 'an allowed lookup (its binding line goes nowhere)');
+        gai(r, 'getaddrinfo evil.test', refusal('lookup of evil.test', missing));
+        refusedWith(t, r, 'connect 127.0.0.3:8443 (bound to other.test for 9000)', refusal('connect to 127.0.0.3:8443 (resolved from other.test)', missing));
+        t.same(r.lines, [], 'nothing arrived');
+      });
+
+      t.test('audit mode: lookups happen, and refused ones are reported once', async (t) => {
+        const r = await inWorld({ ...names, enforce: false }, 'audit');
+        t.equal(r.status, 0, 'ran to its end', { stderr: r.stderr });
+        t.same(r.attempts.get('getaddrinfo evil.test')?.value, ['127.0.0.4']);
+        t.equal(r.attempts.get('create_connection evil.test:8443')?.value, '127.0.0.4');
+        t.equal(r.attempts.get('connect evil.test:8443 by name')?.value, '127.0.0.4');
+        t.equal(r.attempts.get('create_connection allowed.test:8443')?.value, '127.0.0.2');
+        t.equal(r.world.connections['127.0.0.4:8443'], 2, 'the connections happened');
+        t.same(r.lines.map((x) => [x?.act, x?.api, x?.name ?? x?.address]), [
+          ['resolve', 'socket.getaddrinfo', 'evil.test'],
+          ['resolve', 'socket.getaddrinfo', 'evil.test'],
+          ['connect', 'socket.connect', '127.0.0.4:8443'],
+          ['resolve', 'socket.connect', 'evil.test'],
+          ['resolved', 'socket.getaddrinfo', 'allowed.test'],
+        ], 'each act reported once: a lookup, a lookup then its connect, a connect by name (the name)');
+      });
+
+      t.test('no host entry: names are not looked at', async (t) => {
+        const ipOnly = policyOf(W.profiles, 'names-ip', profile(`network:\n  connect: ${list(['127.0.0.4:8443'])}\n  bind: []\n`));
+        for (const [what, policy] of [['under the launcher', ipOnly], ['plain python', undefined]] as const) {
+          const r = await inWorld(policy, 'plain');
+          t.equal(r.status, 0, `${what}: ran to its end`, { stderr: r.stderr });
+          t.same(r.attempts.get('getaddrinfo evil.test')?.value, ['127.0.0.4'], `${what}: evil.test resolves`);
+          t.same(r.attempts.get('getaddrinfo localhost')?.value, ['127.0.0.1'], `${what}: so does localhost`);
+          t.equal(r.attempts.get('connect evil.test:8443 by name')?.value, '127.0.0.4', `${what}: a connect by name to an allowed address`);
+          t.notMatch(r.attempts.get('urlopen http://evil.test:8443/')?.message ?? '', /syscage/, `${what}: urllib is not refused`);
+          t.same(r.attempts.get('nothing wrapped')?.value, ['socket', true, 'builtin_function_or_method', false], `${what}: nothing is wrapped`);
+          t.ok(asked(r.world, 'evil.test'), `${what}: the name server saw the queries (this world would see a leak)`);
+          t.equal(r.world.connections['127.0.0.4:8443'], 2, `${what}: and the listener the connections`);
+          t.same(r.lines, [], `${what}: nothing on the channel`);
+        }
+      });
+
+      t.test('host entries are checked like the others', async (t) => {
+        const bad = (e: Record<string, unknown>): string => JSON.stringify({ ...names, network: { ...names.network, connect: { entries: [e], missing } } });
+        for (const [name, policy, err] of [
+          ['ports the wrong way round', bad({ ...allowed, portLo: 9, portHi: 8 }), /network\.connect\.entries\[0\] has portLo > portHi/],
+          ['a regex Python refuses', bad({ ...allowed, re: '^(?<n>x)$' }), /network\.connect\.entries\[0\]\.re is not a regular expression/],
+          ['an unknown kind', bad({ ...allowed, kind: 'dns' }), /kind must be "ip", "host" or "unix"/],
+        ] as const) {
+          const r = await run(py, policy, '', undefined, { raw: ['-c', 'pass'] });
+          t.equal(r.status, 70, `${name}: exit 70`);
+          t.match(r.stderr, err, `${name}: says why`);
+        }
+      });
     });
 
     t.test('native code, subinterpreters, gc, the seatbelt itself', async (t) => {

@@ -5,7 +5,8 @@
 #   python -I -S launcher.py [-u] [-B] (SCRIPT | -m MODULE | -c CODE) ARGS...
 #
 #   SYSCAGE_SEATBELT_POLICY  the policy (JSON, lib/seatbelt/types.ts SeatbeltPolicy)
-#   SYSCAGE_SEATBELT_FD      the report channel: one JSON line (SeatbeltReport) per refusal
+#   SYSCAGE_SEATBELT_FD      the report channel: one JSON line (SeatbeltReport) per refusal,
+#                            and one (SeatbeltBinding) per lookup of an allowed name
 #
 # -I -S keep PYTHONPATH, the user site and site (so a function's own sitecustomize) from
 # running before the hook. The launcher reads the policy (invalid or missing: exit 70), installs
@@ -28,6 +29,21 @@
 #             _posixsubprocess.fork_exec, which raises no event: wrapped in its module.
 #   network   socket.connect, socket.bind, socket.sendto, socket.sendmsg (AF_INET, AF_INET6 with
 #             names resolved and IPv4-mapped addresses matched as IPv4, AF_UNIX, abstract).
+#   names     when network.connect has a 'host' entry: socket.getaddrinfo, socket.gethostbyname
+#             (and _ex), socket.gethostbyaddr, and the names in the addresses of the events
+#             above. A name (as C sends it: lower-cased, without its final dot; an address,
+#             inet_aton's forms included, is not a name) that no 'host' entry matches is refused
+#             before it is looked up: socket.gaierror EAI_NONAME and a 'resolve' report (for a
+#             connect or a send the entry's ports must cover the port too). What a lookup of an
+#             allowed name returns is bound to it for BINDING_FLOOR_S with the matching entries'
+#             ports: an address is reachable when an 'ip' entry allows it, when it is in
+#             policy.always, or through a name it is bound to; each such lookup is written on the
+#             channel ('resolved') for the process monitor. The hook sees no lookup's answer, so
+#             the lookup functions are wrapped (in _socket: socket.getaddrinfo calls
+#             _socket.getaddrinfo) to bind it; and C looks up a name in an address before it
+#             raises socket.connect/sendto/sendmsg/bind, so socket.socket's connect, connect_ex,
+#             sendto, sendmsg and bind are wrapped to refuse the name first (a call of
+#             _socket.socket's own method is refused at the event, after the lookup).
 #   native    import (an extension module's file outside the interpreter's own standard
 #             library; _ctypes and _cffi_backend wherever they are), ctypes.dlopen.
 #   refused   subinterpreter and test modules, gc.get_referrers/get_referents/get_objects,
@@ -43,6 +59,8 @@
 # gc functions that find objects are refused, and so are ctypes, cffi and other native code
 # the profile does not name, and subinterpreters (which run without the hook). The wrappers
 # are ordinary functions: their closures hold the originals (docs/security.md lists the holes).
+# One piece of the hook's state changes as it runs: the table of names' addresses, a dict in
+# the defaults of the functions that read it (readable through __defaults__, not settable).
 import sys
 
 _EXIT_SETUP = 70
@@ -76,6 +94,8 @@ except ImportError:  # a build without the C accelerator
 
 POLICY_ENV = 'SYSCAGE_SEATBELT_POLICY'
 CHANNEL_ENV = 'SYSCAGE_SEATBELT_FD'
+# How long a lookup's answer binds its addresses to the name (types.ts BINDING_FLOOR_S).
+BINDING_FLOOR_S = 300
 _LAUNCHER = os.path.abspath(__file__)
 
 # Modules refused whatever the profile says: code in a subinterpreter runs without this hook,
@@ -158,13 +178,24 @@ def _globs(v, where):
 _MAX128 = (1 << 128) - 1
 
 
+def _ports(e, at):
+    ports = []
+    for k in ('portLo', 'portHi'):
+        n = e.get(k)
+        _want(type(n) is int and 0 <= n <= 65535, at + '.' + k, 'must be a port 0-65535')
+        ports.append(n)
+    _want(ports[0] <= ports[1], at, 'has portLo > portHi')
+    return ports
+
+
 def _addresses(v, where):
-    """A PolicyAddressList -> (ip, unix, abstract, missing): ip ((family, lo, hi, portLo, portHi,
-    rule), ...); unix and abstract as glob lists ((fullmatch, rule), ...)."""
+    """A PolicyAddressList -> (ip, unix, abstract, missing, host): ip ((family, lo, hi, portLo,
+    portHi, rule), ...); unix and abstract as glob lists ((fullmatch, rule), ...); host ((fullmatch,
+    portLo, portHi, rule), ...), the 'host' entries (names), in the order written."""
     _want(type(v) is dict, where, 'must be an object')
     entries = v.get('entries')
     _want(type(entries) is list, where + '.entries', 'must be a list')
-    ip, unix, abstract = [], [], []
+    ip, unix, abstract, host = [], [], [], []
     for i, e in enumerate(entries):
         at = '%s.entries[%d]' % (where, i)
         _want(type(e) is dict, at, 'must be an object')
@@ -181,20 +212,20 @@ def _addresses(v, where):
                 bounds.append(int(n))
             top = 0xffffffff if family == 4 else _MAX128
             _want(bounds[0] <= bounds[1] <= top, at, 'has lo > hi or an address out of range')
-            ports = []
-            for k in ('portLo', 'portHi'):
-                n = e.get(k)
-                _want(type(n) is int and 0 <= n <= 65535, at + '.' + k, 'must be a port 0-65535')
-                ports.append(n)
-            _want(ports[0] <= ports[1], at, 'has portLo > portHi')
+            ports = _ports(e, at)
             ip.append((family, bounds[0], bounds[1], ports[0], ports[1], rule))
         elif kind == 'unix':
             ab = e.get('abstract')
             _want(type(ab) is bool, at + '.abstract', 'must be true or false')
             (abstract if ab else unix).append((_regex(e.get('re'), at + '.re').fullmatch, rule))
+        elif kind == 'host':
+            match = _regex(e.get('re'), at + '.re').fullmatch
+            ports = _ports(e, at)
+            host.append((match, ports[0], ports[1], rule))
         else:
-            raise _Invalid(at + '.kind must be "ip" or "unix"')
-    return (tuple(ip), tuple(unix), tuple(abstract), _rule(v.get('missing'), where + '.missing'))
+            raise _Invalid(at + '.kind must be "ip", "host" or "unix"')
+    return (tuple(ip), tuple(unix), tuple(abstract), _rule(v.get('missing'), where + '.missing'),
+            tuple(host))
 
 
 def _always(v):
@@ -344,6 +375,23 @@ def _seatbelt(P, C):
     SUBINTERP, FFI, WRAPPED = _SUBINTERPRETER_MODULES, _FFI_MODULES, _WRAPPED_MODULES
     TESTMODS = frozenset(('_testcapi', '_testinternalcapi', '_testlimitedcapi'))
     FORK_OK, FORK_RULE = FORK
+    # Names: governed when network.connect has a 'host' entry. BOUND is the one thing the hook
+    # changes: the addresses a lookup of an allowed name returned, bound to the name for FLOOR
+    # seconds with the ports of the entries that match the name.
+    HOSTS = NETWORK[0][4] if NETWORK is not None else ()
+    NAME_MISSING = NETWORK[0][3] if NETWORK is not None else None
+    BOUND = {}  # (4|6, address as an int) -> {name: (deadline (monotonic), ((portLo, portHi), ...))}
+    SWEEP = [4096]  # when BOUND is this big, bindings past their deadline are swept out
+    FLOOR = BINDING_FLOOR_S
+    import time
+    _monotonic = time.monotonic
+    _gaierror, _EAI_NONAME, _inet_aton = _socket.gaierror, _socket.EAI_NONAME, _socket.inet_aton
+    _blower, _bget, _baget = bytes.lower, bytes.__getitem__, bytearray.__getitem__
+    _ditems, _dpop, _sorted = dict.items, dict.pop, sorted
+    _UnicodeError = UnicodeError
+    # What inet_aton reads as an IPv4 address ("127.1", "0x7f.0.0.1", "2130706433"): getaddrinfo
+    # takes these as numbers too, without asking a resolver.
+    _ATON = re.compile(r'(?:0[xX][0-9a-fA-F]*|[0-9]+)(?:\.(?:0[xX][0-9a-fA-F]*|[0-9]+)){0,3}').fullmatch
 
     # ---- values --------------------------------------------------------------------------
 
@@ -824,26 +872,238 @@ def _seatbelt(P, C):
 
     # ---- network ---------------------------------------------------------------------------
 
-    def ip_check(api, kind, fam, packed, port, lists, ALWAYS=ALWAYS, _from_bytes=_from_bytes,
-                 _len=_len, _inet_ntop=_inet_ntop, _str=_str, _enc=_enc, refuse=refuse,
-                 AF_INET=AF_INET, AF_INET6=AF_INET6):
+    def numeric(b, _bdecode=_bdecode, _inet_pton=_inet_pton, _inet_aton=_inet_aton, _ATON=_ATON,
+                _OSError=_OSError, _ValueError=_ValueError, _UnicodeError=_UnicodeError,
+                AF_INET=AF_INET, AF_INET6=AF_INET6):
+        """Is b (bytes) an address getaddrinfo reads without a resolver?"""
+        try:
+            t = _bdecode(b, 'ascii')
+        except _UnicodeError:
+            return False
+        try:
+            _inet_pton(AF_INET, t)
+            return True
+        except (_OSError, _ValueError):
+            pass
+        try:
+            _inet_pton(AF_INET6, t.partition('%')[0])  # a scope is an interface, not a name
+            return True
+        except (_OSError, _ValueError):
+            pass
+        if _ATON(t) is not None:
+            try:
+                _inet_aton(t)
+                return True
+            except (_OSError, _ValueError):
+                pass
+        return False
+
+    def host_name(x, _type=_type, _str=_str, _bytes=_bytes, _bytearray=_bytearray, _issub=_issub,
+                  _sget=_sget, _bget=_bget, _baget=_baget, _ALL=_ALL, _sencode=_sencode,
+                  _bdecode=_bdecode, _blower=_blower, _len=_len, _UnicodeError=_UnicodeError,
+                  numeric=numeric):
+        """The name a lookup of x asks the resolver for, as C will send it (a str through the
+        idna codec, as C encodes it; bytes as they are), lower-cased (ASCII only, as DNS
+        compares) and without its final dot. '' when there is no name to look up (an address,
+        '', None); None for what C refuses before it looks anything up."""
+        if x is None:
+            return ''
+        t = _type(x)
+        if t is _str or _issub(t, _str):
+            x = x if t is _str else _sget(x, _ALL)
+            try:
+                b = _sencode(x, 'ascii') if x.isascii() else _sencode(x, 'idna')
+            except _UnicodeError:
+                return None  # C's idna encoding fails the same way
+        elif t is _bytes:
+            b = x
+        elif _issub(t, _bytes):
+            b = _bget(x, _ALL)
+        elif _issub(t, _bytearray):
+            b = _bytes(_baget(x, _ALL))
+        else:
+            return None
+        if b == b'' or numeric(b):
+            return ''
+        b = _blower(b)
+        if _len(b) > 1 and b[-1:] == b'.':
+            b = b[:-1]
+        return _bdecode(b, 'ascii', 'surrogateescape')
+
+    def host_rule(name, port, HOSTS=HOSTS, _tuple=_tuple):
+        """(The first 'host' entry whose name matches, and whose ports cover port unless it is
+        None; the port ranges of every entry whose name matches.)"""
+        if '\0' in name:
+            return None, ()  # C would stop at the NUL: the name looked up is not this one
+        rule = None
+        ports = []
+        for match, plo, phi, r in HOSTS:
+            if match(name) is not None:
+                ports.append((plo, phi))
+                if rule is None and (port is None or plo <= port <= phi):
+                    rule = r
+        return rule, _tuple(ports)
+
+    def refuse_lookup(api, name, port, NAME_MISSING=NAME_MISSING, ENFORCE=ENFORCE, report=report,
+                      _enc=_enc, _str=_str, _getpid=_getpid, _gaierror=_gaierror,
+                      _EAI_NONAME=_EAI_NONAME):
+        """A lookup of a name no 'host' entry allows (port: the port a connect or a send names)."""
+        report('{"act":"resolve","name":' + _enc(name) + ',"pid":' + _str(_getpid())
+               + ',"runtime":"python","rule":' + NAME_MISSING[1] + ',"api":' + _enc(api) + '}\n')
+        if ENFORCE:
+            what = 'lookup of ' + name + ('' if port is None else ' (for port ' + _str(port) + ')')
+            raise _gaierror(_EAI_NONAME, 'syscage: refused ' + what + ': ' + NAME_MISSING[0])
+
+    def bind_name(api, name, rule, ports, packs, BOUND=BOUND, SWEEP=SWEEP, FLOOR=FLOOR,
+                  _monotonic=_monotonic, _from_bytes=_from_bytes, _len=_len, _list=_list,
+                  _ditems=_ditems, _dpop=_dpop, _inet_ntop=_inet_ntop, _enc=_enc, _str=_str,
+                  _getpid=_getpid, report=report, AF_INET=AF_INET, AF_INET6=AF_INET6):
+        """Bind the addresses a lookup of an allowed name returned (packs: ((family, packed),
+        ...)) to it, and tell the process monitor (a SeatbeltBinding line)."""
+        if not packs:
+            return
+        now = _monotonic()
+        until = now + FLOOR
+        if _len(BOUND) >= SWEEP[0]:
+            for key, names in _list(_ditems(BOUND)):
+                for bound, (deadline, _) in _list(_ditems(names)):
+                    if deadline < now:
+                        _dpop(names, bound, None)
+                if not names:
+                    _dpop(BOUND, key, None)
+            SWEEP[0] = 4096 if _len(BOUND) < 2048 else 2 * _len(BOUND)
+        shown = []
+        for f, packed in packs:
+            n = _from_bytes(packed, 'big')
+            v = 4 if _len(packed) == 4 else 6
+            if v == 6 and n >> 32 == 0xffff:
+                v, n, packed = 4, n & 0xffffffff, packed[12:]
+            names = BOUND.get((v, n))
+            if names is None:
+                names = BOUND.setdefault((v, n), {})
+            names[name] = (until, ports)
+            text = _enc(_inet_ntop(AF_INET if v == 4 else AF_INET6, packed))
+            if text not in shown:
+                shown.append(text)
+        report('{"act":"resolved","name":' + _enc(name) + ',"addresses":[' + ','.join(shown)
+               + '],"pid":' + _str(_getpid()) + ',"runtime":"python","rule":' + rule[1]
+               + ',"api":' + _enc(api) + '}\n')
+
+    def answered(api, host, texts, HOSTS=HOSTS, host_name=host_name, host_rule=host_rule,
+                 bind_name=bind_name, _type=_type, _str=_str, _inet_pton=_inet_pton,
+                 _OSError=_OSError, _ValueError=_ValueError, AF_INET=AF_INET, AF_INET6=AF_INET6):
+        """For the wrappers of socket.getaddrinfo, gethostbyname(_ex) and gethostbyaddr: a lookup
+        of host returned texts (the addresses, as C wrote them)."""
+        if not HOSTS:
+            return
+        name = host_name(host)
+        if not name:
+            return
+        rule, ports = host_rule(name, None)
+        if rule is None:
+            return  # refused (or reported, under mode: audit): bound to nothing
+        packs = []
+        for t in texts:
+            if _type(t) is not _str:
+                continue
+            t = t.partition('%')[0]
+            try:
+                packs.append((AF_INET, _inet_pton(AF_INET, t)))
+            except (_OSError, _ValueError):
+                try:
+                    packs.append((AF_INET6, _inet_pton(AF_INET6, t)))
+                except (_OSError, _ValueError):
+                    pass
+        bind_name(api, name, rule, ports, packs)
+
+    def lookup_event(api, _tget=_tget, _tlen=_tlen, host_name=host_name, host_rule=host_rule,
+                     refuse_lookup=refuse_lookup):
+        """socket.getaddrinfo, socket.gethostbyname (and _ex), socket.gethostbyaddr: raised
+        before the resolver is asked. A name no 'host' entry matches is refused."""
+        def handler(args, api=api, _tget=_tget, _tlen=_tlen, host_name=host_name,
+                    host_rule=host_rule, refuse_lookup=refuse_lookup):
+            if _tlen(args) < 1:
+                return
+            name = host_name(_tget(args, 0))
+            if name and host_rule(name, None)[0] is None:
+                refuse_lookup(api, name, None)
+        return handler
+
+    def precheck(api, sock, addr, ENFORCE=ENFORCE, HOSTS=HOSTS, _family=_family, _type=_type,
+                 _issub=_issub, _tuple=_tuple, _tget=_tget, _tlen=_tlen, _int=_int, _index=_index,
+                 _str=_str, _bytes=_bytes, host_name=host_name, host_rule=host_rule,
+                 refuse_lookup=refuse_lookup, _Exception=Exception, AF_INET=AF_INET, AF_INET6=AF_INET6):
+        """For the wrappers of socket.socket's connect, connect_ex, sendto, sendmsg and bind: C
+        resolves a name in the address before it raises the event, so a name no 'host' entry
+        allows (for the port) is refused here, before the resolver is asked. Only under enforce:
+        the event that follows reports it (once) under mode: audit."""
+        if not ENFORCE or not HOSTS:
+            return
+        try:
+            fam = _family(sock)
+        except _Exception:
+            return
+        if (fam != AF_INET and fam != AF_INET6) or not _issub(_type(addr), _tuple) or _tlen(addr) < 2:
+            return
+        host = _tget(addr, 0)
+        if (_type(host) is _str and host == '<broadcast>') or (_type(host) is _bytes and host == b'<broadcast>'):
+            return  # C's own: an address, whatever the family
+        name = host_name(host)
+        if not name:
+            return
+        port = None
+        if api != 'socket.bind':
+            port = _tget(addr, 1)
+            if _type(port) is not _int:
+                try:
+                    port = _index(port)
+                except _Exception:
+                    return  # C refuses it
+        if host_rule(name, port)[0] is None:
+            refuse_lookup(api, name, port)
+
+    def ip_check(api, kind, fam, packed, port, lists, ALWAYS=ALWAYS, HOSTS=HOSTS, BOUND=BOUND,
+                 FLOOR=FLOOR, _monotonic=_monotonic, _list=_list, _ditems=_ditems, _sorted=_sorted,
+                 _from_bytes=_from_bytes, _len=_len, _inet_ntop=_inet_ntop, _str=_str, _enc=_enc,
+                 refuse=refuse, AF_INET=AF_INET, AF_INET6=AF_INET6):
         n = _from_bytes(packed, 'big')
         v = 4 if _len(packed) == 4 else 6
         if v == 6 and n >> 32 == 0xffff:
             v, n, packed = 4, n & 0xffffffff, packed[12:]
         if kind != 'bind' and (v, n, port) in ALWAYS:
             return
-        ip, unix, abstract, missing = lists
+        ip, unix, abstract, missing = lists[:4]
         for efam, lo, hi, plo, phi, rule in ip:
             if plo <= port <= phi and (efam == 0 or efam == v) and lo <= n <= hi:
                 return
+        names = []
+        if kind != 'bind' and HOSTS:
+            bound = BOUND.get((v, n))
+            if bound is not None:
+                now = _monotonic()
+                for name, (deadline, ports) in _list(_ditems(bound)):
+                    if deadline >= now:
+                        for plo, phi in ports:
+                            if plo <= port <= phi:
+                                return
+                    names.append((name, deadline < now))
         shown = (_inet_ntop(AF_INET, packed) if v == 4 else '[' + _inet_ntop(AF_INET6, packed) + ']') + ':' + _str(port)
         act = 'bind' if kind == 'bind' else 'connect'
-        refuse('{"act":"' + act + '","address":' + _enc(shown), act + ' to ' + shown, missing, api)
+        if not names:
+            return refuse('{"act":"' + act + '","address":' + _enc(shown), act + ' to ' + shown, missing, api)
+        # An address a lookup of an allowed name returned, for other ports (or too long ago).
+        names = _sorted(names)
+        said = []
+        listed = []
+        for name, old in names:
+            said.append(name + (' more than ' + _str(FLOOR) + ' s ago' if old else ''))
+            listed.append(_enc(name))
+        refuse('{"act":"' + act + '","address":' + _enc(shown) + ',"resolvedFrom":[' + ','.join(listed) + ']',
+               act + ' to ' + shown + ' (resolved from ' + ', '.join(said) + ')', missing, api)
 
     def unix_check(api, kind, name, abstract_, lists, ALWAYS=ALWAYS, first=first, _enc=_enc,
                    refuse=refuse):
-        ip, unix, abstract, missing = lists
+        ip, unix, abstract, missing = lists[:4]
         if abstract_:
             shown = 'unix:@' + name
             if kind != 'bind' and ('abstract', name) in ALWAYS:
@@ -866,7 +1126,8 @@ def _seatbelt(P, C):
                   norm=norm, fdsub=fdsub, realpath=realpath, own=own, ip_check=ip_check,
                   unix_check=unix_check, check_path=check_path, refuse=refuse, _enc=_enc,
                   AF_INET=AF_INET, AF_INET6=AF_INET6, AF_UNIX=AF_UNIX, AF_NETLINK=AF_NETLINK,
-                  _UnicodeError=UnicodeError):
+                  _UnicodeError=UnicodeError, HOSTS=HOSTS, host_name=host_name, host_rule=host_rule,
+                  refuse_lookup=refuse_lookup, bind_name=bind_name):
         def handler(args, api=api, kind=kind, NETWORK=NETWORK, FILES=FILES, _family=_family,
                     _type=_type, _issub=_issub, _tuple=_tuple, _tget=_tget, _tlen=_tlen,
                     _int=_int, _index=_index, _str=_str, _bytes=_bytes, _OSError=_OSError,
@@ -874,7 +1135,9 @@ def _seatbelt(P, C):
                     tostr=tostr, absolute=absolute, norm=norm, fdsub=fdsub, realpath=realpath,
                     own=own, ip_check=ip_check, unix_check=unix_check, check_path=check_path,
                     refuse=refuse, _enc=_enc, AF_INET=AF_INET, AF_INET6=AF_INET6,
-                    AF_UNIX=AF_UNIX, AF_NETLINK=AF_NETLINK, _UnicodeError=_UnicodeError):
+                    AF_UNIX=AF_UNIX, AF_NETLINK=AF_NETLINK, _UnicodeError=_UnicodeError,
+                    HOSTS=HOSTS, host_name=host_name, host_rule=host_rule,
+                    refuse_lookup=refuse_lookup, bind_name=bind_name):
             sock, addr = args
             if addr is None:
                 return  # sendmsg without an address: the socket is connected
@@ -906,9 +1169,20 @@ def _seatbelt(P, C):
                             packs = ((fam, _inet_pton(fam, host)),)
                     except (_OSError, _ValueError):
                         packs = None
+                name = None
+                if packs is None and HOSTS:
+                    # Names are governed. The wrapper of this method refused a name no 'host'
+                    # entry allows before C looked it up; a call that went around the wrapper
+                    # (_socket.socket.connect) is refused here, after the lookup.
+                    name = host_name(_tget(addr, 0))
+                    if name:
+                        rule, ports = host_rule(name, None if kind == 'bind' else port)
+                        if rule is None:
+                            return refuse_lookup(api, name, None if kind == 'bind' else port)
                 if packs is None:
                     # A host name: every address it resolves to must be allowed (C resolved it
                     # a moment ago; this second answer may differ: DNS rebinding is a hole).
+                    # When names are governed, this answer is bound to the name.
                     try:
                         q = host.encode('ascii') if host.isascii() else host
                         infos = _getaddrinfo(q, None, fam)
@@ -924,6 +1198,8 @@ def _seatbelt(P, C):
                         return refuse('{"act":"' + act + '","address":' + _enc(shown),
                                       act + ' to ' + shown + ' (the name does not resolve here)',
                                       lists[3], api)
+                    if name and kind != 'bind':
+                        bind_name(api, name, rule, ports, packs)
                 for f, packed in packs:
                     ip_check(api, kind, f, packed, port, lists)
                 return
@@ -1078,6 +1354,10 @@ def _seatbelt(P, C):
         'socket.sendto': net_event('socket.sendto', 'connect'),
         'socket.sendmsg': net_event('socket.sendmsg', 'connect'),
         'socket.bind': net_event('socket.bind', 'bind'),
+        # Lookups, when names are governed (else not checked: exactly as without names).
+        **({'socket.getaddrinfo': lookup_event('socket.getaddrinfo'),
+            'socket.gethostbyname': lookup_event('socket.gethostbyname'),
+            'socket.gethostbyaddr': lookup_event('socket.gethostbyaddr')} if HOSTS else {}),
         'import': on_import,
         'ctypes.dlopen': on_dlopen,
         'gc.get_referrers': on_gc('gc.get_referrers'),
@@ -1100,7 +1380,8 @@ def _seatbelt(P, C):
     SELF = [tostr, norm, absolute, fdsub, walk, own, realpath, report, refuse, refuse_other, first,
             file_rule, check_path, check_any, check_fd, on_open, check_fork, argv_json,
             candidates, check_program, caller_is_subprocess, env_path, on_popen, on_spawn,
-            on_exec, on_system, fork_exec_check, ip_check, unix_check, check_native,
+            on_exec, on_system, fork_exec_check, numeric, host_name, host_rule, refuse_lookup,
+            bind_name, answered, precheck, ip_check, unix_check, check_native,
             stdlib_native, on_import, on_dlopen, hook] + list(handlers.values())
     SELF_IDS = frozenset(_id(f) for f in SELF)
     for f in handlers.values():
@@ -1108,7 +1389,7 @@ def _seatbelt(P, C):
             f.__defaults__ = f.__defaults__[:-1] + (SELF_IDS,)
     from types import MappingProxyType
     hook.__defaults__ = hook.__defaults__[:-1] + (MappingProxyType(handlers).get,)
-    return hook, fork_exec_check, refuse_other, tostr, R_WRAPPED
+    return hook, fork_exec_check, refuse_other, tostr, R_WRAPPED, precheck, answered
 
 
 def _context():
@@ -1188,12 +1469,99 @@ def _ld_conf_dirs(path, depth):
 def _install(policy):
     """Build the hook, wrap what raises no event, install the hook."""
     ctx = _context()
-    hook, fork_exec_check, refuse_other, tostr, r_wrapped = _seatbelt(policy, ctx)
+    hook, fork_exec_check, refuse_other, tostr, r_wrapped, precheck, answered = _seatbelt(policy, ctx)
     _wrap_fork_exec(fork_exec_check, tostr)
     _wrap_open()
     _wrap_create_builtin(refuse_other, tostr, r_wrapped)
     _wrap_create_dynamic(tostr)
+    network = policy[4]
+    if network is not None and network[0][4]:
+        _wrap_names(precheck, answered)
     sys.addaudithook(hook)
+
+
+def _wrap_names(precheck, answered):
+    # Names are governed (network.connect has a 'host' entry). The hook refuses a lookup before
+    # it happens, but never sees what it returned: the lookup functions are wrapped (in _socket,
+    # whose getaddrinfo socket.getaddrinfo calls, and in socket) to bind their answers to the
+    # name. And socket.socket's methods that take an address resolve a name in it before they
+    # raise their event: wrapped to refuse a name before the resolver is asked.
+    import socket
+    families = (_socket.AF_INET, _socket.AF_INET6)
+
+    def dress(f, orig, name, qualname, module):
+        f.__name__, f.__qualname__, f.__module__, f.__doc__ = name, qualname, module, orig.__doc__
+
+    gai = _socket.getaddrinfo
+
+    def getaddrinfo(*args, **kwargs):
+        res = gai(*args, **kwargs)
+        answered('socket.getaddrinfo', args[0] if args else kwargs.get('host'),
+                 [r[4][0] for r in res if r[0] in families])
+        return res
+
+    by_name = _socket.gethostbyname
+
+    def gethostbyname(*args, **kwargs):
+        res = by_name(*args, **kwargs)
+        answered('socket.gethostbyname', args[0], [res])
+        return res
+
+    by_name_ex = _socket.gethostbyname_ex
+
+    def gethostbyname_ex(*args, **kwargs):
+        res = by_name_ex(*args, **kwargs)
+        answered('socket.gethostbyname_ex', args[0], list(res[2]))
+        return res
+
+    by_addr = _socket.gethostbyaddr
+
+    def gethostbyaddr(*args, **kwargs):
+        res = by_addr(*args, **kwargs)
+        answered('socket.gethostbyaddr', args[0], list(res[2]))
+        return res
+
+    for f in (getaddrinfo, gethostbyname, gethostbyname_ex, gethostbyaddr):
+        name = f.__name__
+        dress(f, getattr(_socket, name), name, name, '_socket')
+        setattr(_socket, name, f)
+        if name != 'getaddrinfo':  # socket.getaddrinfo is socket.py's own, calling _socket's
+            setattr(socket, name, f)
+
+    base = _socket.socket
+    connect, connect_ex, bind = base.connect, base.connect_ex, base.bind
+    sendto, sendmsg = base.sendto, base.sendmsg
+
+    def m_connect(self, *args, **kwargs):
+        if len(args) == 1:
+            precheck('socket.connect', self, args[0])
+        return connect(self, *args, **kwargs)
+
+    def m_connect_ex(self, *args, **kwargs):
+        if len(args) == 1:
+            precheck('socket.connect', self, args[0])
+        return connect_ex(self, *args, **kwargs)
+
+    def m_bind(self, *args, **kwargs):
+        if len(args) == 1:
+            precheck('socket.bind', self, args[0])
+        return bind(self, *args, **kwargs)
+
+    def m_sendto(self, *args, **kwargs):
+        if 2 <= len(args) <= 3:
+            precheck('socket.sendto', self, args[-1])
+        return sendto(self, *args, **kwargs)
+
+    def m_sendmsg(self, *args, **kwargs):
+        if len(args) >= 4:
+            precheck('socket.sendmsg', self, args[3])
+        return sendmsg(self, *args, **kwargs)
+
+    cls = socket.socket
+    for name, f in (('connect', m_connect), ('connect_ex', m_connect_ex), ('bind', m_bind),
+                    ('sendto', m_sendto), ('sendmsg', m_sendmsg)):
+        dress(f, getattr(base, name), name, 'socket.' + name, 'socket')
+        setattr(cls, name, f)
 
 
 def _wrap_fork_exec(check, tostr):
