@@ -49,15 +49,16 @@ export class Bindings {
     const e = this.byAddress.get(k) ?? { names: new Map<string, number>() };
     this.byAddress.delete(k); // most recently bound last: eviction takes the oldest
     this.byAddress.set(k, e);
-    const until = now + Math.max(ttl * 1000, this.floorMs);
-    e.names.set(name, Math.max(until, e.names.get(name) ?? 0));
+    const until = Math.max(now + Math.max(ttl * 1000, this.floorMs), e.names.get(name) ?? 0);
+    e.names.delete(name); // the most recent answer last
+    e.names.set(name, until);
     while (this.byAddress.size > this.max) this.byAddress.delete(this.byAddress.keys().next().value!);
   }
 
-  /** The names `address` is bound to now. */
+  /** The names `address` is bound to now, the one it was most recently given for first. */
   live(address: BoundAddress, now: number): string[] {
     const e = this.byAddress.get(key(address));
-    return e ? [...e.names].filter(([, until]) => until > now).map(([n]) => n) : [];
+    return e ? [...e.names].filter(([, until]) => until > now).map(([n]) => n).reverse() : [];
   }
 
   /** Every name `address` was ever bound to (that is still remembered), live or expired. */

@@ -66,7 +66,7 @@ export { nameGlob, TEMP_DIRS } from './names.js';
 export { localPortRange, PORT_RANGE } from './ports.js';
 
 /** Which rule made an entry differ from what was observed. */
-export type Rule = NameRule | 'shared libraries' | 'directory' | 'ephemeral port' | 'autobind';
+export type Rule = NameRule | 'shared libraries' | 'directory' | 'ephemeral port' | 'autobind' | 'host names';
 
 /** One profile entry and what it stands for. */
 export interface Entry {
@@ -391,6 +391,7 @@ export function generaliseAddresses(addrs: Record<string, number>, kind: 'connec
   const [lo, hi] = opts.portRange ?? PORT_RANGE;
   const groups = new Map<string, { rule?: Rule; items: Map<string, number> }>();
   const bad: string[] = [];
+  const names: SeenName[] = [];
   const add = (value: string, rule: Rule | undefined, item: string, n: number) => {
     const g = groups.get(value) ?? groups.set(value, { rule, items: new Map() }).get(value)!;
     g.items.set(item, (g.items.get(item) ?? 0) + n);
@@ -412,6 +413,11 @@ export function generaliseAddresses(addrs: Record<string, number>, kind: 'connec
         continue;
       }
       const rule = parseAddress(text);
+      // A name a DNS answer gave (observe.ts writes it for the address); "netlink:0" is no name.
+      if (!('message' in rule) && rule.kind === 'host' && rule.pattern.includes('.')) {
+        names.push({ text, name: rule.pattern, port: rule.portLo, n });
+        continue;
+      }
       if ('message' in rule || rule.kind !== 'ip') {
         bad.push(text);
         continue;
@@ -422,6 +428,7 @@ export function generaliseAddresses(addrs: Record<string, number>, kind: 'connec
       else add(text, undefined, text, n);
     }
   }
+  for (const [value, items] of generaliseNames(names)) for (const [item, n] of items) add(value, value.startsWith('*.') ? 'host names' : undefined, item, n);
   const warnings: string[] = [];
   const verb = kind === 'bind' ? 'binds' : 'connects to';
   const items = [...groups.values()].flatMap((g) => [...g.items.keys()]);
@@ -433,6 +440,37 @@ export function generaliseAddresses(addrs: Record<string, number>, kind: 'connec
   if (bad.length > 0) warnings.push(`${kind}: left out ${bad.length} address(es) no rule can express, e.g. ${JSON.stringify(bad.sort()[0])}`);
   const entries = [...groups.entries()].map(([value, g]) => toEntry(value, g.rule, g.items, why)).sort(byValue);
   return { entries, warnings };
+}
+
+interface SeenName { readonly text: string; readonly name: string; readonly port: number; readonly n: number }
+
+/** Names under one parent domain, on one port, before they are written as one pattern. */
+export const NAMES_TO_COLLAPSE = 3;
+
+/**
+ * Host names as paths are generalised: names that differ only in their first label, under a
+ * parent of at least two labels, on one port, become "*.PARENT:PORT" once there are
+ * NAMES_TO_COLLAPSE of them (bucket names, per-request hosts); the rest stay as they were seen.
+ */
+function generaliseNames(seen: readonly SeenName[]): Map<string, Map<string, number>> {
+  const byParent = new Map<string, SeenName[]>();
+  for (const s of seen) {
+    const dot = s.name.indexOf('.');
+    const parent = dot > 0 && s.name.slice(dot + 1).includes('.') ? s.name.slice(dot + 1) : undefined;
+    const key = parent === undefined ? `=${s.text}` : `${parent}:${s.port}`;
+    (byParent.get(key) ?? byParent.set(key, []).get(key)!).push(s);
+  }
+  const out = new Map<string, Map<string, number>>();
+  for (const [key, group] of byParent) {
+    const distinct = new Set(group.map((g) => g.name));
+    const value = !key.startsWith('=') && distinct.size >= NAMES_TO_COLLAPSE ? `*.${key}` : undefined;
+    for (const g of group) {
+      const v = value ?? `${g.name}:${g.port}`;
+      const items = out.get(v) ?? out.set(v, new Map()).get(v)!;
+      items.set(g.text, (items.get(g.text) ?? 0) + g.n);
+    }
+  }
+  return out;
 }
 
 /** checkGlob for the globs this module writes (used by the tests). */

@@ -66,6 +66,7 @@ function entryComment(e: Entry, noun: { one: string; many: string }, calls: (e: 
     : e.rule === 'directory' ? 'many entries: '
     : e.rule === 'other process' ? "other processes': "
     : e.rule === 'ephemeral port' ? 'ephemeral ports: '
+    : e.rule === 'host names' ? 'host names: '
     : '';
   if (e.rule === 'autobind') return `autobind: bind() without a name, the kernel picks one (${calls(e)})`;
   if (!e.example) return calls(e);

@@ -120,7 +120,8 @@ export type SeatbeltAct =
   | { readonly act: 'open'; readonly path: string; readonly access: 'read' | 'write' }
   | { readonly act: 'exec'; readonly path: string; readonly argv?: readonly string[] }
   | { readonly act: 'fork' }
-  | { readonly act: 'connect'; readonly address: string }
+  /** resolvedFrom: the names lookups bound the refused address to (for another port), if any. */
+  | { readonly act: 'connect'; readonly address: string; readonly resolvedFrom?: readonly string[] }
   | { readonly act: 'bind'; readonly address: string }
   /** A lookup of a name that no 'host' entry allows (refused before it resolved). */
   | { readonly act: 'resolve'; readonly name: string }

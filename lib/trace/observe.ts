@@ -6,7 +6,7 @@ import type { Trap } from './types.js';
 import { noteBind, noteConnect, noteExec, noteFile, noteSyscall, type Observation } from './observation.js';
 
 /** Destinations that are not places a profile names. */
-const NOT_A_DESTINATION = /^(connected peer|netlink|AF_UNSPEC)/;
+const NOT_A_DESTINATION = /^(connected peer|netlink|AF_UNSPEC|syscage's resolver)/;
 
 export function observe(o: Observation, trap: Trap, d: Ruling): void {
   noteSyscall(o, trap.syscall);
@@ -22,6 +22,7 @@ export function observe(o: Observation, trap: Trap, d: Ruling): void {
   for (const a of detail.addresses ?? (detail.address ? [detail.address] : [])) {
     if (NOT_A_DESTINATION.test(a)) continue;
     if (trap.syscall === 'bind') noteBind(o, a);
-    else noteConnect(o, a);
+    // An address a DNS answer gave for a name is written as that name (lib/dns).
+    else noteConnect(o, detail.name && !detail.name.includes(',') ? `${detail.name}:${a.slice(a.lastIndexOf(':') + 1)}` : a);
   }
 }

@@ -105,7 +105,9 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
     }
     const filter = ready.mode === 'supervised' ? supervised : compileProfile(o.profile, arch, { supervised: false });
     // Host rules need syscage's resolver in the path, and a tracer to check connects against its answers.
-    if (ready.mode === 'supervised' && hostRules(o.profile).length) guard = await startNameGuard(o.profile);
+    // A recording puts it there too, answering every name: what the command connects to is then
+    // written by name.
+    if (ready.mode === 'supervised' && (hostRules(o.profile).length || o.record)) guard = await startNameGuard(o.profile, { allowAll: o.record });
     const start: TracerStart = {
       profile: o.profile,
       arch,

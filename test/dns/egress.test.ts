@@ -3,7 +3,7 @@
 // name server that logs every question, listeners that log every connection) and checks what the
 // command saw, what syscage reported, and what reached the name server and the listeners.
 import t from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../lib/paths.js';
@@ -16,6 +16,7 @@ const client = join(root, 'test', 'dns', 'fixtures', 'client.mjs');
 
 const dir = mkdtempSync(join(tmpdir(), 'syscage-egress-'));
 const profile = join(dir, 'egress.yaml');
+const connected = join(dir, 'flip-connected');
 writeFileSync(profile, `version: 1
 name: egress
 default: allow
@@ -48,8 +49,8 @@ t.test('host rules in the kernel tier', { skip }, async (t) => {
         run('lookup', 'other.test', 'connect', '192.0.2.11', '8443'),
         { run: [syscage, 'run', '--profile', profile, '--', 'getent', 'ahosts', 'evil.test'] },
         { run: [syscage, 'run', '--profile', profile, '--', 'getent', 'ahosts', '6c656176696e67.evil.test'] },
-        { ...run('connect', 'flip.test', '8443', 'until-changes', 'flip.test', 'connect', 'flip.test', '8443'), background: true },
-        { sleepMs: 1500 },
+        { ...run('connect', 'flip.test', '8443', 'touch', connected, 'until-changes', 'flip.test', 'connect', 'flip.test', '8443'), background: true },
+        { waitFile: connected, timeoutMs: 20_000 },
         { flip: { name: 'flip.test', ttl: 1, A: ['192.0.2.11'] } },
       ],
     });
@@ -84,9 +85,33 @@ t.test('host rules in the kernel tier', { skip }, async (t) => {
   t.test('an allowed name whose answer changes keeps working at its new address', async (t) => {
     const s = world.steps[4]!;
     t.equal(s.code, 0, s.stderr);
-    const [first, changed, second] = lines(s.stdout);
+    const [first, , changed, second] = lines(s.stdout);
     t.match(first, { op: 'connect', ok: true, address: '192.0.2.10' });
     t.match(changed, { op: 'until-changes', ok: true, addresses: ['192.0.2.11'] });
     t.match(second, { op: 'connect', ok: true, address: '192.0.2.11', data: 'hello' });
   });
+});
+
+t.test('record writes the names a command connected to, generalised', { skip }, async (t) => {
+  const recorded = join(dir, 'recorded.yaml');
+  const hosts = ['a.multi.test', 'b.multi.test', 'c.multi.test'];
+  const connects = ['allowed.test', ...hosts].flatMap((h) => ['connect', h, '8443']);
+  const world = await runWorld({
+    zone: { ...zone, ...Object.fromEntries(hosts.map((h) => [h, { ttl: 5, A: ['192.0.2.10'] }])) },
+    listeners,
+    steps: [
+      { run: [syscage, 'record', '--force', '-o', recorded, '--', process.execPath, client, ...connects] },
+      { run: [syscage, 'run', '--profile', recorded, '--', process.execPath, client, ...connects, 'lookup', 'evil.test'] },
+    ],
+  });
+  const [rec, replay] = world.steps;
+  t.equal(rec!.code, 0, rec!.stderr);
+  const text = readFileSync(recorded, 'utf8');
+  t.match(text, /- "?allowed\.test:8443"?/, 'the name, not its address');
+  t.match(text, /- "?\*\.multi\.test:8443"?/, 'three names under one parent: one pattern');
+  t.notMatch(text, /192\.0\.2\.10/, 'no address the names gave');
+  t.equal(replay!.code, 0, replay!.stderr);
+  const out = lines(replay!.stdout);
+  t.equal(out.filter((r) => r.op === 'connect' && r.ok).length, 4, 'the recorded profile replays the run');
+  t.match(out.at(-1), { op: 'lookup', name: 'evil.test', ok: false, code: 'ENOTFOUND' }, 'and refuses a name it did not see');
 });

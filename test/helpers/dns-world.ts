@@ -27,7 +27,9 @@ export type WorldStep =
   /** background: the next steps start at once; its result is waited for at the end. */
   | { readonly run: readonly string[]; readonly env?: Readonly<Record<string, string>>; readonly timeoutMs?: number; readonly background?: boolean }
   | { readonly flip: { readonly name: string } & ZoneEntry }
-  | { readonly sleepMs: number };
+  | { readonly sleepMs: number }
+  /** Wait until a file exists (a background run creates it), at most timeoutMs. */
+  | { readonly waitFile: string; readonly timeoutMs?: number };
 
 export interface WorldConfig {
   readonly zone: Zone;
@@ -44,7 +46,7 @@ export interface WorldConfig {
 
 /** The outcome of config.steps[i] (flip and sleep steps: argv [], code 0, no output). */
 export interface StepResult {
-  readonly kind: 'run' | 'flip' | 'sleep';
+  readonly kind: 'run' | 'flip' | 'sleep' | 'wait';
   readonly argv: readonly string[];
   readonly code: number | null;
   readonly signal: string | null;

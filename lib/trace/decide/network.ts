@@ -124,7 +124,7 @@ function judge(trap: Trap, ctx: DecideContext, dest: Destination, use: Use, list
   if (use !== 'bind' && dest.kind === 'ip' && dest.port === 53 && ctx.dnsGuard) {
     // Lookups go through syscage's resolver; a question sent around it would leave unjudged.
     const host = hostOf(dest.text);
-    if (host === ctx.dnsGuard.server) return passed(detail, explain ? { what: 'built-in', text: "syscage's resolver" } : undefined);
+    if (host === ctx.dnsGuard.server) return passed({ address: `syscage's resolver (${dest.text})` }, explain ? { what: 'built-in', text: "syscage's resolver" } : undefined);
     if (ctx.dnsGuard.upstreams.includes(host)) {
       return refused({ what: list.what, text: "DNS goes through syscage's resolver", loc: list.missing.loc }, `${trap.syscall}: ${verb} ${dest.text}: the name server is asked by syscage's resolver only`, detail);
     }
@@ -164,7 +164,11 @@ function judge(trap: Trap, ctx: DecideContext, dest: Destination, use: Use, list
 function decideIp(trap: Trap, ctx: DecideContext, dest: Destination & { kind: 'ip' }, verb: string, list: AddressList, explain: boolean, detail: Detail): CheckOutcome {
   const q: AddressQuery = { kind: 'ip', family: dest.family, addr: dest.addr, port: dest.port };
   const by = list.which(q);
-  if (by) return passed(detail, explain ? by : undefined);
+  if (by) {
+    // A name is only asked for here by a recording's resolver (no host rule): it writes names.
+    const name = !list.namesHosts ? ctx.boundNames?.(dest.family, dest.addr).live[0] : undefined;
+    return passed(name ? { ...detail, name } : detail, explain ? by : undefined);
+  }
   const bound = list.namesHosts ? ctx.boundNames?.(dest.family, dest.addr) : undefined;
   if (!bound) return refused(list.missing, `${trap.syscall}: ${verb} ${dest.text}: not in ${list.what}`, detail);
   for (const name of bound.live) {

@@ -157,6 +157,11 @@ async function runSteps(steps, responder, zone) {
       zone = { ...zone, [name.toLowerCase()]: entry };
       responder.setZone(zone);
       results.push(quiet('flip', { flip: step.flip }, ms()));
+    } else if (step.waitFile !== undefined) {
+      // Until a background run has got somewhere (it creates the file), at most timeoutMs.
+      const until = performance.now() + (step.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      while (!existsSync(step.waitFile) && performance.now() < until) await sleep(20);
+      results.push(quiet('wait', { waitFile: step.waitFile, found: existsSync(step.waitFile) }, ms()));
     } else if (step.sleepMs !== undefined) {
       await sleep(step.sleepMs);
       results.push(quiet('sleep', { sleepMs: step.sleepMs }, ms()));
