@@ -81,6 +81,17 @@ function statExiting(stat: string): boolean {
   return state === 'Z' || state === 'X' || ((statNumber(stat, 9) ?? 0) & PF_EXITING) !== 0;
 }
 
+/**
+ * Has this thread a SIGKILL pending? exit_group() sends one to every other thread of the process
+ * (kernel/signal.c zap_other_threads, into each thread's own pending set) before they set
+ * PF_EXITING: between the two, a thread of an exiting process still looks alive.
+ */
+function killPending(pid: number, tid: string): boolean {
+  const status = readProc(`/proc/${pid}/task/${tid}/status`);
+  const m = typeof status === 'string' ? /^SigPnd:\s*([0-9a-f]+)$/m.exec(status) : null;
+  return m !== null && (BigInt(`0x${m[1]}`) & (1n << 8n)) !== 0n; // bit SIGKILL - 1
+}
+
 /** include/linux/sched.h: the task is getting shut down (set at the start of do_exit). */
 const PF_EXITING = 0x4;
 
@@ -348,7 +359,7 @@ export const procfs: ProcReader = {
     let live = 0;
     for (const tid of tids) {
       const stat = readProc(`/proc/${pid}/task/${tid}/stat`);
-      if (typeof stat === 'string' && !statExiting(stat)) live++;
+      if (typeof stat === 'string' && !statExiting(stat) && !killPending(pid, tid)) live++;
     }
     return live;
   },
