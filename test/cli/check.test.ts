@@ -108,3 +108,12 @@ t.test('a file that cannot be read: exit 2, one E_READ diagnostic', async (t) =>
   t.equal(r.out, '', 'nothing on stdout');
   t.match(r.err, /^error E_READ: cannot read profile .*no-such-file\.yaml: no such file\n$/, 'one line naming the file', { stderr: r.err });
 });
+
+t.test('host names in network.connect: accepted, and a pattern that allows most hosts is a warning', async (t) => {
+  const file = join(FIXTURES, 'warn', 'broad-host.yaml');
+  const r = await run('check', file);
+  t.equal(r.status, 0, 'a warning does not fail the check', { stderr: r.err });
+  t.same(heads(r.err), [`${relative(process.cwd(), file)}:4:64: warning W_BROAD_HOST`], 'one warning, at "*.com"');
+  t.match(r.err, /"\*\.com:443" allows almost any host/);
+  t.match(r.err, /\^{5}$/m, 'the caret under the host');
+});
