@@ -8,6 +8,7 @@ import { chooseSeatbelt } from '../seatbelt/index.js';
 import { LaunchError, supervise } from '../trace/index.js';
 import { loadForCommand, withTracer, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
+import { namesSaid } from '../dns/index.js';
 
 interface Args { profile: string; audit: boolean; verbose: boolean; log?: string; '--'?: (string | number)[] }
 
@@ -54,6 +55,8 @@ export const run: Command<Args> = {
     if (seatbelt) io.err(`syscage: seatbelt: ${seatbelt.said}\n`);
     for (const n of seatbelt?.notes ?? []) io.err(`syscage: seatbelt: ${n}\n`);
     const belt = seatbelt?.belt;
+    const names = namesSaid(profile, tier, belt?.runtime);
+    if (names) io.err(`syscage: dns: ${names}\n`);
     try {
       const result = tier === 'runtime'
         ? await watchCommand({

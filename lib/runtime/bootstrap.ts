@@ -27,6 +27,7 @@ import { EXIT } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { lambdaLogger, type Logger } from './log.js';
 import { createRuntimeProxy, type RuntimeProxy, type RuntimeProxyOptions } from './proxy.js';
+import { namesSaid } from '../dns/said.js';
 
 export interface BootstrapDeps {
   readonly env: NodeJS.ProcessEnv;
@@ -143,6 +144,8 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
       belt = choice?.belt;
       if (choice) log.log(belt ? 'INFO' : 'WARN', `syscage: seatbelt: ${choice.said}`, { seatbelt: belt?.runtime ?? 'none' });
       for (const n of choice?.notes ?? []) log.log('WARN', `syscage: seatbelt: ${n}`);
+      const names = namesSaid(profile, tier, belt?.runtime);
+      if (names) log.log(tier === 'bpf' ? 'WARN' : 'INFO', `syscage: dns: ${names}`);
     } catch (e) {
       return await fatalInit('Runtime.InitError', `syscage: the handler's seatbelt cannot be set up, so the handler is not started: ${(e as Error).message.split('\n', 1)[0]}`);
     }

@@ -60,6 +60,7 @@ t.test('host rules in the kernel tier', { skip }, async (t) => {
     const s = world.steps[0]!;
     t.equal(s.code, 0, s.stderr);
     t.match(lines(s.stdout), [{ op: 'connect', ok: true, address: '192.0.2.10', data: 'hello' }]);
+    t.match(s.stderr, /^syscage: dns: 3 host rules: syscage's resolver answers the names they allow and NXDOMAIN for the rest/m, 'said once, at the start');
     t.ok(world.queries.some((q) => q.name === 'allowed.test'), 'the question reached the name server');
     t.ok(world.accepted.some((a) => a.listener === '192.0.2.10:8443'), 'the listener saw the connection');
   });
