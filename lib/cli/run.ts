@@ -55,7 +55,8 @@ export const run: Command<Args> = {
     if (seatbelt) io.err(`syscage: seatbelt: ${seatbelt.said}\n`);
     for (const n of seatbelt?.notes ?? []) io.err(`syscage: seatbelt: ${n}\n`);
     const belt = seatbelt?.belt;
-    const names = namesSaid(profile, tier, belt?.runtime);
+    // In the kernel tier the supervisor says it once its resolver runs.
+    const names = tier === 'kernel' ? undefined : namesSaid(profile, tier, belt?.runtime);
     if (names) io.err(`syscage: dns: ${names}\n`);
     try {
       const result = tier === 'runtime'
@@ -77,6 +78,7 @@ export const run: Command<Args> = {
           audit: args.audit,
           verbose: args.verbose,
           onStart: (s) => { if (s.note) io.err(`syscage: ${s.note}\n`); },
+          onNote: (text) => io.err(`syscage: ${text}\n`),
           events,
         }, decision.prepared);
       const c = result.counts;

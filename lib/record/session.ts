@@ -83,6 +83,7 @@ export async function record(o: RecordOptions): Promise<number> {
       command,
       record: true,
       onObservation: (seen) => { latest = seen; },
+      onNote: (text) => o.say(`syscage: ${text}`),
       ...(lambda ? { env: lambda.env, alwaysConnect: [lambda.address], onStart: (s: { pid: number }) => lambda.watch(s.pid) } : {}),
     }, prepared);
   } catch (e) {

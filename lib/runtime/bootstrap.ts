@@ -144,7 +144,8 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
       belt = choice?.belt;
       if (choice) log.log(belt ? 'INFO' : 'WARN', `syscage: seatbelt: ${choice.said}`, { seatbelt: belt?.runtime ?? 'none' });
       for (const n of choice?.notes ?? []) log.log('WARN', `syscage: seatbelt: ${n}`);
-      const names = namesSaid(profile, tier, belt?.runtime);
+      // In the kernel tier the supervisor says it once its resolver runs.
+      const names = tier === 'kernel' ? undefined : namesSaid(profile, tier, belt?.runtime);
       if (names) log.log(tier === 'bpf' ? 'WARN' : 'INFO', `syscage: dns: ${names}`);
     } catch (e) {
       return await fatalInit('Runtime.InitError', `syscage: the handler's seatbelt cannot be set up, so the handler is not started: ${(e as Error).message.split('\n', 1)[0]}`);
@@ -177,7 +178,7 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
           // The tracer the tier was chosen with serves the first run; later runs start their own.
           const first = prepared;
           prepared = undefined;
-          result = await deps.supervise({ ...run, tier, onVerdict: report }, first);
+          result = await deps.supervise({ ...run, tier, onVerdict: report, onNote: (text) => log.log('WARN', `syscage: ${text}`) }, first);
         }
       } catch (e) {
         if (e instanceof LaunchError) return await fatalInit('Runtime.InvalidEntrypoint', `syscage: ${e.message}`);

@@ -6,6 +6,7 @@ import { hostArch } from '../arch/index.js';
 import { compileProfile } from '../compile/index.js';
 import { resolveCommand } from '../launch/resolve.js';
 import { hostRules, startNameGuard, type NameGuard } from '../dns/guard.js';
+import { namesSaid } from '../dns/said.js';
 import type { Observation } from './observation.js';
 import type { Profile } from '../profile/types.js';
 import { EXIT, SyscageError } from '../errors.js';
@@ -35,6 +36,8 @@ export interface SuperviseOptions {
   readonly requestId?: SharedText;
   /** Have the tracer thread write audit events to this fd itself, before each decision is applied. */
   readonly events?: { readonly fd: number; readonly human: boolean };
+  /** Something the user should know about this run (one line, without the "syscage: " prefix). */
+  readonly onNote?: (text: string) => void;
   /** Stage-2 is running (and seized); the command is about to be launched. */
   readonly onStart?: (info: { pid: number; mode: 'supervised' | 'bpf-only'; note?: string }) => void;
   /** Record what the command does instead of reporting (the profile should allow everything: lib/record). */
@@ -107,7 +110,18 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
     // Host rules need syscage's resolver in the path, and a tracer to check connects against its answers.
     // A recording puts it there too, answering every name: what the command connects to is then
     // written by name.
-    if (ready.mode === 'supervised' && (hostRules(o.profile).length || o.record)) guard = await startNameGuard(o.profile, { allowAll: o.record });
+    if (ready.mode === 'supervised' && (hostRules(o.profile).length || o.record)) {
+      try {
+        guard = await startNameGuard(o.profile, { allowAll: o.record });
+        const said = namesSaid(o.profile, 'kernel');
+        if (said) o.onNote?.(`dns: ${said}`);
+      } catch (e) {
+        // Closed, not open: without the resolver no answer binds a name, so host rules allow nothing.
+        const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        const what = o.record ? 'destinations are recorded as addresses, not names' : "host rules allow nothing, and lookups go where the system's resolv.conf says, if an address rule lets them";
+        o.onNote?.(`dns: syscage's resolver cannot start here (${why}: it listens on port 53 of a loopback address, which needs root): ${what}`);
+      }
+    }
     const start: TracerStart = {
       profile: o.profile,
       arch,
