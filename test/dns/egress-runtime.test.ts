@@ -5,7 +5,7 @@
 // /dev/tcp here, native code in a function) is caught when it connects to an address no allowed
 // name gave.
 import t from 'tap';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../lib/paths.js';
@@ -36,8 +36,21 @@ const zone = {
   'evil.test': { ttl: 5, A: ['192.0.2.11'] },
 };
 const listeners = ['192.0.2.10:8443', '192.0.2.11:8443'];
-/** `syscage run` of the client in the simulated Lambda (the runtime tier). */
-const lambda = (...args: string[]) => ({ run: [process.execPath, simulate, '--variant', 'nnp0', '--', process.execPath, syscage, 'run', '--profile', profile, '--', process.execPath, client, ...args] });
+/** `syscage run` of a command in the simulated Lambda (the runtime tier). */
+const inLambda = (...command: string[]) => ({ run: [process.execPath, simulate, '--variant', 'nnp0', '--', process.execPath, syscage, 'run', '--profile', profile, '--', ...command] });
+/** The same, of the Node client. */
+const lambda = (...args: string[]) => inLambda(process.execPath, client, ...args);
+/** A Python handler's lookups and connects, one JSON line each. */
+const PYTHON = `
+import json, socket, sys
+for name, port in (('allowed.test', 8443), ('evil.test', 8443)):
+    try:
+        with socket.create_connection((name, port), timeout=5) as c:
+            print(json.dumps({'name': name, 'ok': True, 'data': c.recv(64).decode().strip()}))
+    except OSError as e:
+        print(json.dumps({'name': name, 'ok': False, 'error': type(e).__name__, 'errno': e.errno}))
+`;
+const python = '/usr/bin/python3';
 const lines = (text: string): Record<string, any>[] => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
 const hold = (ip: string) => `exec 3<>/dev/tcp/${ip}/8443 && read -r line <&3 && echo "$line" && sleep 2`;
 
@@ -52,6 +65,7 @@ t.test('host rules in the runtime tier', { skip }, async (t) => {
         lambda('lookup', 'evil.test'),
         lambda('lookup', 'other.test', 'connect', '192.0.2.11', '8443'),
         lambda('lookup', 'allowed.test', 'bash', hold('192.0.2.11')),
+        ...(existsSync(python) ? [inLambda(python, '-c', PYTHON)] : []),
       ],
     });
   });
@@ -59,7 +73,7 @@ t.test('host rules in the runtime tier', { skip }, async (t) => {
   t.test('the runtime tier is the one in use', async (t) => {
     for (const s of world.steps) {
       t.match(s.stderr, /^syscage: tier runtime/m, s.stderr);
-      t.match(s.stderr, /^syscage: dns: 2 host rules: the Node\.js seatbelt refuses other names before they are looked up/m);
+      t.match(s.stderr, /^syscage: dns: 2 host rules: the (Node\.js|Python) seatbelt refuses other names before they are looked up/m);
     }
   });
 
@@ -92,5 +106,14 @@ t.test('host rules in the runtime tier', { skip }, async (t) => {
     const [, bash] = lines(s.stdout);
     t.match(bash, { op: 'bash', signal: 'SIGKILL' }, 'bash was killed');
     t.match(lines(s.stderr), [{ syscall: 'connect', decision: 'kill', address: '192.0.2.11:8443', tier: 'runtime', reason: /a socket is connected to 192\.0\.2\.11:8443, which network\.connect does not allow/ }]);
+  });
+
+  t.test('a Python handler: its audit hook refuses a name no rule allows before the lookup', { skip: existsSync(python) ? false : `${python} is not installed` }, async (t) => {
+    const s = world.steps[4]!;
+    t.equal(s.code, 0, s.stderr);
+    t.match(s.stderr, /^syscage: dns: 2 host rules: the Python seatbelt refuses other names/m);
+    t.match(lines(s.stdout), [{ name: 'allowed.test', ok: true, data: 'hello' }, { name: 'evil.test', ok: false, error: 'gaierror' }]);
+    t.match(lines(s.stderr), [{ decision: 'deny', name: 'evil.test', tier: 'runtime', reason: /refused by the Python seatbelt/ }]);
+    t.same(world.queries.filter((q) => q.name === 'evil.test'), [], 'no question about evil.test');
   });
 });
