@@ -25,6 +25,10 @@ network:
     - "allowed.test:8443"
     - "other.test:9000"
     - "flip.test:8443"
+    - "cname.test:8443"
+    - "big.test:8443"
+  # A UDP socket's first send binds it to an ephemeral port.
+  bind: ["0.0.0.0:0"]
 `);
 
 const zone = {
@@ -32,6 +36,10 @@ const zone = {
   'other.test': { ttl: 5, A: ['192.0.2.11'] },
   'flip.test': { ttl: 1, A: ['192.0.2.10'] },
   'evil.test': { ttl: 5, A: ['192.0.2.11'] },
+  'cname.test': { ttl: 5, CNAME: 'cdn.other.test' },
+  'cdn.other.test': { ttl: 5, A: ['192.0.2.10'] },
+  // Truncated over UDP: the resolver in the sandbox asks again over TCP, and so does syscage's.
+  'big.test': { ttl: 5, A: ['192.0.2.10'], tc: true },
 };
 const listeners = ['192.0.2.10:8443', '192.0.2.11:8443'];
 
@@ -52,6 +60,8 @@ t.test('host rules in the kernel tier', { skip }, async (t) => {
         { ...run('connect', 'flip.test', '8443', 'touch', connected, 'until-changes', 'flip.test', 'connect', 'flip.test', '8443'), background: true },
         { waitFile: connected, timeoutMs: 20_000 },
         { flip: { name: 'flip.test', ttl: 1, A: ['192.0.2.11'] } },
+        run('connect', 'cname.test', '8443', 'connect', 'big.test', '8443'),
+        run('ask', '127.0.0.53', 'allowed.test', 'ask', '127.0.0.53', '7365637265740a.evil.test'),
       ],
     });
   });
@@ -60,7 +70,7 @@ t.test('host rules in the kernel tier', { skip }, async (t) => {
     const s = world.steps[0]!;
     t.equal(s.code, 0, s.stderr);
     t.match(lines(s.stdout), [{ op: 'connect', ok: true, address: '192.0.2.10', data: 'hello' }]);
-    t.match(s.stderr, /^syscage: dns: 3 host rules: syscage's resolver answers the names they allow and NXDOMAIN for the rest/m, 'said once, at the start');
+    t.match(s.stderr, /^syscage: dns: 5 host rules: syscage's resolver answers the names they allow and NXDOMAIN for the rest/m, 'said once, at the start');
     t.ok(world.queries.some((q) => q.name === 'allowed.test'), 'the question reached the name server');
     t.ok(world.accepted.some((a) => a.listener === '192.0.2.10:8443'), 'the listener saw the connection');
   });
@@ -81,6 +91,20 @@ t.test('host rules in the kernel tier', { skip }, async (t) => {
       t.equal(s.code, 2, `getent: not found (${s.argv.at(-1)})`);
     }
     t.same(world.queries.filter((q) => q.name.endsWith('evil.test')), [], 'no question about evil.test arrived');
+  });
+
+  t.test('a name behind a CNAME chain, and one whose answer only fits over TCP', async (t) => {
+    const s = world.steps[7]!;
+    t.equal(s.code, 0, s.stderr);
+    t.match(lines(s.stdout), [{ op: 'connect', host: 'cname.test', ok: true, data: 'hello' }, { op: 'connect', host: 'big.test', ok: true, data: 'hello' }]);
+    t.ok(world.queries.some((q) => q.name === 'big.test' && q.proto === 'tcp'), 'big.test was asked over TCP');
+  });
+
+  t.test("a question sent around syscage's resolver, to the real name server, is refused", async (t) => {
+    const s = world.steps[8]!;
+    t.match(lines(s.stdout), [{ op: 'ask', name: 'allowed.test', ok: false }, { op: 'ask', name: '7365637265740a.evil.test', ok: false }]);
+    t.match(lines(s.stderr).filter((e) => e.address === '127.0.0.53:53'), [{ decision: 'deny', rule: { text: "DNS goes through syscage's resolver" } }]);
+    t.same(world.queries.filter((q) => q.name.endsWith('evil.test')), [], 'the name server never heard of evil.test');
   });
 
   t.test('an allowed name whose answer changes keeps working at its new address', async (t) => {
