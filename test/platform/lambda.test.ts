@@ -223,6 +223,10 @@ for (const variant of VARIANTS) {
       // happens; the monitor kills what runs outside it (a static program) after the fact.
       const seatbelt = after ? logs.find((l) => l.seatbelt !== undefined) : undefined;
       if (after) t.equal(seatbelt?.seatbelt, rt.seatbelt, `the init log names the seatbelt: ${seatbelt?.message}`, diag);
+      // The curated profiles grant HTTPS by name (*.amazonaws.com:443): the log says what holds it here.
+      const dns = logs.find((l) => /^syscage: dns: /.test(l.message ?? ''));
+      const guard = { kernel: /resolver answers the names they allow/, bpf: /they allow nothing/, runtime: new RegExp(`the ${rt.seatbelt === 'node' ? 'Node\\.js' : 'Python'} seatbelt refuses other names`) }[tier as 'kernel' | 'bpf' | 'runtime'];
+      t.match(dns?.message, guard, `the init log says what guards the profile's host rule: ${dns?.message}`, diag);
       const refusedHere = (b: any, what: string): void => {
         if (after) t.match(b, rt.refusal, `the seatbelt refused the ${what} before it happened: ${JSON.stringify(b)}`, diag);
         else t.ok(b?.error, `the kernel refused the ${what}: ${JSON.stringify(b)}`, diag);
