@@ -72,14 +72,20 @@ export class Bindings {
 }
 
 // One record of the log:
-//   u8 family | u8 name length | u16 pad | u32 ttl | f64 time (ms) | 16 bytes address (big-endian) | name (≤ 253 bytes)
-const RECORD = 32 + 256;
+//   i32 seq | u8 family | u8 name length | u16 pad | u32 ttl | u32 pad | f64 time (ms)
+//   | 16 bytes address (big-endian) | name (≤ 253 bytes)
+// seq is the record's number while the record is whole, -1 while write() changes it: a reader
+// keeps a record only when seq was its number before and after it copied the record (a seqlock
+// per record), so a slot the writer is overwriting is never taken for the record it held.
+const RECORD = 40 + 256;
 const HEADER = 8; // Int32: count of records ever written; pad
+const WRITING = -1;
 
 /** The shared ring of bindings, written by one thread (the forwarder's) and read by another (the tracer). */
 export class BindingLog {
   readonly buffer: SharedArrayBuffer;
   private readonly count: Int32Array;
+  private readonly seqs: Int32Array;
   private readonly bytes: Buffer;
   private readonly capacity: number;
   /** The reader's position (records read so far). */
@@ -88,26 +94,32 @@ export class BindingLog {
   constructor(buffer: SharedArrayBuffer | number = 1024) {
     this.buffer = typeof buffer === 'number' ? new SharedArrayBuffer(HEADER + buffer * RECORD) : buffer;
     this.count = new Int32Array(this.buffer, 0, 1);
-    this.bytes = Buffer.from(this.buffer, HEADER);
-    this.capacity = Math.floor(this.bytes.length / RECORD);
+    this.capacity = Math.floor((this.buffer.byteLength - HEADER) / RECORD);
+    this.bytes = Buffer.from(this.buffer, HEADER, this.capacity * RECORD);
+    this.seqs = new Int32Array(this.buffer, HEADER, (this.capacity * RECORD) / 4);
     this.cursor = Atomics.load(this.count, 0);
+  }
+
+  private seqAt(slot: number): number {
+    return Atomics.load(this.seqs, (slot * RECORD) / 4);
   }
 
   /** Append one binding (writer side). */
   write(name: string, address: BoundAddress, ttl: number, time: number): void {
     const n = Atomics.load(this.count, 0);
-    const at = (n % this.capacity) * RECORD;
+    const slot = n % this.capacity;
+    const at = slot * RECORD;
     const nameBytes = Buffer.from(name, 'latin1').subarray(0, 253);
-    this.bytes.fill(0, at, at + RECORD);
-    this.bytes.writeUInt8(address.family, at);
-    this.bytes.writeUInt8(nameBytes.length, at + 1);
-    this.bytes.writeUInt32LE(Math.max(0, Math.min(ttl, 0xffffffff)) >>> 0, at + 4);
-    this.bytes.writeDoubleLE(time, at + 8);
-    const a = Buffer.alloc(16);
-    a.writeBigUInt64BE(address.addr >> 64n, 0);
-    a.writeBigUInt64BE(address.addr & 0xffffffffffffffffn, 8);
-    a.copy(this.bytes, at + 16);
-    nameBytes.copy(this.bytes, at + 32);
+    Atomics.store(this.seqs, at / 4, WRITING);
+    this.bytes.fill(0, at + 4, at + RECORD);
+    this.bytes.writeUInt8(address.family, at + 4);
+    this.bytes.writeUInt8(nameBytes.length, at + 5);
+    this.bytes.writeUInt32LE(Math.max(0, Math.min(ttl, 0xffffffff)) >>> 0, at + 8);
+    this.bytes.writeDoubleLE(time, at + 16);
+    this.bytes.writeBigUInt64BE(address.addr >> 64n, at + 24);
+    this.bytes.writeBigUInt64BE(address.addr & 0xffffffffffffffffn, at + 32);
+    nameBytes.copy(this.bytes, at + 40);
+    Atomics.store(this.seqs, at / 4, n);
     Atomics.store(this.count, 0, n + 1);
   }
 
@@ -119,25 +131,28 @@ export class BindingLog {
       lost = end - this.cursor - this.capacity;
       this.cursor = end - this.capacity;
     }
-    const first = this.cursor;
     const records = [];
     for (; this.cursor < end; this.cursor++) {
-      const at = (this.cursor % this.capacity) * RECORD;
-      const family = this.bytes.readUInt8(at) === 6 ? 6 : 4;
-      const len = this.bytes.readUInt8(at + 1);
-      const addr = (this.bytes.readBigUInt64BE(at + 16) << 64n) | this.bytes.readBigUInt64BE(at + 24);
-      records.push({
-        name: this.bytes.toString('latin1', at + 32, at + 32 + len),
-        address: { family, addr } as BoundAddress,
-        ttl: this.bytes.readUInt32LE(at + 4),
-        time: this.bytes.readDoubleLE(at + 8),
-      });
-    }
-    // The writer lapped this reader while it read: the records whose slots were written again are torn.
-    const torn = Atomics.load(this.count, 0) - this.capacity - first;
-    if (torn > 0) {
-      lost += Math.min(torn, records.length);
-      records.splice(0, torn);
+      const slot = this.cursor % this.capacity;
+      const at = slot * RECORD;
+      if (this.seqAt(slot) !== this.cursor) {
+        lost++;
+        continue;
+      }
+      const family = this.bytes.readUInt8(at + 4) === 6 ? 6 : 4;
+      const len = this.bytes.readUInt8(at + 5);
+      const record = {
+        name: this.bytes.toString('latin1', at + 40, at + 40 + len),
+        address: { family, addr: (this.bytes.readBigUInt64BE(at + 24) << 64n) | this.bytes.readBigUInt64BE(at + 32) } as BoundAddress,
+        ttl: this.bytes.readUInt32LE(at + 8),
+        time: this.bytes.readDoubleLE(at + 16),
+      };
+      // Written again while it was copied: torn.
+      if (this.seqAt(slot) !== this.cursor) {
+        lost++;
+        continue;
+      }
+      records.push(record);
     }
     return { records, lost };
   }

@@ -52,7 +52,12 @@ export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {
   const port = o.port ?? 53;
   const family = net.isIPv6(o.address) ? 'udp6' : 'udp4';
   const udp = dgram.createSocket({ type: family });
-  const tcp = net.createServer({ pauseOnConnect: false }, (c) => serveTcp(c, o));
+  const clients = new Set<net.Socket>();
+  const tcp = net.createServer({ pauseOnConnect: false }, (c) => {
+    clients.add(c);
+    c.on('close', () => clients.delete(c));
+    serveTcp(c, o);
+  });
   await new Promise<void>((resolve, reject) => {
     udp.once('error', reject);
     udp.bind(port, o.address, () => {
@@ -88,6 +93,8 @@ export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {
     close: () => new Promise<void>((resolve) => {
       udp.close();
       tcp.close(() => resolve());
+      // A client that keeps its connection open must not keep the resolver (and the run) waiting.
+      for (const c of clients) c.destroy();
     }),
   };
 }

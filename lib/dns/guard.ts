@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address, Located, Profile } from '../profile/types.js';
 import { BindingLog } from './bindings.js';
+import { atLastWords } from '../last-words.js';
 import { startForwarder, type Forwarder } from './forwarder.js';
 import { parseIPv4, parseIPv6 } from '../profile/address.js';
 import { readResolvConf, sandboxResolvConf, type ResolvConf } from './resolv-conf.js';
@@ -88,6 +89,8 @@ export async function startNameGuard(profile: Profile, o: GuardOptions = {}): Pr
   chmodSync(dir, 0o755);
   chmodSync(resolvConf, 0o644);
   const running = forwarder;
+  // However syscage ends (short of SIGKILL), the file goes with it.
+  const forget = atLastWords(() => rmSync(dir, { recursive: true, force: true }));
   return {
     resolvConf,
     server: running.address,
@@ -97,6 +100,7 @@ export async function startNameGuard(profile: Profile, o: GuardOptions = {}): Pr
     close: async () => {
       await running.close();
       rmSync(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

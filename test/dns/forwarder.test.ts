@@ -10,7 +10,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { startForwarder, type Forwarder, type ForwarderOptions, type LearnedAddress } from '../../lib/dns/forwarder.js';
 import {
-  buildQuery, buildResponse, FLAG, isBad, parseQuery, parseResponse, RCODE, TYPE, type Answer, type Query,
+  buildQuery, buildResponse, FLAG, isBad, parseQuery, parseResponse, RCODE, TYPE, type Answer, type Bad, type Query, type Response,
 } from '../../lib/dns/message.js';
 
 // --- a test name server -------------------------------------------------------------------------
@@ -221,7 +221,7 @@ async function tcpClient(port: number): Promise<TcpClient> {
   };
 }
 
-const ok = <T extends object>(t: Test, v: T | { bad: string }): T => {
+const ok = (t: Test, v: Response | Bad): Response => {
   if (isBad(v)) {
     t.fail(`unexpected bad message: ${v.bad}`);
     throw new Error(v.bad);
@@ -541,4 +541,21 @@ t.test('after close() nothing answers', async (t) => {
     c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code));
   });
   t.equal(refused, 'ECONNREFUSED', 'no TCP listener');
+});
+
+// Known defect, reported: close() is net.Server.close(), which waits for every open connection; an
+// idle TCP client keeps it pending until the 30 s idle timeout destroys the connection.
+t.test('close() does not wait for an idle TCP client', async (t) => {
+  const upstream = await startUpstream('127.0.0.1', zone);
+  t.teardown(() => upstream.close());
+  const f = await startForwarder({
+    address: '127.0.0.1', port: 0, upstreams: ['127.0.0.1'], upstreamPort: upstream.port, allowed: () => true, bind: () => {}, timeoutMs: TIMEOUT_MS,
+  });
+  const c = await tcpClient(f.port);
+  await c.write(frame(buildQuery(1, 'api.example.test', TYPE.A)));
+  t.equal((await c.next(1)).length, 1, 'a client that asked once and keeps its connection');
+  const closed = await Promise.race([f.close().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000))]);
+  t.ok(closed, 'close() resolved within 1 s');
+  c.destroy();
+  await c.closed;
 });

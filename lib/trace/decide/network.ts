@@ -12,6 +12,7 @@
 // kernel only (getifaddrs and glibc's getaddrinfo use it). AF_UNSPEC on
 // connect dissolves an association. Every other family than IPv4, IPv6 and
 // UNIX is refused: the rules cannot name its addresses.
+import { parseIPv4, parseIPv6 } from '../../profile/address.js';
 import type { Detail, RuleRef, Trap } from '../types.js';
 import { argInt, argU32, argU64, EINVAL, faultErrno, hex, isFault, AT_FDCWD } from './args.js';
 import type { DecideContext } from './context.js';
@@ -123,9 +124,8 @@ function judge(trap: Trap, ctx: DecideContext, dest: Destination, use: Use, list
   }
   if (use !== 'bind' && dest.kind === 'ip' && dest.port === 53 && ctx.dnsGuard) {
     // Lookups go through syscage's resolver; a question sent around it would leave unjudged.
-    const host = hostOf(dest.text);
-    if (host === ctx.dnsGuard.server) return passed({ address: `syscage's resolver (${dest.text})` }, explain ? { what: 'built-in', text: "syscage's resolver" } : undefined);
-    if (ctx.dnsGuard.upstreams.includes(host)) {
+    if (sameAddress(dest, ctx.dnsGuard.server)) return passed({ address: `syscage's resolver (${dest.text})` }, explain ? { what: 'built-in', text: "syscage's resolver" } : undefined);
+    if (ctx.dnsGuard.upstreams.some((u) => sameAddress(dest, u))) {
       return refused({ what: list.what, text: "DNS goes through syscage's resolver", loc: list.missing.loc }, `${trap.syscall}: ${verb} ${dest.text}: the name server is asked by syscage's resolver only`, detail);
     }
   }
@@ -185,5 +185,12 @@ function decide(trap: Trap, q: AddressQuery, text: string, verb: string, list: A
   return refused(list.missing, `${trap.syscall}: ${verb} ${text}: not in ${list.what}`, detail);
 }
 
-/** "1.2.3.4:53" → "1.2.3.4"; "[::1]:53" → "::1". */
-const hostOf = (text: string): string => text.slice(0, text.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
+/** Is the destination this address (text, as resolv.conf writes it)? An IPv4-mapped IPv6 destination is its IPv4 address. */
+function sameAddress(dest: Destination & { kind: 'ip' }, text: string): boolean {
+  const v4 = parseIPv4(text);
+  const want = v4 !== undefined ? { family: 4, addr: v4 } : { family: 6, addr: parseIPv6(text) };
+  if (want.addr === undefined) return false;
+  const mapped = dest.family === 6 && dest.addr >> 32n === 0xffffn;
+  const got = mapped ? { family: 4, addr: dest.addr & 0xffffffffn } : { family: dest.family, addr: dest.addr };
+  return got.family === want.family && got.addr === want.addr;
+}
