@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { packageRoot } from '../paths.js';
-import { ProfileError, formatDiagnostic } from '../profile/index.js';
 import { bootstrap } from './bootstrap.js';
 import { check } from './check.js';
 import type { Command, RunContext } from './common.js';
@@ -16,8 +15,7 @@ import { invoke } from './invoke.js';
 import { record } from './record.js';
 import { run } from './run.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
-import { internalErrorLine } from './lifetime.js';
-import { SyscageError } from '../errors.js';
+import { reportError } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: readonly Command<any>[] = [check, compile, run, record, invoke, bootstrap, doctor, merge];
@@ -27,7 +25,14 @@ export function version(): string {
 }
 
 /** The parser, exported so tests can parse flags without spawning. */
-export function buildYargs(argv: readonly string[], io: Io, done: (status: Promise<number> | number) => void, ctx: RunContext = {}): Argv {
+export function buildYargs(
+  argv: readonly string[],
+  io: Io,
+  done: (status: Promise<number> | number) => void,
+  ctx: RunContext = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  act: (c: Command<any>, args: unknown) => Promise<number> | number = (c, args) => c.run(args, io, ctx),
+): Argv {
   let y = yargs([...argv])
     .scriptName('syscage')
     .usage('$0 <command> [options]\n\nRuntime sandbox for serverless functions: seccomp-bpf + ptrace, driven by a YAML profile.')
@@ -45,7 +50,7 @@ export function buildYargs(argv: readonly string[], io: Io, done: (status: Promi
       throw new UsageError(usageMessage(msg ?? err?.message ?? 'bad command line', argv));
     });
   for (const c of COMMANDS) {
-    y = y.command(c.command, c.describe, c.builder, (args) => done(c.run(args, io, ctx)));
+    y = y.command(c.command, c.describe, c.builder, (args) => done(act(c, args)));
   }
   return y;
 }
@@ -76,35 +81,9 @@ export async function main(argv: readonly string[], io: Io = processIo, ctx: Run
     }
     return await pending;
   } catch (e) {
-    return report(e, io);
+    return reportError(e, io);
   } finally {
     // A tracer started early for a run that did not happen (bad flags, --help).
     await ctx.prepared?.cancel();
   }
-}
-
-function report(e: unknown, io: Io): number {
-  if (e instanceof ProfileError) {
-    for (const d of e.diagnostics) io.err(formatDiagnostic(d) + '\n');
-    return EXIT.invalid;
-  }
-  // An error syscage raised on purpose, other than an internal one: its message, its status.
-  if (e instanceof SyscageError && e.status !== EXIT.internal) {
-    io.err(`syscage: ${e.message.split('\n', 1)[0]}\n`);
-    return e.status;
-  }
-  const err = e as NodeJS.ErrnoException;
-  if (err?.code && err.syscall && err.path) {
-    const why = `${err.path}: ${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}`;
-    // One of syscage's own files (lib/arch/*.csv, profiles/): the installation is broken, not the input.
-    if (['lib', 'dist', 'profiles', 'node_modules'].some((d) => err.path!.startsWith(join(packageRoot(), d) + '/'))) {
-      io.err(`syscage: ${why} (syscage's own file: the installation is incomplete; reinstall syscage)\n`);
-      return EXIT.internal;
-    }
-    // A filesystem error on something the user named (e.g. -o into a missing directory).
-    io.err(`syscage: ${why}\n`);
-    return EXIT.invalid;
-  }
-  io.err(internalErrorLine(e));
-  return EXIT.internal;
 }
