@@ -50,7 +50,19 @@ export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): BootstrapDeps
   selectTier: (profile) => selectTier(profile),
   log: lambdaLogger(env, (l) => process.stderr.write(l)),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  stop: shutdown(),
 });
+
+/**
+ * Lambda's shutdown: SIGTERM (or SIGINT, at a terminal). The handler gets it too (the run
+ * forwards it), and when it has ended the bootstrap exits instead of restarting it. A second
+ * signal ends the bootstrap at once (the listener is gone).
+ */
+function shutdown(): AbortSignal {
+  const c = new AbortController();
+  for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => c.abort());
+  return c.signal;
+}
 
 /** What the bootstrap needs of a handler run, in either tier. */
 type HandlerRun = Pick<SuperviseResult, 'code' | 'signal'> & { readonly policyKill?: Reported };

@@ -197,10 +197,13 @@ async function serve(name: string, argv: string[], events: unknown[]): Promise<S
   t.teardown(() => group.remove());
   const emulator = await startEmulator({ events, taskRoot: task, handler: 'handler.handler', timeoutMs: 30_000 });
   t.teardown(() => emulator.close());
-  const env = { ...emulator.env(), LAMBDA_TASK_ROOT: task, AWS_LAMBDA_LOG_FORMAT: 'JSON', HOME: '/tmp' };
+  const env: NodeJS.ProcessEnv = { ...emulator.env(), LAMBDA_TASK_ROOT: task, AWS_LAMBDA_LOG_FORMAT: 'JSON', HOME: '/tmp' };
+
   const started = Date.now();
   // The shell joins the group, then becomes the command: everything it starts is charged there.
-  const child: ChildProcess = spawn('/bin/sh', ['-c', 'echo $$ > "$1" && shift && exec "$@"', 'sh', join(group.path, 'cgroup.procs'), ...argv], {
+  // Through env -u: tap puts its own loader in NODE_OPTIONS of every process a test spawns, and the
+  // function must get only what Lambda gives it (and be measured without tap's hooks).
+  const child: ChildProcess = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', '/bin/sh', '-c', 'echo $$ > "$1" && shift && exec "$@"', 'sh', join(group.path, 'cgroup.procs'), ...argv], {
     cwd: task, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -306,6 +309,8 @@ for (const c of cases) {
     if (c.tier) {
       const restarts = s.logs.filter((l) => /restarting the handler/.test(l.message ?? '')).map((l) => l.message);
       t.same(restarts, [], 'the handler was never restarted', diag);
+      // Lambda's shutdown: the handler gets SIGTERM too, and the bootstrap ends rather than restart it.
+      t.match(s.stop, /^ended by exit 0$/, 'SIGTERM ends the bootstrap (status 0), its handler with it', diag);
     }
     if (s.usage.oomKill !== undefined) t.equal(s.usage.oomKill, 0, 'memory.oom_control: oom_kill 0', diag);
     else t.equal(s.usage.underOom, 0, 'memory.oom_control: under_oom 0 (this kernel does not count oom_kill)', diag);
