@@ -1,7 +1,7 @@
 // `make bench`: runs the benchmarks and prints one table per topic.
 // Performance targets are checked here, never in timed tests.
 //
-//   node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt] [--quick]
+//   node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt|egress] [--quick]
 //
 // The results also go to bench/out/latest.json (machine, options, every number).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../lib/paths.js';
 import { benchCompile, type CompileRow } from './compile.js';
+import { benchEgress, EGRESS_DEFAULT_OPTIONS, EGRESS_QUICK_OPTIONS, renderEgress, type EgressResults } from './egress.js';
 import { benchLambda, renderLambda, type LambdaRow } from './lambda.js';
 import { benchMonitor, MONITOR_DEFAULT_OPTIONS, MONITOR_QUICK_OPTIONS, renderMonitor, type MonitorResults } from './monitor.js';
 import { benchRecord, RECORD_DEFAULT_OPTIONS, RECORD_QUICK_OPTIONS, renderRecord, type RecordResults } from './record.js';
@@ -20,8 +21,8 @@ import { table } from './stats.js';
 const argv = process.argv.slice(2);
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 const quick = argv.includes('--quick');
-if (only !== undefined && only !== 'compile' && only !== 'runtime' && only !== 'record' && only !== 'lambda' && only !== 'monitor' && only !== 'seatbelt') {
-  process.stderr.write('usage: node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt] [--quick]\n');
+if (only !== undefined && only !== 'compile' && only !== 'runtime' && only !== 'record' && only !== 'lambda' && only !== 'monitor' && only !== 'seatbelt' && only !== 'egress') {
+  process.stderr.write('usage: node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt|egress] [--quick]\n');
   process.exit(2);
 }
 
@@ -80,4 +81,10 @@ if (only === undefined || only === 'seatbelt') {
   console.log('\n' + renderSeatbelt(seatbelt));
 }
 
-writeFileSync(join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, load: { before: loadBefore, after: loadAfter }, quick, compile, runtime, record, lambda, monitor, seatbelt }, null, 2) + '\n');
+let egress: EgressResults | undefined;
+if (only === undefined || only === 'egress') {
+  egress = benchEgress({ ...(quick ? EGRESS_QUICK_OPTIONS : EGRESS_DEFAULT_OPTIONS), log: (l) => process.stderr.write(l + '\n') });
+  console.log('\n' + renderEgress(egress));
+}
+
+writeFileSync(join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, load: { before: loadBefore, after: loadAfter }, quick, compile, runtime, record, lambda, monitor, seatbelt, egress }, null, 2) + '\n');
