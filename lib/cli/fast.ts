@@ -6,7 +6,6 @@
 
 import type { RunContext } from './common.js';
 import type { Io } from './io.js';
-import { reportError } from './report.js';
 
 export type FastCommand =
   | { readonly name: 'bootstrap'; readonly args: Record<string, never> }
@@ -45,7 +44,8 @@ export async function runFast(fast: FastCommand, io: Io, ctx: RunContext): Promi
     if (fast.name === 'bootstrap') return await (await import('./bootstrap.js')).bootstrap.run(fast.args, io, ctx);
     return await (await import('./run.js')).run.run(fast.args, io, ctx);
   } catch (e) {
-    return reportError(e, io);
+    // Loaded only now: its imports (the profile loader, yaml) would delay the tracer's start.
+    return (await import('./report.js')).reportError(e, io);
   } finally {
     await ctx.prepared?.cancel();
   }
