@@ -2,7 +2,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { auditEvent, eventLine, humanLine } from '../audit/index.js';
-import { watchCommand } from '../monitor/index.js';
 import { selectTier, TierError, type TierDecision } from '../tier/index.js';
 import { chooseSeatbelt } from '../seatbelt/index.js';
 import { LaunchError, supervise } from '../trace/index.js';
@@ -60,7 +59,8 @@ export const run: Command<Args> = {
     if (names) io.err(`syscage: dns: ${names}\n`);
     try {
       const result = tier === 'runtime'
-        ? await watchCommand({
+        // The monitor is loaded only for the runtime tier.
+        ? await (await import('../monitor/index.js')).watchCommand({
           profile,
           command,
           ...(belt ? { command: belt.command, env: belt.env, seatbelt: belt.runtime, own: belt.own } : {}),

@@ -3,7 +3,7 @@
 // probes say the platform allows, weighed against the profile's weakest_tier
 // (lib/doctor/tier.ts). The probes run only where ptrace was refused, so a
 // platform that allows everything pays nothing for the choice.
-import { platformTier, runDoctor, tierFor, type PlatformTier, type Refusal } from '../doctor/index.js';
+import type { PlatformTier, Refusal } from '../doctor/index.js';
 import { EXIT, SyscageError } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { Profile, Tier } from '../profile/types.js';
@@ -29,6 +29,7 @@ export class TierError extends SyscageError {
 
 /** doctor's probes, as the platform's tier. */
 export async function probePlatform(): Promise<PlatformTier> {
+  const { platformTier, runDoctor } = await import('../doctor/index.js');
   const report = await runDoctor();
   return platformTier(report.probes, report.mode);
 }
@@ -59,6 +60,8 @@ export async function selectTier(profile: Profile, deps: SelectDeps = {}): Promi
     // The probes passed, yet this tracer could not seize: the launch's own answer stands.
     platform = { tier: 'bpf', refusals: [{ probe: 'ptrace.seize', detail: seized.note }] };
   }
+  // doctor is loaded only here: the kernel tier (the common case) never needs it.
+  const { tierFor } = await import('../doctor/index.js');
   const choice = tierFor(profile, platform);
   if (!choice.ok || choice.tier !== 'bpf') await prepared.cancel();
   if (!choice.ok) throw new TierError(choice.message);
