@@ -11,6 +11,8 @@ export interface TracerBoot {
   /** Node binary and stage-2 script that install the filter and exec the command. */
   readonly node: string;
   readonly stage2: string;
+  /** Where this process keeps V8's code cache (Node 22+, bin/syscage): stage-2 uses it too. */
+  readonly compileCache?: string;
 }
 
 /** The run itself, posted once the profile is loaded. Structured-cloned: plain data and RegExps only. */

@@ -9,6 +9,7 @@
 // it happens. Deliberately light on imports: bin/syscage loads it first.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import module from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { reviveError, serialiseError, SyscageError } from '../errors.js';
 import { faultPoint } from '../fault.js';
@@ -49,7 +50,8 @@ export class PreparedTracer {
 
   constructor() {
     faultPoint('tracer.prepare');
-    const boot: TracerBoot = { node: process.execPath, stage2: compiledFile('launch', 'stage2.js') };
+    const cache = (module as { getCompileCacheDir?: () => string | undefined }).getCompileCacheDir?.();
+    const boot: TracerBoot = { node: process.execPath, stage2: compiledFile('launch', 'stage2.js'), ...(cache ? { compileCache: cache } : {}) };
     this.worker = new Worker(compiledFile('trace', 'worker.js'), { workerData: boot, stdout: false, stderr: false });
     let settle!: { resolve: (r: Ready) => void; reject: (e: Error) => void };
     this.ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });

@@ -32,8 +32,12 @@ function spawnStage2(): { pid: number; writeEnd: number; supervised: boolean; no
       argv: [boot.node, boot.stage2],
       // Stage-2 is Node: nothing from the command's environment (NODE_OPTIONS!) may reach it,
       // except where the dynamic linker finds Node's own libraries (a Node from a Lambda layer)
-      // (and, in the tests only, the fault to inject: lib/fault.ts).
-      env: ['LD_LIBRARY_PATH', FAULT_VARIABLE].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`),
+      // (and, in the tests only, the fault to inject: lib/fault.ts), and the code cache's place.
+      env: [
+        ...['LD_LIBRARY_PATH', FAULT_VARIABLE].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`),
+        // The code cache bin/syscage keeps: stage-2 is syscage's own code, compiled once.
+        ...(boot.compileCache ? [`NODE_COMPILE_CACHE=${boot.compileCache}`] : []),
+      ],
       fds: [[0, 0], [1, 1], [2, 2], [readEnd, REQUEST_FD]],
     });
   } finally {
