@@ -3,7 +3,7 @@
 // probes say the platform allows, weighed against the profile's weakest_tier
 // (lib/doctor/tier.ts). The probes run only where ptrace was refused, so a
 // platform that allows everything pays nothing for the choice.
-import type { PlatformTier, Refusal } from '../doctor/index.js';
+import type { PlatformTier, ProbeFn, ProbeName, ProbeResult, Refusal } from '../doctor/index.js';
 import { EXIT, SyscageError } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { Profile, Tier } from '../profile/types.js';
@@ -27,11 +27,26 @@ export class TierError extends SyscageError {
   }
 }
 
-/** doctor's probes, as the platform's tier. */
-export async function probePlatform(): Promise<PlatformTier> {
+/** doctor's probes, as the platform's tier; `known`: answers that need no probe process. */
+export async function probePlatform(known?: Partial<Record<ProbeName, ProbeFn>>): Promise<PlatformTier> {
   const { platformTier, runDoctor } = await import('../doctor/index.js');
-  const report = await runDoctor();
+  const report = await runDoctor(known ? { probes: known } : {});
   return platformTier(report.probes, report.mode);
+}
+
+/**
+ * The tracer's own PTRACE_SEIZE of stage-2 was refused (EPERM): that answers the trace group's
+ * probes, so their two probe processes (a tracer and its tracee, ~12 MB and a Node start each)
+ * are not started at a cold start where the runtime or bpf tier is all the platform allows.
+ */
+function refusedSeize(): Partial<Record<ProbeName, ProbeFn>> {
+  const notTried = (): ProbeResult => ({ ok: false, detail: "not tried: the tracer's own PTRACE_SEIZE was refused (see ptrace.seize)" });
+  return {
+    'ptrace.seize': () => ({ ok: false, detail: "PTRACE_SEIZE of syscage's own stage-2 is refused (EPERM): the platform's security policy (a seccomp filter or an LSM) forbids ptrace" }),
+    'ptrace.syscall_info': notTried,
+    'ptrace.deny': notTried,
+    process_vm_readv: notTried,
+  };
 }
 
 export interface SelectDeps {
@@ -50,7 +65,7 @@ export async function selectTier(profile: Profile, deps: SelectDeps = {}): Promi
 
   let platform: PlatformTier;
   try {
-    platform = await (deps.probe ?? probePlatform)();
+    platform = await (deps.probe ?? (() => probePlatform(refusedSeize())))();
     faultPoint('tier.select');
   } catch (e) {
     await prepared.cancel();
