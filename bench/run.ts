@@ -1,13 +1,14 @@
 // `make bench`: runs the benchmarks and prints one table per topic.
 // Performance targets are checked here, never in timed tests.
 //
-//   node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt|egress] [--quick]
+//   node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt|egress|coldstart] [--quick]
 //
 // The results also go to bench/out/latest.json (machine, options, every number).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../lib/paths.js';
+import { benchColdstart, COLDSTART_DEFAULT_OPTIONS, COLDSTART_QUICK_OPTIONS, renderColdstart, type ColdstartResults } from './coldstart.js';
 import { benchCompile, type CompileRow } from './compile.js';
 import { benchEgress, EGRESS_DEFAULT_OPTIONS, EGRESS_QUICK_OPTIONS, renderEgress, type EgressResults } from './egress.js';
 import { benchLambda, renderLambda, type LambdaRow } from './lambda.js';
@@ -21,8 +22,8 @@ import { table } from './stats.js';
 const argv = process.argv.slice(2);
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 const quick = argv.includes('--quick');
-if (only !== undefined && only !== 'compile' && only !== 'runtime' && only !== 'record' && only !== 'lambda' && only !== 'monitor' && only !== 'seatbelt' && only !== 'egress') {
-  process.stderr.write('usage: node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt|egress] [--quick]\n');
+if (only !== undefined && only !== 'compile' && only !== 'runtime' && only !== 'record' && only !== 'lambda' && only !== 'monitor' && only !== 'seatbelt' && only !== 'egress' && only !== 'coldstart') {
+  process.stderr.write('usage: node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt|egress|coldstart] [--quick]\n');
   process.exit(2);
 }
 
@@ -87,4 +88,10 @@ if (only === undefined || only === 'egress') {
   console.log('\n' + renderEgress(egress));
 }
 
-writeFileSync(join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, load: { before: loadBefore, after: loadAfter }, quick, compile, runtime, record, lambda, monitor, seatbelt, egress }, null, 2) + '\n');
+let coldstart: ColdstartResults | undefined;
+if (only === undefined || only === 'coldstart') {
+  coldstart = await benchColdstart({ ...(quick ? COLDSTART_QUICK_OPTIONS : COLDSTART_DEFAULT_OPTIONS), log: (l) => process.stderr.write(l + '\n') });
+  console.log('\n' + renderColdstart(coldstart));
+}
+
+writeFileSync(join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, load: { before: loadBefore, after: loadAfter }, quick, compile, runtime, record, lambda, monitor, seatbelt, egress, coldstart }, null, 2) + '\n');
