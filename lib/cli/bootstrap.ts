@@ -1,6 +1,6 @@
 // syscage bootstrap — what a Lambda layer's /opt/bootstrap execs (lib/runtime/bootstrap.ts).
 import type { Argv } from 'yargs';
-import { bootstrap as runBootstrap } from '../runtime/index.js';
+import { bootstrap as runBootstrap, defaultDeps } from '../runtime/index.js';
 import type { Command } from './common.js';
 
 export const bootstrap: Command<Record<string, never>> = {
@@ -9,5 +9,6 @@ export const bootstrap: Command<Record<string, never>> = {
   builder: (y: Argv) =>
     y.epilogue('Reads SYSCAGE_PROFILE (default $LAMBDA_TASK_ROOT/syscage.yaml) and the handler command from the profile\'s ' +
       '`command:` or SYSCAGE_COMMAND (a JSON array, or words). Logs follow AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL.'),
-  run: () => runBootstrap(),
+  // The tracer bin/syscage started before this loaded serves the first run (or is cancelled).
+  run: (_args, _io, ctx) => runBootstrap(defaultDeps(process.env, ctx.prepared)),
 };

@@ -42,12 +42,13 @@ export interface BootstrapDeps {
   readonly stop?: AbortSignal;
 }
 
-export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): BootstrapDeps => ({
+/** `prepared`: a tracer bin/syscage started at once, so that its start overlaps the bootstrap's own. */
+export const defaultDeps = (env: NodeJS.ProcessEnv = process.env, prepared?: PreparedTracer): BootstrapDeps => ({
   env,
   createProxy: createRuntimeProxy,
   supervise,
   watch: watchCommand,
-  selectTier: (profile) => selectTier(profile),
+  selectTier: (profile) => selectTier(profile, prepared ? { prepared } : {}),
   log: lambdaLogger(env, (l) => process.stderr.write(l)),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   stop: shutdown(),
