@@ -42,7 +42,7 @@ export async function probePlatform(known?: Partial<Record<ProbeName, ProbeFn>>)
 function refusedSeize(): Partial<Record<ProbeName, ProbeFn>> {
   const notTried = (): ProbeResult => ({ ok: false, detail: "not tried: the tracer's own PTRACE_SEIZE was refused (see ptrace.seize)" });
   return {
-    'ptrace.seize': () => ({ ok: false, detail: "PTRACE_SEIZE of syscage's own stage-2 is refused (EPERM): the platform's security policy (a seccomp filter or an LSM) forbids ptrace" }),
+    'ptrace.seize': () => ({ ok: false, detail: "PTRACE_SEIZE of a child is refused (EPERM): syscage's own stage-2 could not be seized; the platform's security policy (a seccomp filter or an LSM) forbids ptrace" }),
     'ptrace.syscall_info': notTried,
     'ptrace.deny': notTried,
     process_vm_readv: notTried,
