@@ -8,7 +8,7 @@
 // Children are started through `env -i` (tap re-adds its loaders to every child it sees spawned;
 // env clears them after tap's hooks have run).
 import t, { type Test } from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -40,9 +40,9 @@ const addresses = (what: string, list: readonly string[]): PolicyAddressList => 
     const r = parseAddress(text);
     if ('message' in r) throw new Error(`${text}: ${r.message}`);
     const base = { what, text, loc: `test.yaml:${i + 20}` };
-    return r.kind === 'unix'
-      ? { ...base, kind: 'unix' as const, abstract: r.abstract, re: r.match.source }
-      : { ...base, kind: 'ip' as const, family: r.family === 'any' ? 0 as const : r.family, lo: String(r.lo), hi: String(r.hi), portLo: r.portLo, portHi: r.portHi };
+    if (r.kind === 'unix') return { ...base, kind: 'unix' as const, abstract: r.abstract, re: r.match.source };
+    if (r.kind === 'host') return { ...base, kind: 'host' as const, re: r.match.source, portLo: r.portLo, portHi: r.portHi };
+    return { ...base, kind: 'ip' as const, family: r.family === 'any' ? 0 as const : r.family, lo: String(r.lo), hi: String(r.hi), portLo: r.portLo, portHi: r.portHi };
   }),
   missing: { what, text: `not in ${what}`, loc: 'test.yaml:19' },
 });
@@ -133,6 +133,30 @@ const nodes: { node?: Node; skip: string | false }[] = [
   { node: node26, skip: node26 ? false : `the layer's Node.js 26 is not here: ${'skip' in layer ? layer.skip : ''}` },
 ];
 
+/** A stand-in's run: its attempts (one JSON line each on stdout) and the lines on its channel (fd 3). */
+function collect(child: ChildProcess, what: string): Promise<{ code: number | null; attempts: Map<string, Attempt>; lines: unknown[]; stderr: string; stdout: string }> {
+  let stdout = '';
+  let stderr = '';
+  let channel = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => { channel += d; });
+  const channelEnd = new Promise((resolve) => (child.stdio[3] as NodeJS.ReadableStream).on('close', resolve));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${what} hung: ${stdout}\n${stderr}`)); }, 60_000);
+    child.on('close', async (code) => {
+      clearTimeout(timer);
+      await channelEnd;
+      const attempts = new Map<string, Attempt>();
+      for (const line of stdout.split('\n').filter(Boolean)) {
+        const a = JSON.parse(line) as Attempt;
+        attempts.set(a.name, a);
+      }
+      resolve({ code, attempts, lines: channel.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown), stderr, stdout });
+    });
+  });
+}
+
 function run(node: Node, scenario: string, args: object, policy: SeatbeltPolicy | string, o: { workers?: boolean; cwd?: string; env?: Record<string, string> } = {}): Promise<Ran> {
   const policyText = typeof policy === 'string' ? policy : JSON.stringify(policy);
   const flags = nodeFlags(typeof policy === 'string' ? policyOf({}) : policy, node.version, { preload: PRELOAD, readable: [join(root, 'test', 'seatbelt', 'fixtures', 'node')], workers: o.workers });
@@ -146,27 +170,7 @@ function run(node: Node, scenario: string, args: object, policy: SeatbeltPolicy 
   const child = spawn('/usr/bin/env', ['-i', ...env, node.path, ACT, scenario, JSON.stringify(args)], {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'], cwd: o.cwd ?? dir,
   });
-  let stdout = '';
-  let stderr = '';
-  let channel = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => { channel += d; });
-  const channelEnd = new Promise((resolve) => (child.stdio[3] as NodeJS.ReadableStream).on('close', resolve));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${scenario} on ${node.label} hung: ${stdout}\n${stderr}`)); }, 60_000);
-    child.on('close', async (code) => {
-      clearTimeout(timer);
-      await channelEnd;
-      const attempts = new Map<string, Attempt>();
-      for (const line of stdout.split('\n').filter(Boolean)) {
-        const a = JSON.parse(line) as Attempt;
-        attempts.set(a.name, a);
-      }
-      const reports = channel.split('\n').filter(Boolean).map((l) => JSON.parse(l) as SeatbeltReport);
-      resolve({ code, attempts, reports, stderr, stdout });
-    });
-  });
+  return collect(child, `${scenario} on ${node.label}`).then(({ lines, ...r }) => ({ ...r, reports: lines as SeatbeltReport[] }));
 }
 
 /** The attempt, which must have happened. */
@@ -529,27 +533,7 @@ function runHosts(node: Node, scenario: string, policy: SeatbeltPolicy): Promise
   const child = spawn('unshare', ['--net', '--mount', '--', '/bin/sh', '-c', script, 'sh', hostsFile, resolvFile, flags.flags.join(' '), JSON.stringify(policy), node.path, HOSTS, scenario], {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'], cwd: dir,
   });
-  let stdout = '';
-  let stderr = '';
-  let channel = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => { channel += d; });
-  const channelEnd = new Promise((resolve) => (child.stdio[3] as NodeJS.ReadableStream).on('close', resolve));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${scenario} on ${node.label} hung: ${stdout}\n${stderr}`)); }, 60_000);
-    child.on('close', async (code) => {
-      clearTimeout(timer);
-      await channelEnd;
-      const attempts = new Map<string, Attempt>();
-      for (const line of stdout.split('\n').filter(Boolean)) {
-        const a = JSON.parse(line) as Attempt;
-        attempts.set(a.name, a);
-      }
-      const lines = channel.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
-      resolve({ code, attempts, lines, stderr, stdout });
-    });
-  });
+  return collect(child, `${scenario} on ${node.label}`) as Promise<HostRan>;
 }
 
 t.test('host rules', { skip: built || namespaces }, async (t) => {
