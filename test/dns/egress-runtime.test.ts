@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../lib/paths.js';
-import { runWorld, worldAvailable, type WorldResult } from '../helpers/dns-world.js';
+import { jsonLines, runWorld, worldAvailable, type WorldResult } from '../helpers/dns-world.js';
 
 const root = packageRoot();
 const syscage = join(root, 'bin', 'syscage');
@@ -51,7 +51,7 @@ for name, port in (('allowed.test', 8443), ('evil.test', 8443)):
         print(json.dumps({'name': name, 'ok': False, 'error': type(e).__name__, 'errno': e.errno}))
 `;
 const python = '/usr/bin/python3';
-const lines = (text: string): Record<string, any>[] => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+const lines = jsonLines;
 const hold = (ip: string) => `exec 3<>/dev/tcp/${ip}/8443 && read -r line <&3 && echo "$line" && sleep 2`;
 
 t.test('host rules in the runtime tier', { skip }, async (t) => {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../lib/paths.js';
-import { runWorld, worldAvailable, type WorldResult } from '../helpers/dns-world.js';
+import { jsonLines, runWorld, worldAvailable, type WorldResult } from '../helpers/dns-world.js';
 
 const skip = worldAvailable();
 const root = packageRoot();
@@ -44,7 +44,7 @@ const zone = {
 const listeners = ['192.0.2.10:8443', '192.0.2.11:8443'];
 
 const run = (...args: string[]) => ({ run: [syscage, 'run', '--profile', profile, '--', process.execPath, client, ...args] });
-const lines = (text: string): Record<string, unknown>[] => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = jsonLines;
 
 t.test('host rules in the kernel tier', { skip }, async (t) => {
   let world: WorldResult;

@@ -118,3 +118,7 @@ export async function runWorld(config: WorldConfig, opts: { readonly timeoutMs?:
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The JSON lines of a step's output (a client's results, syscage's events), other lines left out. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const jsonLines = (text: string): Record<string, any>[] => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
