@@ -16,6 +16,8 @@
 // says so, and the addresses in them are refused (fail closed) until asked
 // for again.
 
+import { unmapped } from '../profile/address.js';
+
 /** The least time an answer binds its addresses (seconds). */
 export const FLOOR_S = 300;
 /** The most addresses kept; the oldest binding goes first. */
@@ -32,10 +34,9 @@ interface Entry {
   readonly names: Map<string, number>;
 }
 
-const MAPPED = 0xffffn << 32n;
 const key = (a: BoundAddress): string => {
-  if (a.family === 6 && a.addr >> 32n === 0xffffn) return `4:${a.addr - MAPPED}`;
-  return `${a.family}:${a.addr}`;
+  const u = unmapped(a.family, a.addr);
+  return `${u.family}:${u.addr}`;
 };
 
 export class Bindings {

@@ -9,7 +9,7 @@ import type { Address, Located, Profile } from '../profile/types.js';
 import { BindingLog } from './bindings.js';
 import { atLastWords } from '../last-words.js';
 import { startForwarder, type Forwarder } from './forwarder.js';
-import { parseIPv4, parseIPv6 } from '../profile/address.js';
+import { parseIP } from '../profile/address.js';
 import { readResolvConf, sandboxResolvConf, type ResolvConf } from './resolv-conf.js';
 
 /** A question the resolver judged (for record and for the run's summary). */
@@ -63,8 +63,8 @@ export async function startNameGuard(profile: Profile, o: GuardOptions = {}): Pr
     bind: (name: string, addresses: readonly { address: string; family: 4 | 6; ttl: number }[]) => {
       const now = Date.now();
       for (const a of addresses) {
-        const addr = a.family === 4 ? parseIPv4(a.address) : parseIPv6(a.address);
-        if (addr !== undefined) log.write(name, { family: a.family, addr }, a.ttl, now);
+        const ip = parseIP(a.address);
+        if (ip) log.write(name, ip, a.ttl, now);
       }
     },
     onQuestion: (q: Question) => {

@@ -23,7 +23,7 @@ import type { SeatbeltRuntime } from '../seatbelt/command.js';
 import { readChannel } from '../seatbelt/channel.js';
 import { CHANNEL_FD } from '../seatbelt/types.js';
 import { Bindings } from '../dns/bindings.js';
-import { parseIPv4, parseIPv6 } from '../profile/address.js';
+import { parseIP } from '../profile/address.js';
 import { normaliseHost } from '../profile/host.js';
 
 const EACCES = 13;
@@ -243,10 +243,8 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
         if (!bindings || !matchers.network?.connect.whichName(normaliseHost(b.name))) return;
         const now = Date.now();
         for (const text of b.addresses) {
-          const v4 = parseIPv4(text);
-          const v6 = v4 === undefined ? parseIPv6(text) : undefined;
-          if (v4 !== undefined) bindings.add(normaliseHost(b.name), { family: 4, addr: v4 }, 0, now);
-          else if (v6 !== undefined) bindings.add(normaliseHost(b.name), { family: 6, addr: v6 }, 0, now);
+          const ip = parseIP(text);
+          if (ip) bindings.add(normaliseHost(b.name), ip, 0, now);
         }
       },
       onBad: (why) => o.onNote?.(`a line on the seatbelt's report channel is not a report (${why}): ignored`),

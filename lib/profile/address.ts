@@ -163,11 +163,19 @@ export function ipv6ToBigInt(a: string): bigint {
 export function ipMatches(rule: AddressRule, family: 4 | 6, addr: bigint, port: number): boolean {
   if (rule.kind !== 'ip' || port < rule.portLo || port > rule.portHi) return false;
   if (rule.family === 'any') return true;
-  let fam = family;
-  let a = addr;
-  if (family === 6 && (addr >> 32n) === 0xffffn) {
-    fam = 4;
-    a = addr - MAPPED_PREFIX;
-  }
-  return fam === rule.family && a >= rule.lo && a <= rule.hi;
+  const d = unmapped(family, addr);
+  return d.family === rule.family && d.addr >= rule.lo && d.addr <= rule.hi;
+}
+
+/** An IP address as rules compare it: an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address it carries. */
+export function unmapped(family: 4 | 6, addr: bigint): { readonly family: 4 | 6; readonly addr: bigint } {
+  return family === 6 && addr >> 32n === 0xffffn ? { family: 4, addr: addr - MAPPED_PREFIX } : { family, addr };
+}
+
+/** Address text (IPv4 dotted quad or IPv6) → family and value; undefined for anything else. */
+export function parseIP(text: string): { readonly family: 4 | 6; readonly addr: bigint } | undefined {
+  const v4 = parseIPv4(text);
+  if (v4 !== undefined) return { family: 4, addr: v4 };
+  const v6 = parseIPv6(text);
+  return v6 === undefined ? undefined : { family: 6, addr: v6 };
 }

@@ -12,7 +12,7 @@
 // kernel only (getifaddrs and glibc's getaddrinfo use it). AF_UNSPEC on
 // connect dissolves an association. Every other family than IPv4, IPv6 and
 // UNIX is refused: the rules cannot name its addresses.
-import { parseIPv4, parseIPv6 } from '../../profile/address.js';
+import { parseIP, unmapped } from '../../profile/address.js';
 import type { Detail, RuleRef, Trap } from '../types.js';
 import { argInt, argU32, argU64, EINVAL, faultErrno, hex, isFault, AT_FDCWD } from './args.js';
 import type { DecideContext } from './context.js';
@@ -187,10 +187,9 @@ function decide(trap: Trap, q: AddressQuery, text: string, verb: string, list: A
 
 /** Is the destination this address (text, as resolv.conf writes it)? An IPv4-mapped IPv6 destination is its IPv4 address. */
 function sameAddress(dest: Destination & { kind: 'ip' }, text: string): boolean {
-  const v4 = parseIPv4(text);
-  const want = v4 !== undefined ? { family: 4, addr: v4 } : { family: 6, addr: parseIPv6(text) };
-  if (want.addr === undefined) return false;
-  const mapped = dest.family === 6 && dest.addr >> 32n === 0xffffn;
-  const got = mapped ? { family: 4, addr: dest.addr & 0xffffffffn } : { family: dest.family, addr: dest.addr };
+  const ip = parseIP(text);
+  if (!ip) return false;
+  const want = unmapped(ip.family, ip.addr);
+  const got = unmapped(dest.family, dest.addr);
   return got.family === want.family && got.addr === want.addr;
 }
