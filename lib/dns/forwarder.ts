@@ -125,15 +125,28 @@ async function ask(q: Query, o: ForwarderOptions, transport: 'udp' | 'tcp'): Pro
   return undefined;
 }
 
-function askUdp(q: Query, server: string, o: ForwarderOptions): Promise<Buffer | undefined> {
+/**
+ * One question to one upstream: `start` sends it and calls `done` with the answer (or nothing: a
+ * failure). Settled once — by `done`, or with nothing after the timeout — and `close` runs once.
+ */
+function asking(o: ForwarderOptions, close: () => void, start: (done: (b?: Buffer) => void) => void): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    const s = dgram.createSocket(net.isIPv6(server) ? 'udp6' : 'udp4');
+    let settled = false;
     const done = (b?: Buffer): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      s.close();
+      close();
       resolve(b);
     };
     const timer = setTimeout(() => done(), o.timeoutMs ?? 2000);
+    start(done);
+  });
+}
+
+function askUdp(q: Query, server: string, o: ForwarderOptions): Promise<Buffer | undefined> {
+  const s = dgram.createSocket(net.isIPv6(server) ? 'udp6' : 'udp4');
+  return asking(o, () => s.close(), (done) => {
     s.on('error', () => done());
     // Connected: the kernel drops datagrams from anyone but the server.
     s.connect(o.upstreamPort ?? 53, server, (e?: Error) => {
@@ -147,15 +160,9 @@ function askUdp(q: Query, server: string, o: ForwarderOptions): Promise<Buffer |
 }
 
 function askTcp(q: Query, server: string, o: ForwarderOptions): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const c = net.connect({ host: server, port: o.upstreamPort ?? 53 });
-    const frames = new Frames();
-    const done = (b?: Buffer): void => {
-      clearTimeout(timer);
-      c.destroy();
-      resolve(b);
-    };
-    const timer = setTimeout(() => done(), o.timeoutMs ?? 2000);
+  const c = net.connect({ host: server, port: o.upstreamPort ?? 53 });
+  const frames = new Frames();
+  return asking(o, () => c.destroy(), (done) => {
     c.on('error', () => done());
     c.on('close', () => done());
     c.on('connect', () => c.write(frame(q.raw)));
