@@ -1390,15 +1390,15 @@ const portNumber = (p: unknown): number => {
   return 0;
 };
 
+/** dns.lookup's (hostname, [options,] callback): the options (undefined when left out) and the callback. */
+function lookupArgs(opts: unknown, callback: unknown): { readonly o: unknown; readonly cb: Fn } {
+  return typeof opts === 'function' ? { o: undefined, cb: opts as Fn } : { o: opts, cb: callback as Fn };
+}
+
 /** A lookup that hands on only the addresses the policy allows (all refused: the first one's refusal). */
 function filteringLookup(inner: Fn, port: number, api: string): Fn {
   return function lookup(this: unknown, hostname: unknown, opts: unknown, callback: unknown): unknown {
-    let cb = callback as Fn;
-    let o = opts;
-    if (typeof o === 'function') {
-      cb = o as Fn;
-      o = undefined;
-    }
+    const { o, cb } = lookupArgs(opts, callback);
     const done = function (err: unknown, address: unknown, family: unknown): void {
       if (err) return void cb(err, address, family);
       if (typeof address === 'string') {
@@ -1440,12 +1440,7 @@ function filteringLookup(inner: Fn, port: number, api: string): Fn {
  */
 function bindingLookup(host: string, port: number, api: string): Fn {
   return function lookup(this: unknown, hostname: unknown, opts: unknown, callback: unknown): unknown {
-    let cb = callback as Fn;
-    let o = opts;
-    if (typeof o === 'function') {
-      cb = o as Fn;
-      o = undefined;
-    }
+    const { o, cb } = lookupArgs(opts, callback);
     const done = function (this: unknown, err: unknown, address: unknown, family: unknown): void {
       if (!err) {
         try { bindAnswer(host, answerAddresses(address), api, port); } catch { /* the answer is handed on; its connect is checked */ }
