@@ -15,7 +15,8 @@
 //
 // The world is injected (STYLE.md #10): the clock (deadlines, durations, the timeout timer). The
 // HTTP server is node:http bound to 127.0.0.1 on an ephemeral port.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import http from './node-http.js';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 
@@ -434,7 +435,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     finish();
   }
 
-  const server = createServer({ requestTimeout: 0 }, (req, res) => {
+  const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const method = req.method ?? 'GET';

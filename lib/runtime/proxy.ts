@@ -15,7 +15,8 @@
 //     Lambda-Runtime-Function-Error-Type/-Body trailers of that stream instead (a fresh /error
 //     would get 400/403 from RAPID).
 import { EXIT, SyscageError } from '../errors.js';
-import http from 'node:http';
+import type * as Http from 'node:http';
+import http from './node-http.js';
 import type { AddressInfo } from 'node:net';
 import { forwardable, rawGet, trailerPairs } from './headers.js';
 
@@ -69,16 +70,16 @@ const ANSWER_RE = /\/runtime\/invocation\/([^/]+)\/(response|error)$/;
 
 /** The upstream /next poll; `waiter` is the handler response it will be relayed to. */
 interface PendingNext {
-  up: http.ClientRequest;
-  upRes?: http.IncomingMessage;
-  waiter?: http.ServerResponse;
+  up: Http.ClientRequest;
+  upRes?: Http.IncomingMessage;
+  waiter?: Http.ServerResponse;
 }
 
 /** A handler /response or /error on its way upstream, until upstream answers. */
 interface Answer {
   requestId: string;
-  req: http.IncomingMessage;
-  up: http.ClientRequest;
+  req: Http.IncomingMessage;
+  up: Http.ClientRequest;
   chunked: boolean;
   bodyDone: boolean;
   settle?: (r: number | Error) => void;
@@ -103,7 +104,7 @@ function decodeId(s: string): string {
   }
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: object): void {
+function sendJson(res: Http.ServerResponse, status: number, body: object): void {
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
@@ -140,13 +141,13 @@ export async function createRuntimeProxy(opts: RuntimeProxyOptions): Promise<Run
   let pending: PendingNext | undefined;
   const answers = new Map<string, Answer>();
 
-  function upstreamRequest(method: string, path: string, headers: string[]): http.ClientRequest {
+  function upstreamRequest(method: string, path: string, headers: string[]): Http.ClientRequest {
     headers.push('Host', upstreamHost);
     return http.request({ agent, host: upHost, port: upPort, method, path, headers });
   }
 
   /** Relay an upstream reply (status, headers, body, trailers) to the handler. */
-  function relay(ur: http.IncomingMessage, res: http.ServerResponse, needContentType: boolean): void {
+  function relay(ur: Http.IncomingMessage, res: Http.ServerResponse, needContentType: boolean): void {
     if (res.destroyed) {
       ur.resume();
       return;
@@ -165,7 +166,7 @@ export async function createRuntimeProxy(opts: RuntimeProxyOptions): Promise<Run
     });
   }
 
-  function track(ur: http.IncomingMessage): void {
+  function track(ur: Http.IncomingMessage): void {
     const requestId = rawGet(ur.rawHeaders, 'lambda-runtime-aws-request-id');
     if (!requestId) return;
     const invocationId = rawGet(ur.rawHeaders, 'lambda-runtime-invocation-id');
@@ -181,12 +182,12 @@ export async function createRuntimeProxy(opts: RuntimeProxyOptions): Promise<Run
     }
   }
 
-  function deliver(p: PendingNext, res: http.ServerResponse): void {
+  function deliver(p: PendingNext, res: Http.ServerResponse): void {
     if (pending === p) pending = undefined;
-    relay(p.upRes as http.IncomingMessage, res, true);
+    relay(p.upRes as Http.IncomingMessage, res, true);
   }
 
-  function handleNext(req: http.IncomingMessage, res: http.ServerResponse): void {
+  function handleNext(req: Http.IncomingMessage, res: Http.ServerResponse): void {
     req.resume();
     const p0 = pending;
     if (p0) {
@@ -227,7 +228,7 @@ export async function createRuntimeProxy(opts: RuntimeProxyOptions): Promise<Run
     p.up.end();
   }
 
-  function forward(req: http.IncomingMessage, res: http.ServerResponse, answerId: string | undefined): void {
+  function forward(req: Http.IncomingMessage, res: Http.ServerResponse, answerId: string | undefined): void {
     const extra: string[] = [];
     if (
       answerId !== undefined &&
