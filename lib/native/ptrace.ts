@@ -21,6 +21,7 @@ export const PTRACE_SETREGSET = 0x4205;
 export const PTRACE_SEIZE = 0x4206;
 export const PTRACE_INTERRUPT = 0x4207;
 export const PTRACE_LISTEN = 0x4208;
+export const PTRACE_SETOPTIONS = 0x4200;
 export const PTRACE_GETEVENTMSG = 0x4201;
 export const PTRACE_GET_SYSCALL_INFO = 0x420e;
 
@@ -58,6 +59,11 @@ function check(what: string, r: ffi.CResult): bigint {
 
 export function seize(pid: number, options = SEIZE_OPTIONS): void {
   check(`ptrace(PTRACE_SEIZE, ${pid})`, ffi.ptrace(PTRACE_SEIZE, pid, 0, options));
+}
+
+/** Replace a tracee's options; it must be in a ptrace-stop. */
+export function setOptions(tid: number, options: number): void {
+  check(`ptrace(PTRACE_SETOPTIONS, ${tid})`, ffi.ptrace(PTRACE_SETOPTIONS, tid, 0, options));
 }
 
 /**

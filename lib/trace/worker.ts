@@ -4,12 +4,21 @@
 // main thread stays free (the Lambda bootstrap serves HTTP there).
 //
 // Launch: spawn stage-2 (Node, with a minimal environment) reading fd 3 → seize
-// it → (once the main thread has loaded the profile) send it the command and
-// the filter → it installs the filter and execs. Stage-2 is spawned as soon as
-// this thread boots, so its Node start-up overlaps the main thread's work.
-// PTRACE_O_EXITKILL: if this thread dies, every tracee dies with it.
+// it → (once the main thread has loaded the profile) arm it and send it the
+// command and the filter → it installs the filter and execs. Stage-2 is spawned
+// as soon as this thread boots, so its Node start-up overlaps the main thread's
+// work. PTRACE_O_EXITKILL: if this thread dies, every tracee dies with it.
+//
+// Seized with PTRACE_O_EXITKILL alone, stage-2 starts untroubled: with the
+// supervisor's options every thread its Node start creates would stop twice
+// (the clone event, the new thread's first stop), and wait for this thread,
+// itself busy loading the tracing code. It is armed — interrupted, given every
+// option, resumed — just before the request is written, so everything from the
+// filter's installation on is seen. The threads it started before are not
+// traced: they are syscage's own, run nothing of the command's, and end at its
+// exec.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, sleepMs, spawn, stopEvent, stopped, stopSignal, waitAny } from '../native/index.js';
+import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, sleepMs, spawn, stopEvent, stopped, stopSignal, waitAny, waitFor } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { REQUEST_FD } from '../launch/request.js';
 import { serialiseError } from '../errors.js';
@@ -44,7 +53,7 @@ function spawnStage2(): { pid: number; writeEnd: number; supervised: boolean; no
     closeFd(readEnd);
   }
   try {
-    ptrace.seize(pid);
+    ptrace.seize(pid, ptrace.PTRACE_O_EXITKILL);
     return { pid, writeEnd, supervised: true };
   } catch (e) {
     if (!isNativeError(e, EPERM)) throw e;
@@ -53,9 +62,8 @@ function spawnStage2(): { pid: number; writeEnd: number; supervised: boolean; no
 }
 
 /**
- * Wait for the main thread to post the run. Meanwhile stage-2 boots; if the
- * seize caught it before its own exec of Node, that exec stops it: resume
- * every stop so its start-up goes on in parallel.
+ * Wait for the main thread to post the run. Meanwhile stage-2 boots; a signal
+ * it gets stops it: resume it with the signal, so its start-up goes on.
  */
 function waitForStart(pid: number): TracerStart | undefined {
   const port = parentPort!;
@@ -67,12 +75,28 @@ function waitForStart(pid: number): TracerStart | undefined {
     if (!w || w.pid === 0) {
       sleepMs(1);
     } else if (stopped(w.status)) {
-      // Stage-2 itself or one of its Node threads (whose clone events seized them too).
       ptrace.cont(w.pid, stopEvent(w.status) === 0 ? stopSignal(w.status) : 0);
     } else if (w.pid === pid) {
       throw new Error(`stage-2 ended before the launch (status 0x${w.status.toString(16)})`);
     }
   }
+}
+
+/**
+ * Give the waiting stage-2 the supervisor's options (they can only be set in a ptrace-stop):
+ * interrupt it (its read of fd 3 restarts after), set them, resume it.
+ */
+function arm(pid: number): void {
+  ptrace.interrupt(pid);
+  for (;;) {
+    const w = waitFor(pid);
+    if (!w || !stopped(w.status)) throw new Error(`stage-2 ended before the launch (status 0x${(w?.status ?? 0).toString(16)})`);
+    if (stopEvent(w.status) === ptrace.PTRACE_EVENT_STOP) break;
+    // A signal that came first: delivered, and the interrupt's stop follows.
+    ptrace.cont(pid, stopSignal(w.status));
+  }
+  ptrace.setOptions(pid, ptrace.SEIZE_OPTIONS);
+  ptrace.cont(pid);
 }
 
 let tracer: Tracer | undefined;
@@ -95,6 +119,7 @@ async function main(): Promise<void> {
     waitAny();
     return;
   }
+  if (stage2.supervised) arm(stage2.pid);
 
   trace(start, stage2, (t) => { tracer = t; });
 }
