@@ -5,7 +5,7 @@ NODE_MODULES := node_modules/.package-lock.json
 .PHONY: help build test test-platform syscalls bench check-profiles clean layer test-arm64 test-arm64-mutation
 
 help:
-	@echo "make build           install dependencies (npm ci) and compile TypeScript to dist/"
+	@echo "make build           install dependencies (npm ci), compile TypeScript to dist/lib and bundle the CLI into dist/bundle"
 	@echo "make test            build, then run the whole test suite (npm test)"
 	@echo "make test-platform  (root) the Lambda platform simulator's refusals, checked against the real kernel (test/platform/)"
 	@echo "make syscalls        regenerate lib/arch/syscalls.csv from the pinned kernel headers and refresh profiles/schema.json"
@@ -19,7 +19,7 @@ $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 build: $(NODE_MODULES)
-	npx tsc -p tsconfig.json
+	npm run build
 
 # The whole suite, then the escape corpus's summary (test/escapes/README.md), last line
 # "N attempts, N blocked, N escaped"; fails when the suite fails or the corpus left no results.

@@ -5,7 +5,8 @@
 //   (a)  direct      the runtime alone: the layer's Node.js running aws-lambda-ric with an echoing
 //                    handler (test/fixtures/platform/handler.mjs); without ric or the layer's Node.js,
 //                    /usr/bin/python3 running test/fixtures/invoke/echo-runtime.py
-//   (b)  kernel      `<node> dist/lib/cli/entry.js bootstrap`, what the layer's /opt/bootstrap execs
+//   (b)  kernel      `<node> --max-semi-space-size=1 dist/bundle/cli/entry.js bootstrap`, what the layer's
+//                    /opt/bootstrap execs (lib/runtime/layer.ts)
 //                    (the layer's Node.js when there is one), as root outside the simulator: the
 //                    kernel tier (tracer thread, stage-2, seccomp filter, ptrace)
 //   (a′) direct-sim  (a) under the platform simulator (test/platform/simulate.mjs --variant nnp0): the
@@ -37,6 +38,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../lib/paths.js';
 import { startEmulator, type InvocationResult } from '../lib/runtime/index.js';
+import { BOOTSTRAP_ENTRY, BOOTSTRAP_NODE_FLAGS } from '../lib/runtime/layer.js';
 import { fineClock, PY } from './lambda.js';
 import { fmtSpread, spread, table, type Spread } from './stats.js';
 
@@ -203,14 +205,14 @@ const versionOf = (node: string): string => {
 function setup(o: ColdstartOptions): Setup | { missing: string; notes: string[]; layerNode?: string } {
   const root = packageRoot();
   const notes: string[] = [];
-  const entry = join(root, 'dist', 'lib', 'cli', 'entry.js');
+  const entry = join(root, BOOTSTRAP_ENTRY);
   const simulate = join(root, 'test', 'platform', 'simulate.mjs');
   const ric = join(root, 'test', '.ric', 'node_modules', 'aws-lambda-ric', 'index.mjs');
   const echo = join(root, 'test', 'fixtures', 'invoke', 'echo-runtime.py');
   const layer = findLayerNode(root);
   const layerNode = 'path' in layer ? layer.path : undefined;
   if (!layerNode) notes.push(`${(layer as { missing: string }).missing}: the bootstraps run on the bench's Node.js (${process.version}) instead`);
-  if (!existsSync(entry)) return { missing: 'n/a (dist/ is not built: npx tsc -p tsconfig.json)', notes };
+  if (!existsSync(entry)) return { missing: 'n/a (dist/ is not built: npm run build)', notes };
 
   let useRic = o.runtime !== 'echo';
   if (useRic && !existsSync(ric)) {
@@ -265,7 +267,7 @@ function setup(o: ColdstartOptions): Setup | { missing: string; notes: string[];
       `files: { read: [${[...new Set(read)].map(quote).join(', ')}] }`,
     ].join('\n') + '\n', { mode: 0o644 });
   }
-  const bootstrap = [bootNode, entry, 'bootstrap'];
+  const bootstrap = [bootNode, ...BOOTSTRAP_NODE_FLAGS, entry, 'bootstrap'];
   const sim = (argv: string[]) => [process.execPath, simulate, '--variant', 'nnp0', '--', ...argv];
   const skip: Setup['skip'] = {};
   if (process.getuid?.() !== 0) {
@@ -333,15 +335,25 @@ class TreeSampler {
   tree: TreeMemory = { anonKb: 0, rssKb: 0, pssAnonKb: 0, pssFileKb: 0, pssKb: 0, samples: 0 };
   constructor(private readonly root: number, private readonly mode: ColdMode, private readonly handlerFile: string) {}
 
-  private role(pid: number, argv: string[]): Role | 'simulator' {
-    if (argv[1]?.endsWith('simulate.mjs')) return 'simulator';
-    if (pid === this.root && (this.mode === 'kernel' || this.mode === 'runtime') && argv[1]?.endsWith('entry.js')) return 'supervisor';
+  /** The root's command line, once read. */
+  private rootArgv: string | undefined;
+
+  /**
+   * Left out: the simulator (before it execs), and a child between posix_spawn's vfork and its exec,
+   * which shares its parent's memory (and shows its command line): counted, it would count the
+   * parent twice.
+   */
+  private role(pid: number, argv: string[]): Role | 'not counted' {
+    if (argv[1]?.endsWith('simulate.mjs')) return 'not counted';
+    if (pid === this.root) this.rootArgv ??= argv.join('\0');
+    else if (argv.join('\0') === this.rootArgv) return 'not counted';
+    if (pid === this.root && (this.mode === 'kernel' || this.mode === 'runtime') && argv.some((a) => a.endsWith('entry.js'))) return 'supervisor';
     if (argv.some((a) => a.endsWith('stage2.js'))) return 'stage-2';
     if (argv.includes(this.handlerFile)) return 'handler';
     return 'other';
   }
 
-  /** The tree's pids and roles now, the simulator left out. */
+  /** The tree's pids and roles now, without what is not counted. */
   private members(): { pid: number; role: Role; argv: string[]; status: string }[] {
     const out: { pid: number; role: Role; argv: string[]; status: string }[] = [];
     for (const pid of treeOf(this.root)) {
@@ -349,7 +361,7 @@ class TreeSampler {
       const argv = (procRead(`/proc/${pid}/cmdline`) ?? '').split('\0').filter(Boolean);
       if (!status || !argv.length) continue; // gone, or a zombie
       const role = this.role(pid, argv);
-      if (role !== 'simulator') out.push({ pid, role, argv, status });
+      if (role !== 'not counted') out.push({ pid, role, argv, status });
     }
     return out;
   }
@@ -734,7 +746,7 @@ export function renderColdstart(r: ColdstartResults): string {
   out.push('\nReferences, spawn → exit (spawnSync), ms, in the same rounds:\n');
   out.push(table(['command', 'runs', 'ms'], r.refs.map((x) => [x.what, String(x.runs.length), x.failed ?? fmtSpread(x.ms, 1)])));
 
-  out.push(`\nRuntime: ${r.setup.runtime}. Bootstrap: ${r.setup.bootstrapNode.replace(/^.*\/(test\/)/, '$1')} dist/lib/cli/entry.js bootstrap. Bench: Node.js ${process.version}.`);
+  out.push(`\nRuntime: ${r.setup.runtime}. Bootstrap: ${r.setup.bootstrapNode.replace(/^.*\/(test\/)/, '$1')} ${[...BOOTSTRAP_NODE_FLAGS, BOOTSTRAP_ENTRY].join(' ')} bootstrap. Bench: Node.js ${process.version}.`);
   for (const n of r.setup.notes) out.push(`Note: ${n}.`);
   for (const m of r.modes) {
     if (m.processes.length) out.push(`${SHORT[m.mode]} processes seen: ${m.processes.join('; ')}`);

@@ -6,13 +6,15 @@
 //                                          into DIR/node-<version>-<arch> (kept); prints its path
 //
 // Layout of the zip (the layer is unpacked at /opt on Lambda):
-//   bootstrap             a #!/bin/sh script: execs bin/node syscage/dist/lib/cli/entry.js bootstrap
+//   bootstrap             a #!/bin/sh script: execs bin/node syscage/dist/bundle/cli/entry.js bootstrap
+//                         (lib/runtime/layer.ts: the entry and Node.js's flags)
 //   bin/node              the official Node.js 26 LTS binary for the arch (npm package node-linux-<x64|arm64>)
 //   lib/libatomic.so.1    GCC's libatomic for the arch, which official Node.js >= 25 binaries link and
 //                         minimal images (provided.al2023 may be one) lack; bin/node finds it through
 //                         LD_LIBRARY_PATH, which on Lambda includes /opt/lib. Taken from this machine:
 //                         Debian's libatomic1 (x86_64) / libatomic1-arm64-cross (arm64), or the arch's own
-//   syscage/              package.json, dist/lib (compiled JS, no .map), lib/arch/*.csv, lib/seatbelt/python/*.py, profiles/,
+//   syscage/              package.json, dist/bundle (what the bootstrap loads: scripts/bundle.mjs), dist/lib
+//                         (compiled JS, no .map: the seatbelt's preload, doctor's probes), lib/arch/*.csv, lib/seatbelt/python/*.py, profiles/,
 //                         production node_modules; koffi with only the prebuilt binary for linux/<arch> (glibc)
 //
 // Deterministic: entries sorted, every timestamp 1980-01-01 00:00, modes fixed (755 for bootstrap,
@@ -47,12 +49,16 @@ const ARCHES = {
   },
 };
 
-export const BOOTSTRAP = `#!/bin/sh
+/** The bootstrap script, from lib/runtime/layer.ts (compiled: the layer needs `npm run build` first). */
+async function bootstrapScript() {
+  const { BOOTSTRAP_ENTRY, BOOTSTRAP_NODE_FLAGS } = await import('../dist/lib/runtime/layer.js');
+  return `#!/bin/sh
 # syscage Lambda layer: the runtime bootstrap. Runs syscage with the layer's own Node.js,
 # wherever the layer is unpacked (/opt on Lambda).
 dir=$(dirname "$(readlink -f "$0")")
-exec "$dir/bin/node" "$dir/syscage/dist/lib/cli/entry.js" bootstrap "$@"
+exec "$dir/bin/node" ${BOOTSTRAP_NODE_FLAGS.join(' ')} "$dir/syscage/${BOOTSTRAP_ENTRY}" bootstrap "$@"
 `;
+}
 
 function parseArgs(argv) {
   const out = { arch: 'x86_64', out: undefined, nodeOnly: undefined };
@@ -164,24 +170,28 @@ const NOT_AT_RUN_TIME = /\.map$|\.d\.[cm]?ts$/;
 // C/C++ sources, headers and build files koffi ships for building from source: not needed at run time.
 const KOFFI_SOURCES = /\.(cc|hh|c|h|cpp|hpp|inc|def|asm|S)$|(^|\/)CMakeLists\.txt$/;
 
-function collect(arch, work) {
+async function collect(arch, work) {
   const { npm } = ARCHES[arch];
   /** name → { data, mode } */
   const files = new Map();
   const add = (name, data, mode = 0o644) => files.set(name, { data, mode });
   const addFrom = (name, path, mode) => add(name, readFileSync(path), mode);
 
-  add('bootstrap', Buffer.from(BOOTSTRAP), 0o755);
 
   const nodePkg = extract(tarball(`node-linux-${npm}`, NODE_VERSION), work);
   addFrom('bin/node', join(nodePkg, 'bin', 'node'), 0o755);
   const libatomic = libatomicFor(arch, files.get('bin/node').data);
   if (libatomic) add('lib/libatomic.so.1', libatomic.data);
 
-  if (!existsSync(join(root, 'dist', 'lib', 'cli', 'entry.js'))) throw new Error('dist/lib is not built: run `make build` first');
+  if (!existsSync(join(root, 'dist', 'lib', 'cli', 'entry.js')) || !existsSync(join(root, 'dist', 'bundle', 'cli', 'entry.js'))) {
+    throw new Error('dist/ is not built: run `make build` first');
+  }
+  add('bootstrap', Buffer.from(await bootstrapScript()), 0o755);
   addFrom('syscage/package.json', join(root, 'package.json'));
-  for (const f of walk(join(root, 'dist', 'lib'), (rel, isDir) => !isDir && (rel.endsWith('.map') || rel.endsWith('.d.ts') || rel.endsWith('.tsbuildinfo')))) {
-    addFrom(`syscage/dist/lib/${f}`, join(root, 'dist', 'lib', f));
+  for (const d of ['lib', 'bundle']) {
+    for (const f of walk(join(root, 'dist', d), (rel, isDir) => !isDir && (rel.endsWith('.map') || rel.endsWith('.d.ts') || rel.endsWith('.tsbuildinfo')))) {
+      addFrom(`syscage/dist/${d}/${f}`, join(root, 'dist', d, f));
+    }
   }
   for (const f of readdirSync(join(root, 'lib', 'arch')).filter((n) => n.endsWith('.csv')).sort()) {
     addFrom(`syscage/lib/arch/${f}`, join(root, 'lib', 'arch', f));
@@ -320,7 +330,7 @@ function nodeOnly(arch, dir) {
   return bin;
 }
 
-function main() {
+async function main() {
   const { arch, out, nodeOnly: only } = parseArgs(process.argv.slice(2));
   if (only) {
     console.log(nodeOnly(arch, only));
@@ -328,7 +338,7 @@ function main() {
   }
   const work = mkdtempSync(join(tmpdir(), 'syscage-layer-'));
   try {
-    const files = collect(arch, work);
+    const files = await collect(arch, work);
     const { bytes, unzipped, entries } = zip(files);
     mkdirSync(dirname(out), { recursive: true });
     const tmp = `${out}.tmp`;
@@ -346,7 +356,7 @@ function main() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    main();
+    await main();
   } catch (e) {
     console.error(`build-layer: ${e instanceof Error ? e.message : e}`);
     process.exit(1);

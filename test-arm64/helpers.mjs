@@ -24,7 +24,8 @@ export const HERE = fileURLToPath(new URL('.', import.meta.url));
 
 /** The layer's node and the syscage CLI in the layer, as the layer's bootstrap runs them. */
 export const layerNode = () => join(config.layer, 'bin', 'node');
-export const layerEntry = () => join(config.layer, 'syscage', 'dist', 'lib', 'cli', 'entry.js');
+// What the layer's /opt/bootstrap runs (lib/runtime/layer.ts): the bundle's entry.
+export const layerEntry = () => join(config.layer, 'syscage', 'dist', 'bundle', 'cli', 'entry.js');
 /** A test program by name (test-arm64/c/NAME.c, built by scripts/arm64/test-arm64.sh). */
 export const prog = (name) => join(config.bin, name);
 

@@ -16,9 +16,8 @@
 import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { resolveCommand } from '../launch/resolve.js';
-import { packageRoot } from '../paths.js';
+import { compiledFile, packageRoot } from '../paths.js';
 import type { Profile, Tier } from '../profile/types.js';
 import { nodeFlags } from './node-flags.js';
 import { seatbeltPolicy } from './policy.js';
@@ -27,7 +26,7 @@ import { CHANNEL_ENV, CHANNEL_FD, POLICY_ENV, type SeatbeltPolicy } from './type
 export type SeatbeltRuntime = 'node' | 'python';
 
 /** The preload and the launcher, as installed (the layer, the package, this checkout). */
-export const PRELOAD = fileURLToPath(new URL('./node-preload.js', import.meta.url));
+export const preloadFile = (): string => compiledFile('seatbelt', 'node-preload.js');
 export const LAUNCHER = join(packageRoot(), 'lib', 'seatbelt', 'python', 'launcher.py');
 
 const real = (p: string): string => {
@@ -82,14 +81,15 @@ export function seatbelted(command: readonly string[], env: NodeJS.ProcessEnv, p
     return { runtime, command: [command[0]!, '-I', '-S', LAUNCHER, ...command.slice(1)], env: shared, notes: [], own: [LAUNCHER] };
   }
   const notes: string[] = [];
+  const preload = preloadFile();
   if (env.NODE_OPTIONS?.trim()) notes.push(`the function's NODE_OPTIONS (${env.NODE_OPTIONS.trim()}) is dropped: it could widen the seatbelt`);
   const flags = nodeFlags(policy, nodeVersion(path), {
-    preload: PRELOAD,
+    preload,
     readable: [packageRoot()],
     workers: env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined,
   });
   notes.push(...flags.notes);
-  return { runtime, command, env: { ...shared, NODE_OPTIONS: flags.flags.join(' ') }, notes, own: [PRELOAD] };
+  return { runtime, command, env: { ...shared, NODE_OPTIONS: flags.flags.join(' ') }, notes, own: [preload] };
 }
 
 /** What the seatbelts do for one run: the command under its seatbelt (if any), and what to say. */

@@ -7,24 +7,12 @@
 // between the start and the launch: a failure while it waits (stage-2 died, an
 // exception) fails the launch at once, and the thread's end is known whenever
 // it happens. Deliberately light on imports: bin/syscage loads it first.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import module from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { reviveError, serialiseError, SyscageError } from '../errors.js';
 import { faultPoint } from '../fault.js';
-import { packageRoot } from '../paths.js';
+import { compiledFile } from '../paths.js';
 import type { FromTracer, RunOutcome, TracerBoot, TracerStart } from './messages.js';
-
-export function compiledFile(...parts: string[]): string {
-  // Workers and stage-2 run compiled JavaScript, from dist/ when running from a checkout.
-  const root = packageRoot();
-  for (const base of [join(root, 'dist', 'lib'), join(root, 'lib')]) {
-    const p = join(base, ...parts);
-    if (existsSync(p)) return p;
-  }
-  throw new Error(`internal: ${parts.join('/')} is not built (run npm run build)`);
-}
 
 export interface Ready { readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string }
 

@@ -23,10 +23,10 @@ const work = mkdtempSync(join(tmpdir(), 'syscage-faults-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
 const python = '/usr/bin/python3';
 
-/** A runnable copy of the package (dist/lib, the data files, the profiles, bin), minus `without`. */
+/** A runnable copy of the package (dist/lib and dist/bundle, the data files, the profiles, bin), minus `without`. */
 function copyPackage(name: string, without: string[] = []): string {
   const dir = join(work, name);
-  for (const part of ['bin', 'dist/lib', 'lib/arch', 'profiles', 'package.json']) {
+  for (const part of ['bin', 'dist/lib', 'dist/bundle', 'lib/arch', 'profiles', 'package.json']) {
     mkdirSync(join(dir, part, '..'), { recursive: true });
     cpSync(join(root, part), join(dir, part), { recursive: true });
   }
@@ -35,7 +35,7 @@ function copyPackage(name: string, without: string[] = []): string {
   return dir;
 }
 
-const built = existsSync(join(root, 'dist', 'lib', 'cli', 'entry.js'));
+const built = existsSync(join(root, 'dist', 'lib', 'cli', 'entry.js')) && existsSync(join(root, 'dist', 'bundle', 'cli', 'entry.js'));
 const pkg = built ? copyPackage('pkg') : '';
 const broken = built ? copyPackage('broken', ['lib/arch/syscall-types.csv']) : '';
 const skip = built ? false : 'dist/ is not built (npm run build)';

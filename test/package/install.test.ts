@@ -52,7 +52,7 @@ t.test('npm pack builds first (prepack) and packs what the CLI needs, and nothin
   t.same(files.filter((f) => f.endsWith('.zip')), [], 'no zip');
   t.same(files.filter((f) => f.endsWith('.map') || f.endsWith('.ts')), [], 'no source maps, no TypeScript sources');
   t.same(files.filter((f) => /^(test|test-arm64|bench|scripts|docs|\.ci)\/|^dist\/(bench|scripts|test)\//.test(f)), [], 'no tests, benchmarks, scripts or docs');
-  for (const need of ['bin/syscage', 'dist/lib/cli/entry.js', 'dist/lib/trace/worker.js', 'lib/arch/syscalls.csv',
+  for (const need of ['bin/syscage', 'dist/bundle/cli/entry.js', 'dist/bundle/trace/worker.js', 'dist/bundle/launch/stage2.js', 'dist/lib/cli/entry.js', 'dist/lib/trace/worker.js', 'lib/arch/syscalls.csv',
     'lib/arch/syscall-types.csv', 'profiles/schema.json', 'profiles/examples/demo.yaml', 'package.json', 'README.md', 'LICENSE']) {
     t.ok(files.includes(need), `packs ${need}`);
   }

@@ -31,12 +31,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startEmulator, type InvocationResult } from '../../lib/runtime/emulator.js';
 import { packageRoot } from '../../lib/paths.js';
 import { layerNode } from '../helpers/layer-node.js';
+import { BOOTSTRAP_ENTRY, BOOTSTRAP_NODE_FLAGS } from '../../lib/runtime/layer.js';
 
 const root = packageRoot();
 const MEMORY = '/sys/fs/cgroup/memory';
 const LIMIT = 128 * 1024 * 1024;
 const INVOCATIONS = 1000;
-const entry = join(root, 'dist', 'lib', 'cli', 'entry.js');
+// What the layer's /opt/bootstrap runs: the bundle's entry, with its Node.js flags.
+const entry = join(root, BOOTSTRAP_ENTRY);
 const simulate = join(root, 'test', 'platform', 'simulate.mjs');
 const ric = join(root, 'test', '.ric', 'node_modules', 'aws-lambda-ric', 'index.mjs');
 const MiB = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
@@ -273,10 +275,10 @@ interface Case {
 }
 const cases: Case[] = [
   { name: 'baseline', what: 'aws-lambda-ric alone', argv: () => [nodePath, ric] },
-  { name: 'kernel', what: 'syscage bootstrap, kernel tier', argv: () => [nodePath, entry, 'bootstrap'], tier: 'kernel' },
+  { name: 'kernel', what: 'syscage bootstrap, kernel tier', argv: () => [nodePath, ...BOOTSTRAP_NODE_FLAGS, entry, 'bootstrap'], tier: 'kernel' },
   {
     name: 'runtime', what: 'syscage bootstrap under the platform simulator (nnp0), runtime tier',
-    argv: () => [process.execPath, simulate, '--variant', 'nnp0', '--', nodePath, entry, 'bootstrap'], tier: 'runtime',
+    argv: () => [process.execPath, simulate, '--variant', 'nnp0', '--', nodePath, ...BOOTSTRAP_NODE_FLAGS, entry, 'bootstrap'], tier: 'runtime',
   },
 ];
 
