@@ -37,8 +37,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../lib/paths.js';
-import { startEmulator, type InvocationResult } from '../lib/runtime/index.js';
-import { BOOTSTRAP_ENTRY, BOOTSTRAP_NODE_FLAGS } from '../lib/runtime/layer.js';
+import { BOOTSTRAP_ENTRY, BOOTSTRAP_NODE_FLAGS, startEmulator, type InvocationResult } from '../lib/runtime/index.js';
 import { fineClock, PY } from './lambda.js';
 import { fmtSpread, spread, table, type Spread } from './stats.js';
 

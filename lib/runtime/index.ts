@@ -4,3 +4,4 @@ export { startEmulator, fromCallerEnv, type EmulatorOptions, type InvocationResu
 export { readEvents } from './events.js';
 export { serveLocally, type ServeLocallyOptions } from './local.js';
 export type { Logger } from './log.js';
+export { BOOTSTRAP_ENTRY, BOOTSTRAP_NODE_FLAGS } from './layer.js';
