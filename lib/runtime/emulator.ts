@@ -13,39 +13,22 @@
 //   POST /runtime/init/error                 202 | 403 InvalidStateTransition once init is over
 // Error bodies are JSON {errorType, errorMessage} as RIE renders them (§1 "Errors come as JSON").
 //
-// The world is injected (STYLE.md #10): the clock (deadlines, durations, the timeout timer). The
-// HTTP server is node:http bound to 127.0.0.1 on an ephemeral port.
+// Three parts: this file, the HTTP front (node:http bound to 127.0.0.1 on an ephemeral port: the
+// routes and the environment); lib/runtime/emulated-run.ts, the run's state machine (events handed
+// out, settled, timed out); lib/runtime/api-wire.ts, the wire (limits, error bodies, reading an
+// error report). The world is injected (STYLE.md #10): the clock.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from './node-http.js';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { accepted, API_PREFIX, apiError, flatHeaders, MAX_BUFFERED_RESPONSE_BYTES, MAX_STREAMED_RESPONSE_BYTES, normalizeErrorType, parseErrorBody, readBody } from './api-wire.js';
+import { EmulatedRun, systemClock, type Clock, type InvocationResult } from './emulated-run.js';
 
-const API_PREFIX = '/2018-06-01/runtime';
+export { MAX_BUFFERED_RESPONSE_BYTES, MAX_STREAMED_RESPONSE_BYTES, type InvocationError } from './api-wire.js';
+export { systemClock, type Clock, type InvocationResult, type InvocationStatus } from './emulated-run.js';
 
-/** §1 /response: "6 MB" [D LIM]; RIE enforces `MaxPayloadSize = 6*1024*1024 + 100` (interop/model.go:23). */
-export const MAX_BUFFERED_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
-/** §1 streaming: "streamed responses up to 200 MB" [D configuration-response-streaming]. */
-export const MAX_STREAMED_RESPONSE_BYTES = 200 * 1024 * 1024;
-/** §1 /error: RAPID keeps the error-type header only if it matches this, else *.Unknown (RIE fatalerror.go). */
-const ERROR_TYPE_RE = /^(Runtime|Function)\.[A-Z][a-zA-Z]+$/;
 /** Lambda's default function timeout is 3 s. */
 const DEFAULT_TIMEOUT_MS = 3000;
-
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
-  /** Run `cb` after `ms`; returns a cancel function. */
-  schedule(ms: number, cb: () => void): () => void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  schedule(ms, cb) {
-    const t = setTimeout(cb, ms);
-    t.unref();
-    return () => clearTimeout(t);
-  },
-};
 
 /** What a local run takes from the caller's environment: the function's own settings. */
 export const fromCallerEnv = (env: NodeJS.ProcessEnv = process.env): Partial<EmulatorOptions> => ({
@@ -74,34 +57,6 @@ export interface EmulatorOptions {
   maxStreamedResponseBytes?: number;
 }
 
-export interface InvocationError {
-  errorType: string;
-  errorMessage: string;
-  [key: string]: unknown;
-}
-
-export type InvocationStatus = 'response' | 'error' | 'init-error' | 'timeout';
-
-export interface InvocationResult {
-  requestId: string;
-  event: unknown;
-  ok: boolean;
-  status: InvocationStatus;
-  /** The response bytes (for a streamed response that failed mid-stream: what arrived before the error). */
-  body?: Buffer;
-  error?: InvocationError;
-  /** The normalized `Lambda-Runtime-Function-Error-Type` (Runtime.X / Function.X / *.Unknown), when the runtime sent one. */
-  functionErrorType?: string;
-  /** Request headers of the runtime's /response, /error or /init/error POST (lower-case names). */
-  headers: Record<string, string>;
-  /** HTTP trailers of a streamed response. */
-  trailers?: Record<string, string>;
-  streamed: boolean;
-  durationMs: number;
-  /** When /next handed this invocation out (the emulator's clock, ms). */
-  handedOutAt: number;
-}
-
 export interface Emulator {
   /** host:port, the value for AWS_LAMBDA_RUNTIME_API. */
   address: string;
@@ -111,87 +66,6 @@ export interface Emulator {
    *  (then every event is reported as 'init-error'). close() before that resolves it with the results so far. */
   results: Promise<InvocationResult[]>;
   close(): Promise<void>;
-}
-
-interface Invoke {
-  index: number;
-  requestId: string;
-  event: unknown;
-  startedAt: number;
-  deadlineMs: number;
-  cancelTimer: () => void;
-  /** A /response or /error POST is being read. */
-  answering: boolean;
-  settled: boolean;
-  timedOut: boolean;
-}
-
-function apiError(res: ServerResponse, status: number, errorType: string, errorMessage: string): void {
-  const body = JSON.stringify({ errorType, errorMessage });
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function accepted(res: ServerResponse): void {
-  const body = JSON.stringify({ status: 'OK' });
-  res.writeHead(202, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function flatHeaders(h: IncomingMessage['headers'] | IncomingMessage['trailers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
-    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
-}
-
-/** Reads the whole body, keeping at most `limit` bytes; past that it keeps draining (so the client can
- *  read our 413 instead of getting a reset) and reports `tooLarge`. */
-function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean; aborted: boolean }> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        tooLarge = true;
-        chunks.length = 0;
-      } else {
-        chunks.push(chunk);
-      }
-    });
-    req.on('end', () => resolve({ body: Buffer.concat(chunks), tooLarge, aborted: false }));
-    req.on('error', () => resolve({ body: Buffer.concat(chunks), tooLarge, aborted: true }));
-    req.on('aborted', () => resolve({ body: Buffer.concat(chunks), tooLarge, aborted: true }));
-  });
-}
-
-function normalizeErrorType(header: string | undefined): string | undefined {
-  if (header === undefined || header === '') return undefined;
-  if (ERROR_TYPE_RE.test(header)) return header;
-  return header.startsWith('Runtime.') ? 'Runtime.Unknown' : 'Function.Unknown';
-}
-
-/** §1 /error body: ErrorRequest JSON; "without a body Lambda builds the error from the type header". */
-function parseErrorBody(body: Buffer, typeHeader: string | undefined): InvocationError {
-  const fallback: InvocationError = { errorType: typeHeader ?? 'Runtime.Unknown', errorMessage: '' };
-  if (body.length === 0) return fallback;
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const o = parsed as Record<string, unknown>;
-      return {
-        ...o,
-        errorType: typeof o['errorType'] === 'string' ? o['errorType'] : fallback.errorType,
-        errorMessage: typeof o['errorMessage'] === 'string' ? o['errorMessage'] : '',
-      };
-    }
-  } catch {
-    // fall through: keep the raw text as the message
-  }
-  return { ...fallback, errorMessage: body.toString('utf8') };
 }
 
 function traceId(nowMs: number): string {
@@ -220,62 +94,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const functionArn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
   const logStream = logStreamName(clock.now(), functionVersion);
   const events = [...options.events];
-
-  let nextIndex = 0;
-  let current: Invoke | undefined;
+  const run = new EmulatedRun(events, clock, timeoutMs);
   let parkedNext: ServerResponse | undefined;
-  let initDone = false;
-  let finished = false;
-  const invokes = new Map<string, Invoke>();
-  const done: (InvocationResult | undefined)[] = new Array<InvocationResult | undefined>(events.length).fill(undefined);
-
-  let resolveResults!: (r: InvocationResult[]) => void;
-  const results = new Promise<InvocationResult[]>((resolve) => (resolveResults = resolve));
-
-  function finish(): void {
-    if (finished) return;
-    finished = true;
-    for (const inv of invokes.values()) inv.cancelTimer();
-    resolveResults(done.filter((r): r is InvocationResult => r !== undefined));
-  }
-
-  function settle(inv: Invoke, result: Omit<InvocationResult, 'requestId' | 'event' | 'durationMs' | 'handedOutAt'>): void {
-    inv.settled = true;
-    inv.cancelTimer();
-    if (current === inv) current = undefined;
-    done[inv.index] = { requestId: inv.requestId, event: inv.event, durationMs: clock.now() - inv.startedAt, handedOutAt: inv.startedAt, ...result };
-    if (done.every((r) => r !== undefined)) finish();
-  }
 
   function handOut(res: ServerResponse): void {
-    const index = nextIndex++;
-    const event = events[index];
-    const now = clock.now();
-    const inv: Invoke = {
-      index,
-      requestId: randomUUID(),
-      event,
-      startedAt: now,
-      deadlineMs: now + timeoutMs,
-      cancelTimer: () => {},
-      answering: false,
-      settled: false,
-      timedOut: false,
-    };
-    inv.cancelTimer = clock.schedule(timeoutMs, () => {
-      if (inv.settled) return;
-      inv.timedOut = true;
-      settle(inv, {
-        ok: false,
-        status: 'timeout',
-        error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` },
-        headers: {},
-        streamed: false,
-      });
-    });
-    invokes.set(inv.requestId, inv);
-    current = inv;
-    const body = JSON.stringify(event === undefined ? null : event);
+    const inv = run.handOut();
+    const body = JSON.stringify(inv.event === undefined ? null : inv.event);
     // §1 /next headers; §3: RIC segfaults on a 200 without Content-Type, so it is always sent.
     res.writeHead(200, {
       'Content-Type': 'application/json',
@@ -283,24 +107,24 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       'Lambda-Runtime-Aws-Request-Id': inv.requestId,
       'Lambda-Runtime-Deadline-Ms': String(inv.deadlineMs),
       'Lambda-Runtime-Invoked-Function-Arn': functionArn,
-      'Lambda-Runtime-Trace-Id': traceId(now),
+      'Lambda-Runtime-Trace-Id': traceId(inv.startedAt),
     });
     res.end(body);
   }
 
   function onNext(req: IncomingMessage, res: ServerResponse): void {
     // §1: 403 InvalidStateTransition when a previous /next is still pending or the current invoke is unanswered.
-    if (parkedNext !== undefined || (current !== undefined && !current.settled)) {
+    if (parkedNext !== undefined || run.busy) {
       apiError(res, 403, 'InvalidStateTransition', 'State transition from Invoke to Ready is not allowed');
       return;
     }
-    if (finished && nextIndex < events.length) {
+    if (run.ended) {
       // The run ended (init error): nothing more will be handed out.
       apiError(res, 403, 'InvalidStateTransition', 'State transition is not allowed: the run has ended');
       return;
     }
-    initDone = true; // §4: init ends at the runtime's first /next.
-    if (nextIndex < events.length) {
+    run.endInit();
+    if (run.hasMore) {
       handOut(res);
       return;
     }
@@ -312,7 +136,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   }
 
   async function onAnswer(req: IncomingMessage, res: ServerResponse, requestId: string, kind: 'response' | 'error'): Promise<void> {
-    const inv = invokes.get(requestId);
+    const inv = run.invoke(requestId);
     const mode = req.headers['lambda-runtime-function-response-mode'];
     const streamed = kind === 'response' && mode !== undefined;
     if (streamed && mode !== 'streaming') {
@@ -346,7 +170,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     if (tooLarge) {
       // §1: 413 means Lambda already finished the invoke with Function.ResponseSizeTooLarge.
       const limit = streamed ? maxStreamed : maxBuffered;
-      settle(inv, {
+      run.settle(inv, {
         ok: false,
         status: 'error',
         error: {
@@ -361,7 +185,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
     if (kind === 'error') {
       const functionErrorType = normalizeErrorType(headers['lambda-runtime-function-error-type']);
-      settle(inv, {
+      run.settle(inv, {
         ok: false,
         status: 'error',
         error: parseErrorBody(body, functionErrorType),
@@ -380,7 +204,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         const rawBody = trailers['lambda-runtime-function-error-body'];
         const decoded = rawBody !== undefined ? Buffer.from(rawBody, 'base64') : Buffer.alloc(0);
         const functionErrorType = normalizeErrorType(trailerType);
-        settle(inv, {
+        run.settle(inv, {
           ok: false,
           status: 'error',
           body,
@@ -391,19 +215,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           streamed: true,
         });
       } else {
-        settle(inv, { ok: true, status: 'response', body, headers, trailers, streamed: true });
+        run.settle(inv, { ok: true, status: 'response', body, headers, trailers, streamed: true });
       }
       accepted(res); // RIE answers 202 only after the whole streamed body has been read.
       return;
     }
-    settle(inv, { ok: true, status: 'response', body, headers, streamed: false });
+    run.settle(inv, { ok: true, status: 'response', body, headers, streamed: false });
     accepted(res);
   }
 
   async function onInitError(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { body, tooLarge } = await readBody(req, maxBuffered);
     // §1: after init has completed (the first /next), /init/error is 403 InvalidStateTransition.
-    if (initDone || finished) {
+    if (run.initOver) {
       apiError(res, 403, 'InvalidStateTransition', 'State transition from Ready to InitError is not allowed');
       return;
     }
@@ -413,26 +237,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
     const headers = flatHeaders(req.headers);
     const functionErrorType = normalizeErrorType(headers['lambda-runtime-function-error-type']);
-    const error = parseErrorBody(body, functionErrorType);
-    // OAS: "Error will be served in response to the first invoke." The emulator does not restart the
-    // runtime, so the run ends here and every event is reported with the init error.
-    for (let i = 0; i < events.length; i++) {
-      done[i] = {
-        requestId: randomUUID(),
-        event: events[i],
-        ok: false,
-        status: 'init-error',
-        error,
-        handedOutAt: clock.now(), // never handed out: the init error answers it now
-        ...(functionErrorType !== undefined ? { functionErrorType } : {}),
-        headers,
-        streamed: false,
-        durationMs: 0,
-      };
-    }
-    nextIndex = events.length;
+    run.initError(parseErrorBody(body, functionErrorType), headers, functionErrorType);
     accepted(res);
-    finish();
   }
 
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
@@ -471,11 +277,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   const { port } = server.address() as AddressInfo;
   const address = `127.0.0.1:${port}`;
-  if (events.length === 0) finish();
 
   return {
     address,
-    results,
+    results: run.results,
     env() {
       const env: Record<string, string> = {
         AWS_LAMBDA_RUNTIME_API: address,
@@ -498,7 +303,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return env;
     },
     close() {
-      finish();
+      run.finish();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
