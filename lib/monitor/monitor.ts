@@ -15,24 +15,14 @@
 // starts nothing else while it runs.
 import { forMatch, type Matchers } from '../trace/decide/index.js';
 import { checkFile, checkFork, checkPeer, checkProgram, DELETED, stripDeleted, type BoundNames, type Finding } from './policy.js';
+import type { OpenFile } from './procfs.js';
+import type { InetSocket } from './sockets.js';
 
-/** An open descriptor on a path. */
-export interface OpenFile {
-  readonly fd: number;
-  readonly target: string;
-  readonly access: 'read' | 'write' | 'readwrite';
-}
+/** An open descriptor on a path, as the policy reads it: /proc's (procfs.ts OpenFile), whose access 'none' (O_PATH) counts as 'read'. */
+export type PolicyFile = Omit<OpenFile, 'access'> & { readonly access: 'read' | 'write' | 'readwrite' };
 
-/** A TCP or UDP socket of the network namespace. */
-export interface InetSocket {
-  readonly proto: 'tcp' | 'udp';
-  readonly family: 4 | 6;
-  readonly local: { readonly ip: string; readonly port: number };
-  /** Absent when it is not connected. */
-  readonly remote?: { readonly ip: string; readonly port: number };
-  /** The kernel's state number (TCP: 1 ESTABLISHED, 2 SYN_SENT, 10 LISTEN; 7 CLOSE for unconnected UDP). */
-  readonly state: number;
-}
+/** A socket of the network namespace, as the policy reads it: /proc's (sockets.ts InetSocket), TCP or UDP (UDP-Lite as UDP). */
+export type PolicySocket = Omit<InetSocket, 'proto'> & { readonly proto: 'tcp' | 'udp' };
 
 /** /proc refuses a live process (EACCES: it made itself non-dumpable, or runs a program it may not read). */
 export interface Refused { readonly unreadable: string }
@@ -48,9 +38,9 @@ export interface ProcReader {
   /** How many of its threads are neither zombies nor exiting (0: gone, or ending as a whole). */
   liveThreads(pid: number): number;
   /** Its descriptors on paths, and its sockets (inode → fd), from one walk of /proc/PID/fd. */
-  descriptors(pid: number): { readonly files: readonly OpenFile[]; readonly sockets: ReadonlyMap<number, number> } | Refused | undefined;
+  descriptors(pid: number): { readonly files: readonly PolicyFile[]; readonly sockets: ReadonlyMap<number, number> } | Refused | undefined;
   /** The TCP and UDP sockets of `pid`'s network namespace among `only`, by inode (off the event loop: the TCP table is a walk of the kernel's whole hash). */
-  inet(pid: number, only: ReadonlySet<number>): Promise<ReadonlyMap<number, InetSocket>>;
+  inet(pid: number, only: ReadonlySet<number>): Promise<ReadonlyMap<number, PolicySocket>>;
   /** The inodes of its namespace's UNIX, netlink and packet sockets: none of the monitor's rules apply to them. */
   local(pid: number): ReadonlySet<number>;
 }
@@ -280,7 +270,7 @@ export class Monitor {
   }
 
   /** checkFile, remembered: the same few files are held open poll after poll. */
-  private fileVerdict(path: string, access: OpenFile['access']): Finding | undefined {
+  private fileVerdict(path: string, access: PolicyFile['access']): Finding | undefined {
     const key = `${access}\0${path}`;
     let v = this.files.get(key);
     if (v === undefined) {

@@ -16,7 +16,7 @@
 // for its own descendants.
 import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { failure, isUnreadable, readProc, type Unreadable } from './proc-read.js';
-import type { ProcReader } from './monitor.js';
+import type { PolicySocket, ProcReader } from './monitor.js';
 import { inetSocketsAsync, localSocketInodes, type InetSocket } from './sockets.js';
 
 export { isUnreadable, type Unreadable } from './proc-read.js';
@@ -384,6 +384,3 @@ export const procfs: ProcReader = {
   },
   local: localSocketInodes,
 };
-
-/** A socket as the monitor's policy reads it: TCP or UDP. */
-type PolicySocket = InetSocket & { readonly proto: 'tcp' | 'udp' };

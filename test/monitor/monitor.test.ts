@@ -5,7 +5,7 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Monitor, type InetSocket, type OpenFile, type ProcReader } from '../../lib/monitor/index.js';
+import { Monitor, type PolicySocket, type PolicyFile, type ProcReader } from '../../lib/monitor/index.js';
 import type { Finding } from '../../lib/monitor/index.js';
 import { loadProfile } from '../../lib/profile/load.js';
 import { compileMatchers } from '../../lib/trace/decide/index.js';
@@ -21,7 +21,7 @@ interface FakeProc {
   ppid: number;
   start?: number;
   exe: string | { unreadable: string } | undefined;
-  files?: OpenFile[];
+  files?: PolicyFile[];
   sockets?: number[];
   unreadableFds?: boolean;
   exiting?: boolean;
@@ -31,7 +31,7 @@ interface FakeProc {
 /** A /proc: processes by pid (the watcher is pid 1), the namespace's sockets, and what was read. */
 class FakeReader implements ProcReader {
   procs = new Map<number, FakeProc>();
-  inetTable = new Map<number, InetSocket>();
+  inetTable = new Map<number, PolicySocket>();
   localSockets = new Set<number>();
   inetReads = 0;
   descendants(root: number): number[] {
@@ -148,7 +148,7 @@ t.test('process.fork: false: any second process is a finding; a reused pid is a 
 
 t.test('files: held descriptors against the files rules; inherited ones and /proc/self pass', async (t) => {
   const { proc, seen, kills, monitor, root } = setup(['files:', '  read: [/var/task/**, /proc/self, /proc/self/**]', '  write: [/tmp/**]', '  deny: [/var/task/.env]'], { inherited: ['/dev/pts/3'] });
-  const files = (list: [number, string, OpenFile['access']][]) => { proc.procs.get(root)!.files = list.map(([fd, target, access]) => ({ fd, target, access })); };
+  const files = (list: [number, string, PolicyFile['access']][]) => { proc.procs.get(root)!.files = list.map(([fd, target, access]) => ({ fd, target, access })); };
   files([[2, '/dev/pts/3', 'readwrite'], [3, '/var/task/index.js', 'read'], [4, `/proc/${root}/status`, 'read'], [5, `/proc/${root}`, 'read'], [6, '/tmp/x (deleted)', 'write']]);
   await monitor.poll();
   t.same(seen, [], 'inherited stdio, a granted read, its own /proc entry and directory, a deleted temp file');
@@ -170,7 +170,7 @@ t.test('files: held descriptors against the files rules; inherited ones and /pro
 
 t.test('sockets: UNIX ones settle, a connection not in the tables yet is looked up again, a refused peer is killed', async (t) => {
   const { proc, seen, kills, monitor, root } = setup(['network: { connect: ["10.0.0.0/8:443"] }'], { always: ['127.0.0.1:9001'] });
-  const tcp = (port: number, remote?: [string, number], state = 1, family: 4 | 6 = 4): InetSocket => ({ proto: 'tcp', family, local: { ip: family === 4 ? '127.0.0.1' : '::1', port }, ...(remote ? { remote: { ip: remote[0], port: remote[1] } } : {}), state });
+  const tcp = (port: number, remote?: [string, number], state = 1, family: 4 | 6 = 4): PolicySocket => ({ proto: 'tcp', family, local: { ip: family === 4 ? '127.0.0.1' : '::1', port }, ...(remote ? { remote: { ip: remote[0], port: remote[1] } } : {}), state });
   proc.localSockets.add(500);
   proc.procs.get(root)!.sockets = [500, 501, 502, 503];
   proc.inetTable.set(501, tcp(40000, ['127.0.0.1', 9001]));
@@ -194,7 +194,7 @@ t.test('sockets: UNIX ones settle, a connection not in the tables yet is looked 
 t.test('a UDP socket is checked again when it connects elsewhere', async (t) => {
   const { proc, seen, monitor, root } = setup(['network: { connect: ["10.0.0.1:53"] }']);
   proc.procs.get(root)!.sockets = [600];
-  const udp = (ip: string): InetSocket => ({ proto: 'udp', family: 4, local: { ip: '0.0.0.0', port: 5000 }, remote: { ip, port: 53 }, state: 1 });
+  const udp = (ip: string): PolicySocket => ({ proto: 'udp', family: 4, local: { ip: '0.0.0.0', port: 5000 }, remote: { ip, port: 53 }, state: 1 });
   proc.inetTable.set(600, udp('10.0.0.1'));
   await monitor.poll();
   t.same(seen, []);
@@ -261,7 +261,7 @@ t.test('fileless programs are refused whatever exec.allow says; a path that mere
 t.test('a connected TCP socket is looked at again now and then: it can be disconnected and reconnected', async (t) => {
   const { proc, seen, monitor, root } = setup(['network: { connect: ["10.0.0.1:443"] }']);
   proc.procs.get(root)!.sockets = [700];
-  const tcp = (ip: string): InetSocket => ({ proto: 'tcp', family: 4, local: { ip: '10.0.0.9', port: 40000 }, remote: { ip, port: 443 }, state: 1 });
+  const tcp = (ip: string): PolicySocket => ({ proto: 'tcp', family: 4, local: { ip: '10.0.0.9', port: 40000 }, remote: { ip, port: 443 }, state: 1 });
   proc.inetTable.set(700, tcp('10.0.0.1'));
   await monitor.poll();
   proc.inetTable.set(700, tcp('203.0.113.7'));
