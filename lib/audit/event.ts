@@ -8,7 +8,7 @@
 //  "reason":"..."}
 import { basename } from 'node:path';
 import { errnoName } from '../arch/errno.js';
-import type { SourceLoc } from '../profile/diagnostic.js';
+import { locText, type SourceLoc } from '../profile/diagnostic.js';
 import type { Tier } from '../profile/types.js';
 
 /**
@@ -105,7 +105,7 @@ export function auditEvent(v: Reported, time: number, { profile, requestId, tier
     ...(detail?.address ? { address: detail.address } : {}),
     ...(detail?.name ? { name: detail.name } : {}),
     ...(detail?.signal ? { signal: detail.signal } : {}),
-    ...(rule ? { rule: { what: rule.what, ...(rule.text ? { text: rule.text } : {}), ...(rule.loc ? { at: `${rule.loc.file}:${rule.loc.line}:${rule.loc.col}` } : {}) } } : {}),
+    ...(rule ? { rule: { what: rule.what, ...(rule.text ? { text: rule.text } : {}), ...(rule.loc ? { at: locText(rule.loc) } : {}) } } : {}),
     ...(reason ? { reason } : {}),
     ...((would ?? d).hidden ? { hidden: true } : {}),
     ...(requestId ? { requestId } : {}),

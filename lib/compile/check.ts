@@ -1,7 +1,7 @@
 // `syscage check`: load a profile and compile it for each target arch,
 // collecting every diagnostic instead of stopping at the first.
 import { ARCHES, type Arch } from '../arch/index.js';
-import { ProfileError, type Diagnostic } from '../profile/diagnostic.js';
+import { locText, ProfileError, type Diagnostic } from '../profile/diagnostic.js';
 import { loadProfile, type LoadOptions } from '../profile/load.js';
 import { compileProfile } from './index.js';
 
@@ -43,7 +43,7 @@ export function checkProfile(path: string, arches?: readonly Arch[], opts: LoadO
 function dedupe(ds: readonly Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return ds.filter((d) => {
-    const k = `${d.code}|${d.loc?.file}:${d.loc?.line}:${d.loc?.col}|${d.message}`;
+    const k = `${d.code}|${d.loc ? locText(d.loc) : ''}|${d.message}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

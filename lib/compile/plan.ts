@@ -27,7 +27,7 @@ import type { Arch } from '../arch/index.js';
 import { constantValue } from '../arch/constants.js';
 import { errnoNumber } from '../arch/errno.js';
 import { argBits, syscallTypes, type ArgBits } from '../arch/widths.js';
-import type { Diagnostic, SourceLoc } from '../profile/diagnostic.js';
+import { locText, type Diagnostic, type SourceLoc } from '../profile/diagnostic.js';
 import { listsFor, type Action, type ArgValue, type CompareOp, type Located, type Profile } from '../profile/types.js';
 import { checksFor, PROTECTED, syscallsOf, type Check } from './governed.js';
 
@@ -373,7 +373,7 @@ class Planner {
 
   private trap(entry: Omit<TrapEntry, 'id'>): FilterAction {
     const loc = entry.origin.loc;
-    const key = JSON.stringify([entry.checks, entry.then, entry.refuse, entry.origin.what, loc && `${loc.file}:${loc.line}:${loc.col}`]);
+    const key = JSON.stringify([entry.checks, entry.then, entry.refuse, entry.origin.what, loc && locText(loc)]);
     const known = this.trapIds.get(key);
     if (known !== undefined) return { kind: 'trace', id: known };
     const id = this.traps.length;

@@ -13,6 +13,7 @@
 // A profile names the weakest tier it accepts (weakest_tier, default bpf). The platform's
 // strongest tier is used when the profile accepts it; a weaker one only as far as the profile
 // allows; otherwise an error names what the platform refused. Never a silent downgrade.
+import { locText } from '../profile/diagnostic.js';
 import { TIERS, type Profile, type Tier } from '../profile/types.js';
 import { handlerRuntime } from '../seatbelt/index.js';
 import { NEEDED_TO_RUN, NEEDED_TO_SUPERVISE, type ModeDecision } from './mode.js';
@@ -51,7 +52,7 @@ const rank = (t: Tier): number => TIERS.indexOf(t);
 /** "weakest_tier: kernel at p.yaml:3:15" / "weakest_tier: bpf (the default)". */
 function weakestSaid(p: Profile): string {
   const w = p.weakestTier;
-  return w.loc ? `weakest_tier: ${w.value} at ${w.loc.file}:${w.loc.line}:${w.loc.col}` : `weakest_tier: ${w.value} (the default)`;
+  return w.loc ? `weakest_tier: ${w.value} at ${locText(w.loc)}` : `weakest_tier: ${w.value} (the default)`;
 }
 
 /** The refusals that keep the platform from `tier`. */

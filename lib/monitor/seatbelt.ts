@@ -1,17 +1,14 @@
 // A refusal a handler's seatbelt made (lib/seatbelt), as a finding of the runtime tier: the same
 // record the monitor's own findings make, reported by the same path, but before the act.
-import type { SourceLoc } from '../profile/diagnostic.js';
+import { locFromText } from '../profile/diagnostic.js';
 import type { PolicyRule, SeatbeltReport } from '../seatbelt/types.js';
 import type { RuleRef } from '../trace/types.js';
 import type { Finding } from './policy.js';
 
-/** "FILE:LINE:COL" back into a location. */
-function locOf(at?: string): SourceLoc | undefined {
-  const m = at === undefined ? null : /^(.*):(\d+):(\d+)$/.exec(at);
-  return m ? { file: m[1]!, line: Number(m[2]), col: Number(m[3]) } : undefined;
+function ruleRef(r: PolicyRule): RuleRef {
+  const loc = locFromText(r.loc);
+  return { what: r.what, ...(r.text !== undefined ? { text: r.text } : {}), ...(loc ? { loc } : {}) };
 }
-
-const ruleRef = (r: PolicyRule): RuleRef => ({ what: r.what, ...(r.text !== undefined ? { text: r.text } : {}), ...(locOf(r.loc) ? { loc: locOf(r.loc) } : {}) });
 
 /** What the act was, for the event's reason. */
 function described(r: SeatbeltReport): { act: Finding['act']; what: string; detail: Finding['detail'] } {

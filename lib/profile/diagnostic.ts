@@ -38,6 +38,15 @@ export interface SourceLoc {
   readonly length?: number;
 }
 
+/** "FILE:LINE:COL": how a location is written everywhere (messages, events, the seatbelt's policy). */
+export const locText = (loc: SourceLoc): string => `${loc.file}:${loc.line}:${loc.col}`;
+
+/** locText() read back (the seatbelt's reports carry it as text); undefined when it is not one. */
+export function locFromText(text: string | undefined): SourceLoc | undefined {
+  const m = text === undefined ? null : /^(.+):(\d+):(\d+)$/.exec(text);
+  return m ? { file: m[1]!, line: Number(m[2]), col: Number(m[3]) } : undefined;
+}
+
 export interface Diagnostic {
   readonly severity: Severity;
   readonly code: DiagnosticCode | WarningCode;
@@ -68,7 +77,7 @@ export class ProfileError extends SyscageError {
 
 /** `file:line:col: severity CODE: message`, then the source line and carets. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.loc ? `${d.loc.file}:${d.loc.line}:${d.loc.col}: ` : '';
+  const where = d.loc ? `${locText(d.loc)}: ` : '';
   let out = `${where}${d.severity} ${d.code}: ${d.message}`;
   if (d.loc && d.sourceLine !== undefined) {
     const num = String(d.loc.line);

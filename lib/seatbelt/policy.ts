@@ -3,12 +3,12 @@
 // written out as plain JSON that the Node preload and the Python audit hook
 // both read. Each entry keeps its text and file:line, so that the error the
 // handler sees and the event the bootstrap logs name the rule.
-import type { SourceLoc } from '../profile/diagnostic.js';
+import { locText, type SourceLoc } from '../profile/diagnostic.js';
 import { globSource } from '../profile/glob.js';
 import type { Address, Located, Profile } from '../profile/types.js';
 import type { PolicyAddress, PolicyAddressList, PolicyGlobList, PolicyRule, SeatbeltPolicy } from './types.js';
 
-const at = (loc?: SourceLoc): string | undefined => (loc ? `${loc.file}:${loc.line}:${loc.col}` : undefined);
+const at = (loc?: SourceLoc): string | undefined => (loc ? locText(loc) : undefined);
 
 /** Where "not in LIST" points: the list's first entry, else its section (as the matchers do). */
 const listLoc = (entries: readonly Located<unknown>[], section?: SourceLoc): string | undefined => at(entries.find((e) => e.loc)?.loc ?? section);
