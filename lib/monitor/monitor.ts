@@ -22,7 +22,7 @@ import type { InetSocket } from './sockets.js';
 export type PolicyFile = Omit<OpenFile, 'access'> & { readonly access: 'read' | 'write' | 'readwrite' };
 
 /** A socket of the network namespace, as the policy reads it: /proc's (sockets.ts InetSocket), TCP or UDP (UDP-Lite as UDP). */
-export type PolicySocket = Omit<InetSocket, 'proto'> & { readonly proto: 'tcp' | 'udp' };
+export type PolicySocket = Omit<InetSocket, 'proto' | 'remote'> & { readonly proto: 'tcp' | 'udp'; readonly remote?: InetSocket['remote'] };
 
 /** /proc refuses a live process (EACCES: it made itself non-dumpable, or runs a program it may not read). */
 export interface Refused { readonly unreadable: string }
