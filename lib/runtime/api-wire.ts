@@ -1,7 +1,6 @@
 // The Lambda Runtime API's wire, as Lambda (RAPID) and its open-source emulator RIE render it: the
 // endpoints' paths, the payload limits, error bodies, and how a runtime's error report is read.
-// lib/runtime/emulator.ts serves it; "§n" cite the sections of the Runtime API notes the emulator's
-// header names.
+// lib/runtime/emulator.ts serves it; "§n" cite the sections of docs/runtime-api.md.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const API_PREFIX = '/2018-06-01/runtime';

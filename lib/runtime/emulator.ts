@@ -2,8 +2,8 @@
 //
 // It plays the part of Lambda's RAPID for ONE runtime process on 127.0.0.1 and hands it a fixed list
 // of events, one invoke at a time, the way a classic (non-LMI) execution environment does. Facts come
-// from the team's research notes on the Lambda Runtime API (cited "§n" below), which in turn cites the AWS
-// docs (RAPI, OAS, CUST, LIM) and the open-source emulator RIE (aws-lambda-runtime-interface-emulator).
+// from docs/runtime-api.md (cited "§n" below), which in turn cites the AWS docs (RAPI, OAS, CUST, LIM)
+// and the open-source emulator RIE (aws-lambda-runtime-interface-emulator).
 //
 // Endpoints (§1), all under /2018-06-01:
 //   GET  /runtime/invocation/next            long poll; 200 + event, or pending until close()

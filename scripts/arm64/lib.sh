@@ -4,7 +4,7 @@
 # Environment (all optional):
 #   ARM64_HOME      where the VM lives (kernel, initramfs, run-arm64.sh); default /tmp/arm64-vm.
 #                   Built by scripts/arm64/vm/setup-arm64.sh when missing (~1 min, apt + Debian).
-#   ARM64_TOOLS     the VM tools (setup-arm64.sh, run-arm64.sh); default scripts/arm64/vm (the team's VM tools, kept
+#   ARM64_TOOLS     the VM tools (setup-arm64.sh, run-arm64.sh); default scripts/arm64/vm (the project's copy of the VM tools, kept
 #                   here so that a clean clone on a fresh machine has them)
 #   ARM64_CPU       qemu CPU model; default neoverse-n1 (Graviton2's core; boots faster under TCG
 #                   than "max", whose pointer authentication is emulated in software)
