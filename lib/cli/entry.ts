@@ -4,11 +4,12 @@
 // bad flags, --help). Whatever happens, the process ends (lifetime.ts). The hot paths skip
 // yargs (fast.ts).
 import { processIo } from './io.js';
-import { exitOnUncaught, exitWith } from './lifetime.js';
+import { exitOnUncaught, exitWith, toleratePipeEnd } from './lifetime.js';
 import { PreparedTracer } from '../trace/prepare.js';
 import { fastArgs, runFast } from './fast.js';
 
 exitOnUncaught(processIo);
+toleratePipeEnd();
 const argv = process.argv.slice(2);
 const prepared = argv[0] === 'run' || argv[0] === 'record' || argv[0] === 'bootstrap' ? new PreparedTracer() : undefined;
 // The hot paths (bootstrap, a well-formed run) skip yargs; anything else gets the whole CLI.

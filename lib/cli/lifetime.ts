@@ -39,6 +39,20 @@ export function exitOnUncaught(io: Io): void {
   process.on('unhandledRejection', die);
 }
 
+/**
+ * A reader of stdout or stderr that has gone (`syscage run … 2>&1 | head`) is no failure of
+ * syscage's: what it would have read is dropped, and the command runs on (its own writes to the
+ * same pipe are its business). Without this the stream's EPIPE is an uncaught 'error': exit 70,
+ * and the command killed with its tracer.
+ */
+export function toleratePipeEnd(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
+}
+
 /** The command returned its status: exit with it, once the event loop is empty or GRACE_MS have passed. */
 export function exitWith(status: number, io: Io): void {
   process.exitCode = status;

@@ -1,13 +1,24 @@
 // syscage run --profile P [--audit] [--log FILE] -- CMD ARGS...
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { auditEvent, eventLine, humanLine } from '../audit/index.js';
+import { auditEvent, eventLine, EventSink, humanLine, type Reported } from '../audit/index.js';
 import { selectTier, TierError, type TierDecision } from '../tier/index.js';
 import { chooseSeatbelt } from '../seatbelt/index.js';
 import { LaunchError, supervise } from '../trace/index.js';
 import { loadForCommand, withTracer, type Command } from './common.js';
 import { EXIT, UsageError } from './io.js';
 import { namesSaid } from '../dns/index.js';
+
+/** How long the run's end waits for its events to be written to a slow reader. */
+const SINK_DRAIN_MS = 2000;
+
+const isRegularFile = (fd: number): boolean => {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+};
 
 interface Args { profile: string; audit: boolean; verbose: boolean; log?: string; '--'?: (string | number)[] }
 
@@ -47,8 +58,16 @@ export const run: Command<Args> = {
     } catch (e) {
       throw new UsageError(`cannot open the log ${args.log}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    // The tracer thread writes each event itself, synchronously, before the call it reports is refused.
     const events = { fd: logFd ?? 2, human: logFd === undefined && !!io.errIsTty };
+    // A regular file: the tracer thread (or the monitor) writes each event itself, synchronously, before
+    // the call it reports is refused. A pipe or a terminal may block or be gone: its events go through a
+    // sink on this thread, off the decision path (lib/audit/sink.ts), and what it could not write is counted.
+    const sink = isRegularFile(events.fd) ? undefined : new EventSink(events.fd);
+    const emit = (v: Reported, time: number): void => {
+      const line = eventLine(auditEvent(v, time, { profile: profile.name, tier }), events.human);
+      if (sink) sink.write(line);
+      else writeSync(events.fd, line);
+    };
     // A Node.js or Python command gets its seatbelt where the profile wants one (the runtime tier).
     const seatbelt = chooseSeatbelt(profile, tier, command, process.env);
     if (seatbelt) io.err(`syscage: seatbelt: ${seatbelt.said}\n`);
@@ -66,11 +85,7 @@ export const run: Command<Args> = {
           ...(belt ? { command: belt.command, env: belt.env, seatbelt: belt.runtime, own: belt.own } : {}),
           audit: args.audit,
           onNote: (text) => io.err(`syscage: ${text}\n`),
-          // The monitor writes its events here, as the tracer thread does in the other tiers.
-          onReport: (v, time) => {
-            const e = auditEvent(v, time, { profile: profile.name, tier });
-            writeSync(events.fd, eventLine(e, events.human));
-          },
+          onReport: emit,
         })
         : await supervise({
           profile,
@@ -79,19 +94,21 @@ export const run: Command<Args> = {
           verbose: args.verbose,
           onStart: (s) => { if (s.note) io.err(`syscage: ${s.note}\n`); },
           onNote: (text) => io.err(`syscage: ${text}\n`),
-          events,
+          ...(sink ? { onVerdict: emit } : { events }),
         }, decision.prepared);
+      await sink?.drain(SINK_DRAIN_MS);
+      const unwritten = sink?.lost ? `, ${sink.lost} events not written (${sink.stopped ?? 'queue full'})` : '';
       const c = result.counts;
       if (tier === 'bpf') {
         // Nothing traces the command: it cannot be told apart from stage-2, nor a call reported.
-        io.err('syscage: the seccomp filter decided every call in the kernel (the bpf tier reports none), tier bpf\n');
+        io.err(`syscage: the seccomp filter decided every call in the kernel (the bpf tier reports none), tier bpf${unwritten}\n`);
       } else if (!result.launched) {
         // The command never started (stage-2 said why, in one line): nothing to sum up.
         return result.code ?? EXIT.notExecutable;
       } else {
         io.err(tier === 'runtime'
-          ? `syscage: ${c.polls ?? 0} polls of the process monitor: ${c.findings ?? 0} found, ${c.killed ?? 0} killed${belt ? `, ${c.refusals ?? 0} refused by the seatbelt` : ''}, tier runtime\n`
-          : `syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged, ${c.hidden ?? 0} hidden, tier ${tier}\n`);
+          ? `syscage: ${c.polls ?? 0} polls of the process monitor: ${c.findings ?? 0} found, ${c.killed ?? 0} killed${belt ? `, ${c.refusals ?? 0} refused by the seatbelt` : ''}, tier runtime${unwritten}\n`
+          : `syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged, ${c.hidden ?? 0} hidden, tier ${tier}${unwritten}\n`);
       }
       if (result.policyKill) {
         // One clear line, whatever the log format: what was refused, to whom, by which rule.

@@ -30,7 +30,9 @@ export interface TracerStart {
   /**
    * Where the tracer itself writes audit events, synchronously, before it
    * applies the decision they report (so a kill is on record before it
-   * happens, and an event is never lost with the main thread's queue).
+   * happens, and an event is never lost with the main thread's queue): a
+   * regular file only. A pipe or a terminal could block this thread or fail
+   * it; `run` writes those events through its sink (lib/audit/sink.ts).
    */
   readonly events?: { readonly fd: number; readonly human: boolean; readonly profile: string; readonly tier: Tier };
   /** Record instead of report: every trapped call adds to an Observation (lib/record). */

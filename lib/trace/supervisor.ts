@@ -34,7 +34,7 @@ export interface SuperviseOptions {
   readonly alwaysConnect?: readonly string[];
   /** The Lambda request id being served (set by the bootstrap): every event names it. */
   readonly requestId?: SharedText;
-  /** Have the tracer thread write audit events to this fd itself, before each decision is applied. */
+  /** Have the tracer thread write audit events to this fd itself, before each decision is applied: a regular file (a pipe could block or fail the thread). */
   readonly events?: { readonly fd: number; readonly human: boolean };
   /** Something the user should know about this run (one line, without the "syscage: " prefix). */
   readonly onNote?: (text: string) => void;

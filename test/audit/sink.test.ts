@@ -1,0 +1,99 @@
+// The event sink (lib/audit/sink.ts) on an injected write: order, partial writes, a reader that
+// goes away, a full queue, a drain that gives up, EAGAIN. Every line is written or counted.
+import t from 'tap';
+import { EventSink } from '../../lib/audit/sink.js';
+
+type Cb = (err: NodeJS.ErrnoException | null, written: number) => void;
+const err = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
+
+/** A write that the test answers by hand: each call waits in `pending` until answered. */
+function manual() {
+  const pending: { buf: Buffer; cb: Cb }[] = [];
+  const written: string[] = [];
+  return {
+    pending,
+    written,
+    write: (_fd: number, buf: Buffer, cb: Cb) => void pending.push({ buf, cb }),
+    /** Answer the oldest write: all of it, `n` bytes of it, or an error. */
+    answer(how: number | 'all' | NodeJS.ErrnoException = 'all') {
+      const p = pending.shift()!;
+      if (how instanceof Error) return p.cb(how, 0);
+      const n = how === 'all' ? p.buf.length : how;
+      written.push(p.buf.subarray(0, n).toString());
+      p.cb(null, n);
+    },
+  };
+}
+
+t.test('lines are written in order, one write at a time, a partial write resumed where it stopped', async (t) => {
+  const w = manual();
+  const sink = new EventSink(9, { write: w.write });
+  sink.write('one\n');
+  sink.write('two\n');
+  t.equal(w.pending.length, 1, 'one write in flight');
+  w.answer(2);
+  t.equal(w.pending[0]!.buf.toString(), 'e\n', 'the rest of a partial write comes next');
+  w.answer();
+  w.answer();
+  t.same(w.written.join(''), 'one\ntwo\n');
+  await sink.drain(1000);
+  t.equal(sink.lost, 0);
+  t.equal(sink.stopped, undefined);
+});
+
+t.test('a reader that has gone: writing stops, and every line not written is counted', async (t) => {
+  const w = manual();
+  const sink = new EventSink(9, { write: w.write });
+  sink.write('a\n');
+  sink.write('b\n');
+  sink.write('c\n');
+  w.answer(err('EPIPE'));
+  t.equal(sink.stopped, 'EPIPE');
+  t.equal(sink.lost, 3, 'the failed line and the two queued after it');
+  sink.write('d\n');
+  t.equal(sink.lost, 4, 'a line after the failure is counted too');
+  t.equal(w.pending.length, 0, 'and never written');
+  await sink.drain(1000);
+});
+
+t.test('a reader that does not read: the queue keeps its bound, and drain() gives up in time', async (t) => {
+  const w = manual();
+  const sink = new EventSink(9, { write: w.write, maxQueued: 3 });
+  for (const l of ['1\n', '2\n', '3\n', '4\n', '5\n']) sink.write(l);
+  t.equal(sink.lost, 2, 'past the bound, new lines are lost (counted)');
+  const t0 = Date.now();
+  await sink.drain(50);
+  t.ok(Date.now() - t0 < 1000, 'drain() returned after its timeout');
+  t.equal(sink.lost, 5, 'what was still queued is counted');
+  t.equal(sink.stopped, 'timeout');
+  w.answer(); // the write that was in flight completes late: nothing more happens
+  t.equal(w.pending.length, 0);
+});
+
+t.test('EAGAIN (a non-blocking descriptor that is full) is tried again', async (t) => {
+  const w = manual();
+  const sink = new EventSink(9, { write: w.write, retryMs: 1 });
+  sink.write('x\n');
+  w.answer(err('EAGAIN'));
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(w.pending.length, 1, 'written again');
+  w.answer();
+  await sink.drain(1000);
+  t.same(w.written, ['x\n']);
+  t.equal(sink.lost, 0);
+});
+
+t.test('drain() with nothing queued resolves at once; with lines in flight, once they are written', async (t) => {
+  const w = manual();
+  const sink = new EventSink(9, { write: w.write });
+  await sink.drain(1000);
+  sink.write('late\n');
+  let drained = false;
+  const d = sink.drain(5000).then(() => { drained = true; });
+  await new Promise((r) => setTimeout(r, 10));
+  t.notOk(drained, 'not before the line is written');
+  w.answer();
+  await d;
+  t.ok(drained);
+  t.equal(sink.lost, 0);
+});
