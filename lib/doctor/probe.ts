@@ -19,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 import type { ProbeName, Unit } from './units.js';
 import { UNITS, isUnit } from './units.js';
 import * as explain from './explain.js';
+import { decodeStatus, isGone } from '../arch/stop.js';
+import { SIGKILL, signalName } from '../arch/signal.js';
 import { errnoText, loadNative, MARK, PR_SET_DUMPABLE, PR_SET_PDEATHSIG, probeFilter, type Lib } from './probe-lib.js';
 
 
@@ -27,9 +29,7 @@ const EDOM = 33;
 /** How long the tracer waits for the tracee to finish after letting it go. */
 const TRACE_DEADLINE_MS = 3000;
 
-const SIGKILL = 9;
-const SIGNAL_NAMES: Readonly<Record<number, string>> = { 9: 'SIGKILL', 11: 'SIGSEGV', 31: 'SIGSYS', 6: 'SIGABRT' };
-const signalName = (n: number): string => SIGNAL_NAMES[n] ?? `signal ${n}`;
+const nameOf = (n: number): string => signalName(n) ?? `signal ${n}`;
 
 function line(o: object): void {
   writeSync(1, JSON.stringify(o) + '\n');
@@ -189,11 +189,12 @@ function reap(lib: Lib, t: Tracee): void {
   for (;;) {
     const w = lib.native.waitAny();
     if (!w) break; // no children left
-    if (w.pid === t.pid && !lib.native.stopped(w.status)) {
-      if (lib.native.signaled(w.status)) t.killedBy = lib.native.termSignal(w.status);
+    const stop = decodeStatus(w.status);
+    if (w.pid === t.pid && isGone(stop)) {
+      if (stop.kind === 'killed') t.killedBy = stop.signal;
       break;
     }
-    if (lib.native.stopped(w.status)) lib.native.ptrace.cont(w.pid, lib.native.stopEvent(w.status) === 0 ? lib.native.stopSignal(w.status) : 0);
+    if (!isGone(stop) && stop.kind !== 'unknown') lib.native.ptrace.cont(w.pid, stop.kind === 'signal' ? stop.signal : 0);
   }
   t.exited = true;
 }
@@ -274,7 +275,6 @@ function ptraceUnit(lib: Lib, t: Tracee): void {
   step('ptrace.syscall_info', 'waiting for the seccomp stop');
   const arch = lib.arch.hostArch();
   const getppid = native.syscallNumber('getppid');
-  const SECCOMP_EVENT = ptrace.PTRACE_EVENT_SECCOMP;
   const { WNOHANG, __WALL, __WNOTHREAD } = lib.wait;
   const deadline = Date.now() + TRACE_DEADLINE_MS;
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -295,15 +295,15 @@ function ptraceUnit(lib: Lib, t: Tracee): void {
       Atomics.wait(sleeper, 0, 0, 1);
       continue;
     }
-    if (!native.stopped(w.status)) {
-      if (w.pid === t.pid) {
+    const stop = decodeStatus(w.status);
+    if (isGone(stop) || stop.kind === 'unknown') {
+      if (w.pid === t.pid && isGone(stop)) {
         t.exited = true;
-        if (native.signaled(w.status)) t.killedBy = native.termSignal(w.status);
+        if (stop.kind === 'killed') t.killedBy = stop.signal;
       }
       continue;
     }
-    const event = native.stopEvent(w.status);
-    if (event === SECCOMP_EVENT && w.pid === t.pid && stops === 0) {
+    if (stop.kind === 'seccomp' && w.pid === t.pid && stops === 0) {
       stops++;
       try {
         const info = ptrace.syscallInfo(w.pid);
@@ -336,7 +336,7 @@ function ptraceUnit(lib: Lib, t: Tracee): void {
       ptrace.cont(w.pid, 0);
     } else {
       // Anything else (a new thread's first stop, a signal) goes on as it would have.
-      ptrace.cont(w.pid, event === 0 ? native.stopSignal(w.status) : 0);
+      ptrace.cont(w.pid, stop.kind === 'signal' ? stop.signal : 0);
     }
   }
 
@@ -354,14 +354,14 @@ function ptraceUnit(lib: Lib, t: Tracee): void {
   if (got.errno === undefined && !infoDone) {
     // It never got as far as its getppid: no seccomp stop was due.
     const why = t.killedBy !== undefined
-      ? explain.traceeFilterFailed(`was killed by ${signalName(t.killedBy)}`)
+      ? explain.traceeFilterFailed(`was killed by ${nameOf(t.killedBy)}`)
       : explain.testChildFailed('it ended without a word');
     result('ptrace.syscall_info', false, why);
     result('ptrace.deny', false, why);
     return;
   }
   const childSaid = got.errno === undefined
-    ? `the child ${t.killedBy !== undefined ? `was killed by ${signalName(t.killedBy)}` : 'said nothing'}`
+    ? `the child ${t.killedBy !== undefined ? `was killed by ${nameOf(t.killedBy)}` : 'said nothing'}`
     : `getppid ${gave({ ret: got.ret ?? '?', errno: got.errno })}`;
   if (!infoDone) {
     result('ptrace.syscall_info', false, explain.noSeccompStop(childSaid));

@@ -7,11 +7,11 @@
 // shell-like: 127 not found, 126 not executable.
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { errnoName } from '../arch/errno.js';
+import { SIGKILL } from '../arch/signal.js';
 import { bindInPrivateNamespace, closeFd, exec, installFilter, keepOnExec, prctl, PR_SET_PDEATHSIG, resetSignals, setNoNewPrivs } from '../native/index.js';
 import { decodeRequest, REQUEST_FD } from './request.js';
 import { faultPoint } from '../fault.js';
 
-const SIGKILL = 9;
 
 function fail(message: string, status: number): never {
   writeSync(2, `syscage: ${message}\n`);

@@ -8,7 +8,7 @@ export {
   SECCOMP_SET_MODE_FILTER, SECCOMP_GET_ACTION_AVAIL, SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
 } from './seccomp.js';
 export * as ptrace from './ptrace.js';
-export { WNOHANG, waitAny, waitFor, yieldCpu, sleepMs, exited, exitCode, signaled, termSignal, stopped, stopSignal, stopEvent, type Waited } from './wait.js';
+export { WNOHANG, waitAny, waitFor, yieldCpu, sleepMs, type Waited } from './wait.js';
 export { readMemory, readCString } from './memory.js';
 export { spawn, type SpawnOptions } from './spawn.js';
 export { pipe, closeFd, keepOnExec, resetSignals, exec, exitProcess, O_CLOEXEC } from './process.js';

@@ -34,13 +34,7 @@ export const PTRACE_O_TRACEEXEC = 1 << 4;
 export const PTRACE_O_TRACESECCOMP = 1 << 7;
 export const PTRACE_O_EXITKILL = 1 << 20;
 
-// Events, in bits 16..23 of a stop status.
-export const PTRACE_EVENT_FORK = 1;
-export const PTRACE_EVENT_VFORK = 2;
-export const PTRACE_EVENT_CLONE = 3;
-export const PTRACE_EVENT_EXEC = 4;
-export const PTRACE_EVENT_SECCOMP = 7;
-export const PTRACE_EVENT_STOP = 128;
+// The events, in bits 16..23 of a stop status, and what a status means: lib/arch/stop.ts.
 
 /**
  * What the supervisor asks for on every tracee (children inherit it through the fork events).

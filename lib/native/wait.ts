@@ -48,12 +48,4 @@ export const sleepMs = (ms: number): void => void Atomics.wait(nap, 0, 0, ms);
 /** Give the CPU to whatever waits for it (sched_yield): the task we wait for, on a busy machine. */
 export const yieldCpu = (): void => ffi.schedYield();
 
-// The status word (sys/wait.h; ptrace(2) for the event bits).
-export const exited = (s: number): boolean => (s & 0x7f) === 0;
-export const exitCode = (s: number): number => (s >> 8) & 0xff;
-export const signaled = (s: number): boolean => (s & 0x7f) !== 0 && (s & 0x7f) !== 0x7f;
-export const termSignal = (s: number): number => s & 0x7f;
-export const stopped = (s: number): boolean => (s & 0xff) === 0x7f;
-export const stopSignal = (s: number): number => (s >> 8) & 0xff;
-/** PTRACE_EVENT_* of a ptrace-event stop, 0 otherwise. */
-export const stopEvent = (s: number): number => (s >> 16) & 0xff;
+// What a status word means: lib/arch/stop.ts decodeStatus().

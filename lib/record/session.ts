@@ -18,6 +18,7 @@ import { localPortRange } from './ports.js';
 import { checkWritable, writeAtomically } from './profile-file.js';
 import { writeProfile } from './profile-text.js';
 import { RECORDING_PROFILE } from './recording.js';
+import { signalName } from '../arch/signal.js';
 
 export interface RecordOptions {
   /** Program and arguments. */
@@ -42,7 +43,6 @@ export interface RecordOptions {
   readonly progress?: (text: string | undefined) => void;
 }
 
-const SIGNAL_NAMES: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
 
 
 /** Record; resolves to the exit status (the command's own, non-zero when the recording is incomplete). */
@@ -115,7 +115,7 @@ export async function record(o: RecordOptions): Promise<number> {
   if (answered && answered.some((r) => !r.ok)) o.say(`syscage: warning: ${answered.filter((r) => !r.ok).length} invocation(s) did not succeed while recording`);
   // With --lambda the runtime is stopped (SIGTERM) once every event is answered: that is the end, not a crash.
   const crashed = result?.signal !== undefined && !(lambda && answered && answered.length === lambda.events)
-    ? `the command was killed by ${SIGNAL_NAMES[result.signal] ?? `signal ${result.signal}`}` : undefined;
+    ? `the command was killed by ${signalName(result.signal) ?? `signal ${result.signal}`}` : undefined;
   const incomplete = interrupted ?? crashed;
   const { yaml, warnings } = writeProfile(observation, {
     command,

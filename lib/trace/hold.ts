@@ -33,6 +33,8 @@
 // caller's exit stop — only for checked calls, and only when the sandbox has
 // more than one task. See bench/ for the numbers.
 
+import { decodeStatus } from '../arch/stop.js';
+
 /** The kernel access holding needs (worker.ts: lib/native; tests: a script). */
 export interface HoldOps {
   /** PTRACE_INTERRUPT; false when the task is gone. */
@@ -87,8 +89,7 @@ export const HOLD_TIMEOUT_MS = 2000;
 export const HOLD_IDLE_MS = 2;
 export const HOLD_MAX_MS = 20;
 
-/** A PTRACE_EVENT_EXEC stop: 0x7f | SIGTRAP << 8 | 4 << 16. */
-const isExecStop = (s: number): boolean => (s & 0xff) === 0x7f && ((s >> 16) & 0xff) === 4;
+const isExecStop = (s: number): boolean => decodeStatus(s).kind === 'exec';
 
 /** Stop every task in `others` and wait until each is seen stopped (or gone). */
 export function hold(ops: HoldOps, others: readonly number[]): Held {

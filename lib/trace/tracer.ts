@@ -4,44 +4,20 @@
 // kills and audit events. All the kernel access goes through `Ops`, so unit
 // tests drive it with scripted status words; worker.ts wires the real ones.
 //
-// Status words under PTRACE_SEIZE (ptrace(2); s = the waitpid status):
-//   exited / killed by a signal          the task is gone
-//   0x7f | SIGTRAP<<8 | EVENT<<16        a ptrace event stop (fork, vfork, clone, exec, seccomp)
-//   0x7f | SIG<<8 | PTRACE_EVENT_STOP<<16
-//       SIG = SIGTRAP: a new child's first stop, or the re-stop after a LISTEN → resume
-//       SIG = SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU: a group stop → PTRACE_LISTEN
-//   0x7f | SIG<<8                        a signal is about to be delivered → resume with SIG
+// Status words are decoded once, into a Stop (lib/arch/stop.ts says what each one is).
 import type { Arch } from '../arch/index.js';
+import { SIGKILL, SIGSYS, SIGTRAP } from '../arch/signal.js';
+import { decodeStatus, isGone, PTRACE_EVENT_SECCOMP, statusOf, type Stop } from '../arch/stop.js';
 import type { TrapEntry } from '../compile/plan.js';
 import type { Ruling } from './decide/index.js';
 import { backOff, hold, HOLD_IDLE_MS, HOLD_MAX_MS, PIECEMEAL, runAlone, type HoldOps, type Taken } from './hold.js';
 import type { Trap } from './types.js';
 
-// Wait-status decoding (sys/wait.h).
-const EXITED = (s: number) => (s & 0x7f) === 0;
-const SIGNALED = (s: number) => (s & 0x7f) !== 0 && (s & 0x7f) !== 0x7f;
-const STOPPED = (s: number) => (s & 0xff) === 0x7f;
-
-const SIGKILL = 9;
-const SIGSYS = 31;
-const SIGTRAP = 5;
-/** A syscall stop under PTRACE_O_TRACESYSGOOD: only the hold's PTRACE_SYSCALL asks for one. */
-const SYSCALL_STOP = SIGTRAP | 0x80;
 const EINTR = 4;
-/** The status word of a seccomp stop (0x7f | SIGTRAP << 8 | PTRACE_EVENT_SECCOMP << 16). */
-const SECCOMP_STOP_STATUS = 0x7f | (SIGTRAP << 8) | (7 << 16);
-const SIGSTOP = 19;
-const SIGTSTP = 20;
-const SIGTTIN = 21;
-const SIGTTOU = 22;
-
-const EVENT_FORK = 1;
-const EVENT_VFORK = 2;
-const EVENT_CLONE = 3;
-const EVENT_EXEC = 4;
-const EVENT_SECCOMP = 7;
-const EVENT_STOP = 128;
 const INFO_SECCOMP = 3;
+
+/** Does this stop of the hold's owner leave the hold in force? Its checked calls, their exit stops, its new children. */
+const keepsHold = (s: Stop): boolean => s.kind === 'seccomp' || s.kind === 'child' || s.kind === 'syscall';
 
 /** What the tracer needs from the kernel; worker.ts implements it with lib/native. */
 export interface Ops extends HoldOps {
@@ -205,50 +181,31 @@ export class Tracer {
   }
 
   private step(tid: number, status: number): void {
+    const stop = decodeStatus(status);
     const h = this.holding;
-    if (h && tid !== h.owner && STOPPED(status)) {
+    if (stop.kind === 'unknown') return; // not a status of a traced task
+    if (h && tid !== h.owner && !isGone(stop)) {
       // Held: a new child's first stop, or a stop that was on its way. It waits for the release,
       // and replaces a stop of the same tid held before (a non-leader's exec takes the leader's tid).
       h.held = h.held.filter(([t]) => t !== tid);
       h.held.push([tid, status]);
       return;
     }
-    if (h && tid === h.owner && !this.keepsHold(status)) this.release();
-    if (EXITED(status) || SIGNALED(status)) return this.gone(tid, status);
-    if (!STOPPED(status)) return;
-    const sig = (status >> 8) & 0xff;
-    const event = (status >> 16) & 0xff;
+    if (h && tid === h.owner && !keepsHold(stop)) this.release();
+    if (isGone(stop)) return this.gone(tid, stop);
     this.know(tid);
-    switch (event) {
-      case EVENT_SECCOMP: return this.seccompStop(tid);
-      case EVENT_FORK: case EVENT_VFORK: case EVENT_CLONE: return this.newChild(tid, event);
-      case EVENT_EXEC: return this.execed(tid);
-      case EVENT_STOP:
-        // A group stop stays stopped (LISTEN) until SIGCONT; any other (a new
-        // child's first stop, the re-stop after SIGCONT) resumes.
-        if (sig === SIGSTOP || sig === SIGTSTP || sig === SIGTTIN || sig === SIGTTOU) this.d.ops.listen(tid);
-        else this.d.ops.cont(tid, 0);
-        return;
-      case 0:
-        // The exit stop of a call that ran alone (hold.ts): nothing to do but go on.
-        if (sig === SYSCALL_STOP) {
-          this.d.ops.cont(tid, 0);
-          return;
-        }
-        // Signal-delivery stop: deliver it. (SIGTRAP here is a real one, e.g. from a debugger trap.)
-        this.d.ops.cont(tid, sig === SIGTRAP && this.phase === 'stage2' ? 0 : sig);
-        return;
-      default:
-        this.d.ops.cont(tid, 0);
+    switch (stop.kind) {
+      case 'seccomp': return this.seccompStop(tid);
+      case 'child': return this.newChild(tid);
+      case 'exec': return this.execed(tid);
+      // A group stop stays stopped (LISTEN) until SIGCONT.
+      case 'group-stop': this.d.ops.listen(tid); return;
+      // A new child's first stop, an interrupt, the re-stop after SIGCONT; the exit stop of a call
+      // that ran alone (hold.ts); an event syscage does not ask for: nothing to do but go on.
+      case 'interrupt': case 'syscall': case 'other-event': this.d.ops.cont(tid, 0); return;
+      // Signal-delivery stop: deliver it. (SIGTRAP here is a real one, e.g. from a debugger trap.)
+      case 'signal': this.d.ops.cont(tid, stop.signal === SIGTRAP && this.phase === 'stage2' ? 0 : stop.signal); return;
     }
-  }
-
-  /** Does this stop of the hold's owner leave the hold in force? Its checked calls, their exit stops, its new children. */
-  private keepsHold(status: number): boolean {
-    if (!STOPPED(status)) return false;
-    const event = (status >> 16) & 0xff;
-    const sig = (status >> 8) & 0xff;
-    return event === EVENT_SECCOMP || event === EVENT_CLONE || event === EVENT_FORK || event === EVENT_VFORK || (event === 0 && sig === SYSCALL_STOP);
   }
 
   /** A task we have not seen yet (a new child's first stop can come before its parent's event). */
@@ -265,7 +222,7 @@ export class Tracer {
     if (!this.procs.has(pid)) this.procs.set(pid, { ppid: this.d.ops.ppid(pid), exe: this.d.ops.exe(pid) });
   }
 
-  private newChild(tid: number, _event: number): void {
+  private newChild(tid: number): void {
     const child = this.d.ops.eventMsg(tid) ?? 0;
     if (child > 0) this.know(child);
     this.d.ops.cont(tid, 0);
@@ -283,7 +240,7 @@ export class Tracer {
     this.d.ops.cont(tid, 0);
   }
 
-  private gone(tid: number, status: number): void {
+  private gone(tid: number, stop: Extract<Stop, { kind: 'exited' | 'killed' }>): void {
     const task = this.tasks.get(tid);
     this.tasks.delete(tid);
     // A held stop of a task that is gone must not bring it back when the hold ends.
@@ -292,10 +249,10 @@ export class Tracer {
     if (tid !== pid) return; // a thread; the process lives on
     const proc = this.procs.get(pid);
     this.procs.delete(pid);
-    const killed = this.policyKills.get(pid) ?? this.abiKill(tid, pid, status, proc);
+    const killed = this.policyKills.get(pid) ?? this.abiKill(tid, pid, stop, proc);
     this.policyKills.delete(pid);
     if (pid === this.root) {
-      this.rootExit = EXITED(status) ? { code: (status >> 8) & 0xff } : { signal: status & 0x7f, policyKill: killed };
+      this.rootExit = stop.kind === 'exited' ? { code: stop.code } : { signal: stop.signal, policyKill: killed };
       // The command is done: what it left behind does not run on after it.
       this.killAll();
     }
@@ -306,8 +263,8 @@ export class Tracer {
    * killed it in the kernel for a call through another ABI (int 0x80, x32),
    * which never reaches the supervisor. Reported as the kill it is.
    */
-  private abiKill(tid: number, pid: number, status: number, proc: Proc | undefined): Verdict | undefined {
-    if (!SIGNALED(status) || (status & 0x7f) !== SIGSYS || this.phase !== 'running') return undefined;
+  private abiKill(tid: number, pid: number, stop: Stop, proc: Proc | undefined): Verdict | undefined {
+    if (stop.kind !== 'killed' || stop.signal !== SIGSYS || this.phase !== 'running') return undefined;
     const what = 'built-in: the filter kills calls through another ABI (int 0x80, x32)';
     const trap: Trap = {
       tid, pid, arch: this.d.arch, nr: -1, syscall: '(unknown)', args: [],
@@ -349,7 +306,7 @@ export class Tracer {
     if (this.holding?.owner === tid && this.mustHold(entry) && ops.now() - this.holding.began > HOLD_MAX_MS) {
       // The hold has lasted long enough: let the held tasks run, and take this stop again after them.
       this.release();
-      this.backlog.push([tid, SECCOMP_STOP_STATUS]);
+      this.backlog.push([tid, statusOf.event(PTRACE_EVENT_SECCOMP)]);
       return;
     }
     this.counts.traps++;
@@ -426,7 +383,7 @@ export class Tracer {
     // A held stop is stale once its tid reported again (a non-leader's exec takes the leader's tid).
     if (this.holding) this.holding.held = this.holding.held.filter(([t]) => !taken.some(([x]) => x === t));
     const last = taken.at(-1);
-    const done = last !== undefined && last[0] === tid && STOPPED(last[1]) && ((last[1] >> 8) & 0xff) === SYSCALL_STOP;
+    const done = last !== undefined && last[0] === tid && decodeStatus(last[1]).kind === 'syscall';
     if (done && this.holding) this.holding.last = this.d.ops.now();
     else this.release();
     this.backlog.push(...taken);

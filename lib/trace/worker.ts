@@ -18,7 +18,9 @@
 // traced: they are syscage's own, run nothing of the command's, and end at its
 // exec.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, sleepMs, spawn, stopEvent, stopped, stopSignal, waitAny, waitFor } from '../native/index.js';
+import { SIGKILL } from '../arch/signal.js';
+import { decodeStatus, isGone } from '../arch/stop.js';
+import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, sleepMs, spawn, waitAny, waitFor } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { REQUEST_FD } from '../launch/request.js';
 import { serialiseError } from '../errors.js';
@@ -74,10 +76,13 @@ function waitForStart(pid: number): TracerStart | undefined {
     const w = waitAny(WNOHANG | __WALL | __WNOTHREAD);
     if (!w || w.pid === 0) {
       sleepMs(1);
-    } else if (stopped(w.status)) {
-      ptrace.cont(w.pid, stopEvent(w.status) === 0 ? stopSignal(w.status) : 0);
-    } else if (w.pid === pid) {
-      throw new Error(`stage-2 ended before the launch (status 0x${w.status.toString(16)})`);
+      continue;
+    }
+    const stop = decodeStatus(w.status);
+    if (isGone(stop)) {
+      if (w.pid === pid) throw new Error(`stage-2 ended before the launch (status 0x${w.status.toString(16)})`);
+    } else if (stop.kind !== 'unknown') {
+      ptrace.cont(w.pid, stop.kind === 'signal' ? stop.signal : 0);
     }
   }
 }
@@ -90,10 +95,11 @@ function arm(pid: number): void {
   ptrace.interrupt(pid);
   for (;;) {
     const w = waitFor(pid);
-    if (!w || !stopped(w.status)) throw new Error(`stage-2 ended before the launch (status 0x${(w?.status ?? 0).toString(16)})`);
-    if (stopEvent(w.status) === ptrace.PTRACE_EVENT_STOP) break;
+    const stop = w && decodeStatus(w.status);
+    if (!stop || isGone(stop)) throw new Error(`stage-2 ended before the launch (status 0x${(w?.status ?? 0).toString(16)})`);
+    if (stop.kind === 'interrupt' || stop.kind === 'group-stop') break;
     // A signal that came first: delivered, and the interrupt's stop follows.
-    ptrace.cont(pid, stopSignal(w.status));
+    ptrace.cont(pid, stop.kind === 'signal' ? stop.signal : 0);
   }
   ptrace.setOptions(pid, ptrace.SEIZE_OPTIONS);
   ptrace.cont(pid);
@@ -115,7 +121,7 @@ async function main(): Promise<void> {
   const start = waitForStart(stage2.pid);
   if (!start) {
     // Cancelled: stage-2 must not be left waiting (if it was not seized, EXITKILL does not cover it).
-    ptrace.sendSignal(stage2.pid, 9);
+    ptrace.sendSignal(stage2.pid, SIGKILL);
     waitAny();
     return;
   }
@@ -132,7 +138,7 @@ main().catch((e: unknown) => {
   // does not apply), stage-2 or the command it became is killed here.
   if (!tracer && stage2Pid !== undefined) {
     try {
-      ptrace.sendSignal(stage2Pid, 9);
+      ptrace.sendSignal(stage2Pid, SIGKILL);
     } catch { /* already gone */ }
   }
   post({ type: 'error', error: serialiseError(e) });

@@ -1,9 +1,8 @@
 // The register writes that refuse a syscall, per arch (pure data, so the
 // aarch64 path is tested here on x86_64; it runs for real under the arm64
-// emulator), and the wait-status decoding.
+// emulator). The wait-status decoding: test/arch/stop.test.ts.
 import t from 'tap';
 import { ptrace } from '../../lib/native/index.js';
-import { exited, exitCode, signaled, stopEvent, stopped, stopSignal, termSignal } from '../../lib/native/wait.js';
 
 t.test('x86_64: orig_rax = -1 skips the call, rax = -errno is its result', async (t) => {
   const steps = ptrace.denySteps('x86_64', 13);
@@ -28,25 +27,4 @@ t.test('setting a syscall argument: the argument registers of each arch', async 
   // aarch64: x0..x5, in struct user_pt_regs at 8 * i.
   t.same([0, 1, 2, 3, 4, 5].map((i) => ptrace.argStep('aarch64', i, -1n)), [0, 1, 2, 3, 4, 5].map((index) => ({ op: 'x', index, value: 0xffffffffffffffffn })));
   t.throws(() => ptrace.argStep('x86_64', 6, 0n), RangeError, 'there are six');
-});
-
-t.test('wait status words under PTRACE_SEIZE', async (t) => {
-  const cases: [string, number, Record<string, unknown>][] = [
-    ['exit 3', 0x0300, { exited: true, exitCode: 3, signaled: false, stopped: false }],
-    ['killed by SIGKILL', 0x0009, { exited: false, signaled: true, termSignal: 9 }],
-    ['killed by SIGSYS with core', 0x009f, { signaled: true, termSignal: 31 }],
-    ['seccomp stop', 0x7057f, { stopped: true, stopSignal: 5, stopEvent: 7 }],
-    ['exec stop', 0x4057f, { stopped: true, stopEvent: 4 }],
-    ['clone stop', 0x3057f, { stopped: true, stopEvent: 3 }],
-    ['new child first stop (PTRACE_EVENT_STOP, SIGTRAP)', 0x80057f, { stopped: true, stopSignal: 5, stopEvent: 128 }],
-    ['group stop (PTRACE_EVENT_STOP, SIGSTOP)', 0x80137f, { stopped: true, stopSignal: 19, stopEvent: 128 }],
-    ['signal-delivery stop SIGTERM', 0xf7f, { stopped: true, stopSignal: 15, stopEvent: 0 }],
-  ];
-  for (const [name, s, want] of cases) {
-    const got: Record<string, unknown> = {
-      exited: exited(s), exitCode: exitCode(s), signaled: signaled(s), termSignal: termSignal(s),
-      stopped: stopped(s), stopSignal: stopSignal(s), stopEvent: stopEvent(s),
-    };
-    for (const [k, v] of Object.entries(want)) t.equal(got[k], v, `${name}: ${k}`);
-  }
 });

@@ -9,15 +9,16 @@ import type { TrapEntry } from '../../lib/compile/plan.js';
 import type { Ruling } from '../../lib/trace/decide/index.js';
 import { hold, runAlone, HOLD_IDLE_MS, HOLD_MAX_MS, HOLD_TIMEOUT_MS, type HoldOps } from '../../lib/trace/hold.js';
 import { Tracer, type Ops } from '../../lib/trace/tracer.js';
+import { PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK, statusOf } from '../../lib/arch/stop.js';
 
 const ROOT = 100;
 const AUDIT_ARCH_X86_64 = 0xc000003e;
 const NR = { execve: 59, openat: 257, kill: 62, sendmmsg: 307 } as const;
-const SECCOMP_STOP = 0x7057f;
-const EXEC_STOP = 0x4057f;
-const VFORK_STOP = 0x2057f;
-const INTERRUPT_STOP = 0x80057f; // PTRACE_EVENT_STOP, SIGTRAP
-const SYSCALL_EXIT_STOP = 0x857f; // SIGTRAP|0x80
+const SECCOMP_STOP = statusOf.event(PTRACE_EVENT_SECCOMP);
+const EXEC_STOP = statusOf.event(PTRACE_EVENT_EXEC);
+const VFORK_STOP = statusOf.event(PTRACE_EVENT_VFORK);
+const INTERRUPT_STOP = statusOf.event(PTRACE_EVENT_STOP); // with SIGTRAP
+const SYSCALL_EXIT_STOP = statusOf.syscall();
 const EXIT_0 = 0;
 
 type Poll = ReturnType<HoldOps['poll']> | 'gone';
@@ -165,7 +166,7 @@ t.test('while holding, a new child\'s first stop is held too; a held task that d
   const w = world(allow, { polls: { ...HELD, [-1]: [{ pid: 100, status: SYSCALL_EXIT_STOP }] } });
   w.stop(ROOT, NR.openat);
   w.children.set(100, 103);
-  w.tracer.handle(100, 0x3057f); // clone event of the owner
+  w.tracer.handle(100, statusOf.event(PTRACE_EVENT_CLONE)); // clone event of the owner
   w.tracer.handle(103, INTERRUPT_STOP); // the new thread's first stop
   w.tracer.handle(102, EXIT_0); // a held thread killed meanwhile
   w.calls.length = 0;

@@ -5,12 +5,17 @@ import t from 'tap';
 import type { TrapEntry } from '../../lib/compile/plan.js';
 import type { Ruling } from '../../lib/trace/decide/index.js';
 import { Tracer, type Ops, type Verdict } from '../../lib/trace/tracer.js';
+import { PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, statusOf } from '../../lib/arch/stop.js';
+import { SIGSTOP, SIGTERM } from '../../lib/arch/signal.js';
 
 const ROOT = 100;
 const AUDIT_ARCH_X86_64 = 0xc000003e;
 const NR = { getppid: 110, execve: 59, openat: 257 } as const;
-const SECCOMP = (id: number) => ({ status: 0x7057f, id });
-const S = { fork: 0x1057f, clone: 0x3057f, exec: 0x4057f, firstStop: 0x80057f, groupStop: 0x80137f, sigterm: 0xf7f };
+const SECCOMP = (id: number) => ({ status: statusOf.event(PTRACE_EVENT_SECCOMP), id });
+const S = {
+  fork: statusOf.event(PTRACE_EVENT_FORK), clone: statusOf.event(PTRACE_EVENT_CLONE), exec: statusOf.event(PTRACE_EVENT_EXEC),
+  firstStop: statusOf.event(PTRACE_EVENT_STOP), groupStop: statusOf.event(PTRACE_EVENT_STOP, SIGSTOP), sigterm: statusOf.signal(SIGTERM),
+};
 
 interface Script { tid: number; nr: number; retData: number }
 
@@ -131,7 +136,7 @@ t.test('a trap id outside the table is an internal error (fail closed)', async (
   h.tracer.handle(ROOT, S.exec);
   const ops = h.tracer as unknown as { d: { ops: Ops } };
   ops.d.ops.syscallInfo = () => ({ op: 3, arch: AUDIT_ARCH_X86_64, nr: NR.openat, args: [], retData: 99 });
-  t.throws(() => h.tracer.handle(ROOT, 0x7057f), /not in the trap table/);
+  t.throws(() => h.tracer.handle(ROOT, statusOf.event(PTRACE_EVENT_SECCOMP)), /not in the trap table/);
 });
 
 t.test('a quiet refusal (clone3\'s ENOSYS): refused without a report, in audit mode too', async (t) => {
