@@ -27,6 +27,7 @@ export class EventSink {
   private readonly max: number;
   private readonly writeFn: Write;
   private readonly retryMs: number;
+  /** A write is in flight: the first queued buffer is being written. */
   private writing = false;
   private lostLines = 0;
   private failure: string | undefined;
@@ -53,9 +54,14 @@ export class EventSink {
     return this.lostLines;
   }
 
-  /** Why writing stopped (the error's code), if it did. */
-  get stopped(): string | undefined {
+  /** Why writing stopped (the error's code, or 'timeout'), if it did. */
+  get stopReason(): string | undefined {
     return this.failure;
+  }
+
+  /** A write is still in flight (its descriptor must stay open until it ends). */
+  get busy(): boolean {
+    return this.writing;
   }
 
   /**
@@ -78,10 +84,12 @@ export class EventSink {
     });
   }
 
+  /** Stop writing: what is queued is lost, except a write in flight, which is counted when it ends (written or not). */
   private giveUp(why: string): void {
     this.failure ??= why;
-    this.lostLines += this.queue.length;
-    this.queue.length = 0;
+    const inFlight = this.writing ? 1 : 0;
+    this.lostLines += this.queue.length - inFlight;
+    this.queue.splice(inFlight);
   }
 
   private settle(): void {
@@ -98,14 +106,27 @@ export class EventSink {
     this.writing = true;
     this.writeFn(this.fd, buf, (err, written) => {
       this.writing = false;
-      if (this.failure !== undefined) return this.settle(); // drain() gave up meanwhile: its lines are counted
+      if (this.failure !== undefined) {
+        // drain() gave up meanwhile: this line, the one in flight, is lost unless it was written whole.
+        if (err || written < buf.length) this.lostLines++;
+        this.queue.length = 0;
+        return this.settle();
+      }
       if (err?.code === 'EAGAIN') {
-        this.writing = true;
-        setTimeout(() => { this.writing = false; this.pump(); }, this.retryMs).unref();
+        this.writing = true; // the line is still ours until it is written again
+        setTimeout(() => {
+          this.writing = false;
+          if (this.failure === undefined) return this.pump();
+          this.lostLines++; // drain() gave up during the wait
+          this.queue.length = 0;
+          this.settle();
+        }, this.retryMs).unref();
         return;
       }
       if (err) {
-        this.giveUp(err.code ?? err.message);
+        this.failure = err.code ?? err.message;
+        this.lostLines += this.queue.length;
+        this.queue.length = 0;
         return this.settle();
       }
       if (written < buf.length) this.queue[0] = buf.subarray(written);

@@ -97,7 +97,7 @@ export const run: Command<Args> = {
           ...(sink ? { onVerdict: emit } : { events }),
         }, decision.prepared);
       await sink?.drain(SINK_DRAIN_MS);
-      const unwritten = sink?.lost ? `, ${sink.lost} events not written (${sink.stopped ?? 'queue full'})` : '';
+      const unwritten = sink?.lost ? `, ${sink.lost} events not written (${sink.stopReason ?? 'queue full'})` : '';
       const c = result.counts;
       if (tier === 'bpf') {
         // Nothing traces the command: it cannot be told apart from stage-2, nor a call reported.
@@ -124,7 +124,10 @@ export const run: Command<Args> = {
       }
       throw e;
     } finally {
-      if (logFd !== undefined) closeSync(logFd);
+      // Also when the run failed: what was queued is written (or counted) before the end.
+      await sink?.drain(SINK_DRAIN_MS);
+      // A write still in flight (a --log FIFO nobody reads) keeps its descriptor: closed, the number could be reused under it.
+      if (logFd !== undefined && !sink?.busy) closeSync(logFd);
     }
   }),
 };

@@ -1,4 +1,4 @@
-// waitpid(2) for the tracer thread, and the status word decoded.
+// waitpid(2) for the tracer thread (what a status word means: lib/arch/stop.ts).
 //
 // __WALL: wait for every child, threads included (clone children). __WNOTHREAD:
 // only children of *this* thread — the tracer Worker spawned the tracee and is

@@ -85,7 +85,13 @@ function namesFromLog(log: BindingLog): (family: 4 | 6, addr: bigint) => { live:
   const bindings = new Bindings();
   return (family, addr) => {
     const { records, lost } = log.read();
-    if (lost) writeSync(2, `syscage: dns: ${lost} bindings were lost (more answers than the log holds); their addresses are refused until looked up again\n`);
+    if (lost) {
+      try {
+        writeSync(2, `syscage: dns: ${lost} bindings were lost (more answers than the log holds); their addresses are refused until looked up again\n`);
+      } catch {
+        // stderr's reader has gone, or the pipe is full: the note is not worth the sandbox.
+      }
+    }
     for (const r of records) bindings.add(r.name, r.address, r.ttl, r.time);
     const now = Date.now();
     return { live: bindings.live({ family, addr }, now), ever: bindings.names({ family, addr }) };

@@ -6,7 +6,7 @@
 // thread for its whole life, so nothing the thread says or does is missed
 // between the start and the launch: a failure while it waits (stage-2 died, an
 // exception) fails the launch at once, and the thread's end is known whenever
-// it happens. Deliberately light on imports: bin/syscage loads it first.
+// it happens. Deliberately light on imports: the CLI's entry loads it first.
 import module from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { reviveError, serialiseError, SyscageError } from '../errors.js';

@@ -23,7 +23,7 @@ import { decodeStatus, isGone } from '../arch/stop.js';
 import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, sleepMs, spawn, waitAny, waitFor } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { REQUEST_FD } from '../launch/request.js';
-import { serialiseError } from '../errors.js';
+import { EXIT, serialiseError, SyscageError } from '../errors.js';
 import { FAULT_VARIABLE, faultPoint } from '../fault.js';
 import type { FromTracer, TracerBoot, TracerStart } from './messages.js';
 import type { Tracer } from './tracer.js';
@@ -125,7 +125,16 @@ async function main(): Promise<void> {
     waitAny();
     return;
   }
-  if (stage2.supervised) arm(stage2.pid);
+  if (stage2.supervised) {
+    try {
+      arm(stage2.pid);
+    } catch (e) {
+      if (!isNativeError(e)) throw e; // stage-2 ended: said as it is
+      // Seized, but not to be armed (a platform that allows PTRACE_SEIZE and refuses PTRACE_INTERRUPT or
+      // PTRACE_SETOPTIONS): the command is not started, and not in a weaker tier either.
+      throw new SyscageError(`ptrace: stage-2 was seized but cannot be given the supervisor's options (${(e as Error).message}): the command is not started`, 'E_ARM', EXIT.unavailable);
+    }
+  }
 
   trace(start, stage2, (t) => { tracer = t; });
 }

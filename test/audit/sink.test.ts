@@ -38,7 +38,7 @@ t.test('lines are written in order, one write at a time, a partial write resumed
   t.same(w.written.join(''), 'one\ntwo\n');
   await sink.drain(1000);
   t.equal(sink.lost, 0);
-  t.equal(sink.stopped, undefined);
+  t.equal(sink.stopReason, undefined);
 });
 
 t.test('a reader that has gone: writing stops, and every line not written is counted', async (t) => {
@@ -48,7 +48,7 @@ t.test('a reader that has gone: writing stops, and every line not written is cou
   sink.write('b\n');
   sink.write('c\n');
   w.answer(err('EPIPE'));
-  t.equal(sink.stopped, 'EPIPE');
+  t.equal(sink.stopReason, 'EPIPE');
   t.equal(sink.lost, 3, 'the failed line and the two queued after it');
   sink.write('d\n');
   t.equal(sink.lost, 4, 'a line after the failure is counted too');
@@ -64,10 +64,36 @@ t.test('a reader that does not read: the queue keeps its bound, and drain() give
   const t0 = Date.now();
   await sink.drain(50);
   t.ok(Date.now() - t0 < 1000, 'drain() returned after its timeout');
-  t.equal(sink.lost, 5, 'what was still queued is counted');
-  t.equal(sink.stopped, 'timeout');
-  w.answer(); // the write that was in flight completes late: nothing more happens
-  t.equal(w.pending.length, 0);
+  t.equal(sink.lost, 4, 'what was still queued is counted; the line in flight is not, yet');
+  t.equal(sink.stopReason, 'timeout');
+  t.ok(sink.busy, 'a write is still in flight: its descriptor must stay open');
+  w.answer(); // the write in flight completes late, whole: written, not lost
+  t.equal(sink.lost, 4, 'a line is written or counted, never both');
+  t.notOk(sink.busy);
+  t.equal(w.pending.length, 0, 'nothing more is written after drain() gave up');
+});
+
+t.test('a write in flight when drain() gives up, and then fails, is counted then', async (t) => {
+  const w = manual();
+  const sink = new EventSink(9, { write: w.write });
+  sink.write('a\n');
+  sink.write('b\n');
+  await sink.drain(20);
+  t.equal(sink.lost, 1, 'b');
+  w.answer(err('EPIPE'));
+  t.equal(sink.lost, 2, 'and a, once its write failed');
+});
+
+t.test('a line waiting to be written again after EAGAIN when drain() gives up is counted once', async (t) => {
+  const w = manual();
+  const sink = new EventSink(9, { write: w.write, retryMs: 30 });
+  sink.write('x\n');
+  w.answer(err('EAGAIN'));
+  await sink.drain(5);
+  t.equal(sink.lost, 0, 'not yet: it is still ours');
+  await new Promise((r) => setTimeout(r, 60));
+  t.equal(sink.lost, 1, 'counted when its retry finds the sink given up');
+  t.equal(w.pending.length, 0, 'and not written');
 });
 
 t.test('EAGAIN (a non-blocking descriptor that is full) is tried again', async (t) => {

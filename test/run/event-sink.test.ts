@@ -18,7 +18,8 @@ files:
   write: [/dev/null, ${D}/**]
   deny: [${SECRET}]
 `);
-const N = 300;
+// Enough events (~400 bytes each) to overfill a pipe and a stream's buffer: a writer that blocks on them would block.
+const N = 2000;
 /** N refused opens by the shell itself (no fork each), then a mark; its own stderr is /dev/null, so only syscage writes to the pipe. */
 const command = (mark: string) => ['/bin/sh', '-c', `exec 2>/dev/null; i=0; while [ $i -lt ${N} ]; do read x < ${SECRET}; i=$((i+1)); done; echo done > ${mark}`];
 
