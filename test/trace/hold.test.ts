@@ -28,7 +28,7 @@ function kernel(script: { polls?: Record<number, Poll[]>; states?: Record<number
   const calls: string[] = [];
   const polls = new Map(Object.entries(script.polls ?? {}).map(([k, v]) => [Number(k), [...v]]));
   let time = 0;
-  const ops: HoldOps = {
+  const ops: HoldOps & Pick<Ops, 'wait'> = {
     interrupt: (tid) => { calls.push(`interrupt ${tid}`); return true; },
     resumeToExit: (tid) => { calls.push(`resume-to-exit ${tid}`); return true; },
     wait: () => undefined,
