@@ -31,7 +31,8 @@ function run(preset: string, code: string): Promise<{ status: number; out: strin
   return new Promise((resolve) => {
     execFile('env', ['-u', 'NODE_OPTIONS', process.execPath, join(root, 'bin', 'syscage'), 'run', '--profile', profile(preset), '--', python, '-c', code],
       { env, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
-        const events = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
+        // On a pipe an event may follow a line the command began (lib/audit/sink.ts): the object that ends its line.
+        const events = stderr.split('\n').filter((l) => l.includes('{"time":')).map((l) => JSON.parse(l.slice(l.indexOf('{"time":'))) as Event);
         resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, out: stdout.trim().split('\n'), events, stderr });
       });
   });
