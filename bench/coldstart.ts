@@ -448,16 +448,7 @@ async function runMode(s: Setup, mode: ColdMode, n: number, sampleMs: number): P
   sampler?.sample();
   const timer = setInterval(() => sampler?.sample(), sampleMs);
 
-  let timeout: NodeJS.Timeout | undefined;
-  const results = await Promise.race([
-    emulator.results,
-    exited.then(async (how) => {
-      await emulator.close();
-      return Promise.race([emulator.results, sleep(1000).then(() => `the process ended before every event was answered (${how})`)]);
-    }),
-    new Promise<string>((res) => { timeout = setTimeout(() => res('timed out after 120 s'), 120_000); }),
-  ]);
-  clearTimeout(timeout);
+  const results = await emulator.resultsBy(exited, 120_000);
   clearInterval(timer);
   sampler?.sample();
   sampler?.pss();

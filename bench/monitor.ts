@@ -441,7 +441,7 @@ async function pollsOff(n: number, profile: string): Promise<InvocationResult[]>
     stop: stop.signal,
   });
   try {
-    const results = await Promise.race([emulator.results, serving.then(() => emulator.close()).then(() => emulator.results)]);
+    const results = await emulator.resultsBy(serving);
     stop.abort();
     kill();
     await serving;

@@ -65,6 +65,14 @@ export interface Emulator {
   /** Resolves when every event got a response, an error or a timeout, or the runtime reported an init error
    *  (then every event is reported as 'init-error'). close() before that resolves it with the results so far. */
   results: Promise<InvocationResult[]>;
+  /**
+   * The results of a runtime that runs as its own process: once every event is settled, or once
+   * `ended` resolves (the runtime is gone: the emulator is closed, and what was settled by then is
+   * the answer).
+   */
+  resultsBy(ended: Promise<unknown>): Promise<InvocationResult[]>;
+  /** The same, or after `timeoutMs`, why not ("timed out after N s"). */
+  resultsBy(ended: Promise<unknown>, timeoutMs: number): Promise<InvocationResult[] | string>;
   close(): Promise<void>;
 }
 
@@ -277,10 +285,27 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   const { port } = server.address() as AddressInfo;
   const address = `127.0.0.1:${port}`;
+  const close = (): Promise<void> => {
+    run.finish();
+    return new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  };
+  const resultsBy = async (ended: Promise<unknown>, timeoutMs?: number): Promise<InvocationResult[] | string> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = timeoutMs === undefined ? [] : [new Promise<string>((resolve) => { timer = setTimeout(() => resolve(`timed out after ${timeoutMs / 1000} s`), timeoutMs); })];
+    try {
+      return await Promise.race([run.results, ended.then(close).then(() => run.results), ...timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   return {
     address,
     results: run.results,
+    resultsBy: resultsBy as Emulator['resultsBy'],
     env() {
       const env: Record<string, string> = {
         AWS_LAMBDA_RUNTIME_API: address,
@@ -302,12 +327,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (options.executionEnv !== undefined) env['AWS_EXECUTION_ENV'] = options.executionEnv;
       return env;
     },
-    close() {
-      run.finish();
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    close,
   };
 }

@@ -49,7 +49,7 @@ export async function serveLocally(o: ServeLocallyOptions): Promise<{ results: I
   });
   try {
     // Every event answered, or the bootstrap gave up (then what was answered stands).
-    const results = await Promise.race([emulator.results, serving.then(() => emulator.close()).then(() => emulator.results)]);
+    const results = await emulator.resultsBy(serving);
     stop.abort();
     stopHandler(root);
     const status = await serving;

@@ -170,18 +170,9 @@ async function serve(variant: Variant, taskRoot: string, events: unknown[], hand
   let output = '';
   child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(`the bootstrap exited (${signal ?? code})`)));
-  let timer: NodeJS.Timeout | undefined;
-  const results = await Promise.race([
-    emulator.results,
-    exited.then(async (why) => {
-      // An init error ends the bootstrap: what the emulator recorded by then is the answer.
-      await emulator.close();
-      return Promise.race([emulator.results, new Promise<string>((r) => setTimeout(() => r(why), 1000))]);
-    }),
-    new Promise<string>((resolve) => { timer = setTimeout(() => resolve('timed out after 120 s'), 120_000); }),
-  ]);
-  clearTimeout(timer);
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // An init error ends the bootstrap: what the emulator recorded by then is the answer.
+  const results = await emulator.resultsBy(exited, 120_000);
   try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
   await emulator.close();
   const logs = output.split('\n').filter((l) => l.startsWith('{')).map((l) => { try { return JSON.parse(l); } catch { return {}; } });

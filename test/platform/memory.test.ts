@@ -232,16 +232,7 @@ async function serve(name: string, argv: string[], events: unknown[]): Promise<S
   };
   const sampler = setInterval(sample, 25);
 
-  let timer: NodeJS.Timeout | undefined;
-  const results = await Promise.race([
-    emulator.results,
-    exited.then(async (how) => {
-      await emulator.close();
-      return Promise.race([emulator.results, sleep(1000).then(() => `the process ended before every event was answered (${how})`)]);
-    }),
-    new Promise<string>((resolve) => { timer = setTimeout(() => resolve('timed out after 90 s'), 90_000); }),
-  ]);
-  clearTimeout(timer);
+  const results = await emulator.resultsBy(exited, 90_000);
   const ms = Date.now() - started;
   clearInterval(sampler);
   sample();

@@ -22,8 +22,8 @@ async function runLoop(em: Emulator, argv: string[], extraEnv: Record<string, st
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // A loop that dies early must not hang the test: close() resolves the results so far.
-  const results = await Promise.race([em.results, exited.then(async () => { await em.close(); return em.results; })]);
+  // A loop that dies early must not hang the test: the results so far.
+  const results = await em.resultsBy(exited);
   await em.close();
   const code = await exited;
   const posts = out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Posted);
@@ -63,6 +63,18 @@ t.test('env() is the provided.al2023 environment and points at the emulator', as
   t.equal(env['PATH'], '/usr/local/bin:/usr/bin/:/bin:/opt/bin');
   t.notOk('AWS_LAMBDA_MAX_CONCURRENCY' in env, 'no LMI concurrency (RIC would start worker threads)');
   t.same(await em.results, [], 'no events: results resolve at once');
+});
+
+t.test('resultsBy: the results, or what was settled when the runtime ended, or why not after the timeout', async (t) => {
+  const em = await startEmulator({ events: [{ n: 1 }, { n: 2 }] });
+  const next = await raw(em, 'GET', '/2018-06-01/runtime/invocation/next');
+  t.equal(next.status, 200);
+  t.equal(await em.resultsBy(new Promise(() => {}), 50), 'timed out after 0.05 s', 'nothing ended, nothing settled: why not');
+  const ended = await em.resultsBy(Promise.resolve());
+  t.same(ended, [], 'the runtime ended with one event handed out and none settled: nothing, and the emulator closed');
+  const again = await startEmulator({ events: [] });
+  t.same(await again.resultsBy(new Promise(() => {}), 10_000), [], 'every event settled (none): the results, before the timeout');
+  await again.close();
 });
 
 t.test('python loop: events round-trip, errors come back typed, bad ids and double answers refused', async (t) => {
