@@ -39,7 +39,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../lib/paths.js';
 import { BOOTSTRAP_ENTRY, BOOTSTRAP_NODE_FLAGS, startEmulator, type InvocationResult } from '../lib/runtime/index.js';
 import { fineClock, PY } from './lambda.js';
-import { fmtSpread, spread, table, type Spread } from './stats.js';
+import { fmtSpread, quantile, spread, table, type Spread } from './stats.js';
 
 export const COLDSTART_TARGETS = {
   /** Kernel tier: (b) − (a), medians, over `node -e 0` of the Node.js that runs the bootstrap. */
@@ -153,7 +153,6 @@ export interface ColdstartResults {
   seconds: number;
 }
 
-const q = (xs: readonly number[], p: number): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : NaN);
 const KiB = 1024;
 const mib = (kb: number): number => kb / KiB;
 const quote = (s: string): string => JSON.stringify(s);
@@ -575,7 +574,7 @@ export async function benchColdstart(o: ColdstartOptions = COLDSTART_DEFAULT_OPT
     if (expected && tiers.some((t) => t !== expected)) problems.unshift(`the bootstrap logged tier ${tiers.join('/')}, not ${expected}: this row is not the ${expected} tier`);
     return {
       mode, label, runs: rs.length, cold: spread(coldRuns.filter(Number.isFinite)), coldRuns, n: d.length, failed: rs.reduce((a, r) => a + r.failed, 0),
-      p50: q(d, 0.5), p99: q(d, 0.99), tiers: mode === 'direct' || mode === 'direct-sim' ? [] : tiers, roles,
+      p50: quantile(d, 0.5), p99: quantile(d, 0.99), tiers: mode === 'direct' || mode === 'direct-sim' ? [] : tiers, roles,
       tree: {
         anon: toMiB(rs.map((r) => r.tree.anonKb)), rss: toMiB(rs.map((r) => r.tree.rssKb)),
         pssAnon: toMiB(rs.map((r) => r.tree.pssAnonKb)), pssFile: toMiB(rs.map((r) => r.tree.pssFileKb)), pss: toMiB(rs.map((r) => r.tree.pssKb)),

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveCommand } from '../lib/launch/index.js';
 import { packageRoot } from '../lib/paths.js';
-import { median, spread, table, type Spread } from './stats.js';
+import { median, quantile, spread, table, type Spread } from './stats.js';
 
 export interface EgressBenchOptions {
   /** Iterations of egressloop per run. */
@@ -109,7 +109,6 @@ export interface EgressResults {
   readonly seconds: number;
 }
 
-const q = (xs: readonly number[], p: number): number => xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : NaN;
 
 /** Why the world cannot run here, or undefined. */
 function worldUnavailable(script: string): string | undefined {
@@ -264,7 +263,7 @@ export function benchEgress(o: EgressBenchOptions = EGRESS_DEFAULT_OPTIONS): Egr
         const all = byRound.flat();
         if (all.length === 0) continue;
         if (op !== 'named: its lookup' && op !== 'named: its connection') stalls += all.filter((x) => x > 500_000).length;
-        rows.push({ op, mode, n: all.length, p50: q(all, 0.5), p99: q(all, 0.99), max: Math.max(...all), p50ByRound: byRound.map((xs) => q(xs, 0.5)) });
+        rows.push({ op, mode, n: all.length, p50: quantile(all, 0.5), p99: quantile(all, 0.99), max: Math.max(...all), p50ByRound: byRound.map((xs) => quantile(xs, 0.5)) });
       }
     }
     const runs: EgressRunNote[] = pairs.map(({ mode, variant }) => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../lib/paths.js';
 import { startEmulator, type InvocationResult, serveLocally } from '../lib/runtime/index.js';
-import { table } from './stats.js';
+import { quantile, table } from './stats.js';
 
 export interface LambdaRow { mode: string; p50: number; p99: number; coldMs: number; n: number }
 
@@ -26,7 +26,6 @@ export const fineClock = {
   },
 };
 
-const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 async function bare(n: number): Promise<{ results: InvocationResult[]; coldMs: number }> {
   const emulator = await startEmulator({ events: Array.from({ length: n }, (_, i) => ({ n: i })), timeoutMs: 60_000, clock: fineClock });
@@ -65,7 +64,7 @@ export async function benchLambda(n = 300, rounds = 3): Promise<LambdaRow[]> {
       durations.push(...results.slice(1).map((x) => x.durationMs));
       colds.push(coldMs);
     }
-    rows.push({ mode, p50: q(durations, 0.5), p99: q(durations, 0.99), coldMs: q(colds, 0.5), n: durations.length });
+    rows.push({ mode, p50: quantile(durations, 0.5), p99: quantile(durations, 0.99), coldMs: quantile(colds, 0.5), n: durations.length });
   }
   return rows;
 }

@@ -23,7 +23,7 @@ import { bootstrap, defaultDeps, serveLocally, startEmulator, type InvocationRes
 import type { TierDecision } from '../lib/tier/index.js';
 import { compileMatchers } from '../lib/trace/index.js';
 import { fineClock, PY, runtime as echoRuntime } from './lambda.js';
-import { fmtSpread, spread, table, type Spread } from './stats.js';
+import { fmtSpread, quantile, spread, table, type Spread } from './stats.js';
 
 export const MONITOR_TARGETS = {
   /** Act → kill, p99 (ms). */
@@ -89,7 +89,6 @@ export interface MonitorResults {
   tcpHash?: number;
 }
 
-const q = (xs: readonly number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 /** After the command connected: its start-up done, the monitor's first look at it taken. */
 const SETTLE_MS = 200;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -192,7 +191,7 @@ async function latency(o: MonitorBenchOptions, dir: string): Promise<{ rows: Lat
       const e = byAct.get(act) ?? { ms: [], missed: 0, failed: 0 };
       return {
         act, n: e.ms.length, missed: e.missed, failed: e.failed,
-        p50: e.ms.length ? q(e.ms, 0.5) : NaN, p99: e.ms.length ? q(e.ms, 0.99) : NaN, max: e.ms.length ? Math.max(...e.ms) : NaN,
+        p50: quantile(e.ms, 0.5), p99: quantile(e.ms, 0.99), max: e.ms.length ? Math.max(...e.ms) : NaN,
       };
     });
     return { rows, counts: { ...outcome.counts } };
@@ -374,7 +373,7 @@ async function idleCpu(o: MonitorBenchOptions, dir: string): Promise<{ rows: Cpu
   await srv.close();
   const poll: PollCost = {
     meanUs: times.reduce((a, b) => a + b, 0) / times.length,
-    p50Us: q(times, 0.5),
+    p50Us: quantile(times, 0.5),
     byCall: [...calls].map(([k, e]) => [k, (e.ms * 1e3) / o.polls, e.n / o.polls] as [string, number, number]).filter(([, , n]) => n > 0),
     processes: tree.length,
     descriptors: fds,
@@ -473,7 +472,7 @@ async function lambda(o: MonitorBenchOptions, dir: string): Promise<LambdaMonito
   const tier = [...tiers].join('/') || '?';
   return modes.map(([mode]) => {
     const d = durations.get(mode)!;
-    return { mode: mode === 'bootstrap, kernel tier' ? `bootstrap, ${tier} tier (the platform's)` : mode, p50: q(d, 0.5), p99: q(d, 0.99), n: d.length };
+    return { mode: mode === 'bootstrap, kernel tier' ? `bootstrap, ${tier} tier (the platform's)` : mode, p50: quantile(d, 0.5), p99: quantile(d, 0.99), n: d.length };
   });
 }
 

@@ -33,7 +33,7 @@ import { serveLocally, startEmulator, type EmulatorOptions, type InvocationResul
 import { chooseSeatbelt, LAUNCHER, seatbelted, seatbeltPolicy } from '../lib/seatbelt/index.js';
 import type { TierDecision } from '../lib/tier/index.js';
 import { fineClock, PY } from './lambda.js';
-import { fmtSpread, spread, table, type Spread } from './stats.js';
+import { fmtSpread, quantile, spread, table, type Spread } from './stats.js';
 
 export const SEATBELT_TARGETS = {
   /** Added per invocation at p50 by the seatbelt, (c) − (b) (ms). */
@@ -91,7 +91,6 @@ export interface SeatbeltResults {
   handlers: HandlerResults[];
 }
 
-const q = (xs: readonly number[], p: number): number => xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : NaN;
 const forceRuntime = async (): Promise<TierDecision> => ({ tier: 'runtime', why: 'bench', refusals: [] });
 const events = (n: number) => Array.from({ length: n }, (_, i) => ({ n: i }));
 
@@ -382,7 +381,7 @@ export async function benchSeatbelt(o: SeatbeltBenchOptions = SEATBELT_DEFAULT_O
         // A run whose first invocation failed (the handler killed during init) has no cold start.
         const colds = [...warm, ...cold].map((run) => (run.results[0]?.ok ? run.coldMs : NaN));
         const seen = new Set([...warm, ...cold].map((run) => run.seatbelt));
-        return { mode: m, n: d.length, failed: timed.length - d.length + [...warm, ...cold].filter((run) => !run.results[0]?.ok).length, p50: q(d, 0.5), p99: q(d, 0.99), cold: spread(colds.filter(Number.isFinite)), coldRuns: colds, seatbelt: [...seen].join('/') };
+        return { mode: m, n: d.length, failed: timed.length - d.length + [...warm, ...cold].filter((run) => !run.results[0]?.ok).length, p50: quantile(d, 0.5), p99: quantile(d, 0.99), cold: spread(colds.filter(Number.isFinite)), coldRuns: colds, seatbelt: [...seen].join('/') };
       });
       const refRows: RefRow[] = h.refs.map(({ what, kind }) => {
         const k = `${h.runtime}/${what}`;

@@ -7,6 +7,10 @@ export const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+/** The p-quantile (0 ≤ p ≤ 1) by rank: the sorted samples' value at floor(p·n), the last at most; NaN for none. */
+export const quantile = (xs: readonly number[], p: number): number =>
+  xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : NaN;
+
 export interface Spread {
   readonly median: number;
   readonly min: number;
