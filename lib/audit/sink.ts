@@ -69,7 +69,8 @@ export class EventSink {
    * counted as lost (a reader that never reads does not hold the run's end).
    */
   drain(timeoutMs: number): Promise<void> {
-    if (!this.writing && this.queue.length === 0) return Promise.resolve();
+    // Given up (the reader is gone, or an earlier drain() timed out): nothing more will be written.
+    if (this.failure !== undefined || (!this.writing && this.queue.length === 0)) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.idle = this.idle.filter((f) => f !== done);

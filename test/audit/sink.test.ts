@@ -67,6 +67,9 @@ t.test('a reader that does not read: the queue keeps its bound, and drain() give
   t.equal(sink.lost, 4, 'what was still queued is counted; the line in flight is not, yet');
   t.equal(sink.stopReason, 'timeout');
   t.ok(sink.busy, 'a write is still in flight: its descriptor must stay open');
+  const t1 = Date.now();
+  await sink.drain(5000);
+  t.ok(Date.now() - t1 < 1000, 'a second drain() does not wait again: nothing more will be written');
   w.answer(); // the write in flight completes late, whole: written, not lost
   t.equal(sink.lost, 4, 'a line is written or counted, never both');
   t.notOk(sink.busy);
