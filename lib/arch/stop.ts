@@ -65,6 +65,9 @@ export function decodeStatus(status: number): Stop {
 /** The task is gone (exited or killed), not stopped. */
 export const isGone = (s: Stop): s is Extract<Stop, { kind: 'exited' | 'killed' }> => s.kind === 'exited' || s.kind === 'killed';
 
+/** The signal a PTRACE_CONT from this stop passes on: a signal-delivery stop's own signal, none for any other stop. */
+export const resumeSignal = (s: Stop): number => (s.kind === 'signal' ? s.signal : 0);
+
 // The status words themselves, for the tests that script a tracer (and nothing else).
 export const statusOf = {
   exited: (code: number): number => (code & 0xff) << 8,

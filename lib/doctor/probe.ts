@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProbeName, Unit } from './units.js';
 import { UNITS, isUnit } from './units.js';
 import * as explain from './explain.js';
-import { decodeStatus, isGone } from '../arch/stop.js';
+import { decodeStatus, isGone, resumeSignal } from '../arch/stop.js';
 import { SIGKILL, signalName } from '../arch/signal.js';
 import { errnoText, loadNative, MARK, PR_SET_DUMPABLE, PR_SET_PDEATHSIG, probeFilter, type Lib } from './probe-lib.js';
 
@@ -194,7 +194,7 @@ function reap(lib: Lib, t: Tracee): void {
       if (stop.kind === 'killed') t.killedBy = stop.signal;
       break;
     }
-    if (!isGone(stop) && stop.kind !== 'unknown') lib.native.ptrace.cont(w.pid, stop.kind === 'signal' ? stop.signal : 0);
+    if (!isGone(stop) && stop.kind !== 'unknown') lib.native.ptrace.cont(w.pid, resumeSignal(stop));
   }
   t.exited = true;
 }
@@ -336,7 +336,7 @@ function ptraceUnit(lib: Lib, t: Tracee): void {
       ptrace.cont(w.pid, 0);
     } else {
       // Anything else (a new thread's first stop, a signal) goes on as it would have.
-      ptrace.cont(w.pid, stop.kind === 'signal' ? stop.signal : 0);
+      ptrace.cont(w.pid, resumeSignal(stop));
     }
   }
 

@@ -19,7 +19,7 @@
 // exec.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { SIGKILL } from '../arch/signal.js';
-import { decodeStatus, isGone } from '../arch/stop.js';
+import { decodeStatus, isGone, resumeSignal } from '../arch/stop.js';
 import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, sleepMs, spawn, waitAny, waitFor } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { REQUEST_FD } from '../launch/request.js';
@@ -82,7 +82,7 @@ function waitForStart(pid: number): TracerStart | undefined {
     if (isGone(stop)) {
       if (w.pid === pid) throw new Error(`stage-2 ended before the launch (status 0x${w.status.toString(16)})`);
     } else if (stop.kind !== 'unknown') {
-      ptrace.cont(w.pid, stop.kind === 'signal' ? stop.signal : 0);
+      ptrace.cont(w.pid, resumeSignal(stop));
     }
   }
 }
@@ -99,7 +99,7 @@ function arm(pid: number): void {
     if (!stop || isGone(stop)) throw new Error(`stage-2 ended before the launch (status 0x${(w?.status ?? 0).toString(16)})`);
     if (stop.kind === 'interrupt' || stop.kind === 'group-stop') break;
     // A signal that came first: delivered, and the interrupt's stop follows.
-    ptrace.cont(pid, stop.kind === 'signal' ? stop.signal : 0);
+    ptrace.cont(pid, resumeSignal(stop));
   }
   ptrace.setOptions(pid, ptrace.SEIZE_OPTIONS);
   ptrace.cont(pid);

@@ -1,7 +1,7 @@
 // Wait-status words under PTRACE_SEIZE, decoded (lib/arch/stop.ts): every kind of stop the tracer
 // switches on, from the words the kernel writes (ptrace(2), wait(2)).
 import t from 'tap';
-import { decodeStatus, isGone, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, statusOf } from '../../lib/arch/stop.js';
+import { decodeStatus, isGone, resumeSignal, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, statusOf } from '../../lib/arch/stop.js';
 
 t.test('each word, what it means', async (t) => {
   const cases: [string, number, unknown][] = [
@@ -30,6 +30,11 @@ t.test('isGone: exited or killed, nothing else', async (t) => {
   t.ok(isGone(decodeStatus(0x0100)));
   t.ok(isGone(decodeStatus(0x0009)));
   for (const w of [0x7057f, 0x80137f, 0x857f, 0xf7f, 0xffff]) t.notOk(isGone(decodeStatus(w)), `0x${w.toString(16)}`);
+});
+
+t.test('resumeSignal: a signal-delivery stop passes its signal on, no other stop does', async (t) => {
+  t.equal(resumeSignal(decodeStatus(0xf7f)), 15);
+  for (const w of [0x7057f, 0x80057f, 0x80137f, 0x857f, 0x4057f]) t.equal(resumeSignal(decodeStatus(w)), 0, `0x${w.toString(16)}`);
 });
 
 t.test('statusOf writes the words decodeStatus reads (the scripted tracer tests use it)', async (t) => {
