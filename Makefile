@@ -21,11 +21,18 @@ $(NODE_MODULES): package.json package-lock.json
 build: $(NODE_MODULES)
 	npm run build
 
-# The whole suite, then the escape corpus's summary (test/escapes/README.md), last line
-# "N attempts, N blocked, N escaped"; fails when the suite fails or the corpus left no results.
+# The whole suite (the kernel tier under its preferred backend: seccomp user notification where
+# the kernel allows it), then the kernel-tier suites again under the ptrace backend, then the
+# escape corpus's summary (test/escapes/README.md), last line "kernel (B backend): N attempts,
+# N blocked, N escaped"; fails when a run fails or the corpus left no results.
+PTRACE_PASS = test/run/*.test.ts test/trace/*.test.ts test/escapes/corpus-paths.test.ts test/escapes/corpus-races.test.ts \
+	test/escapes/corpus-syscalls.test.ts test/escapes/corpus-default-allow.test.ts
 test: $(NODE_MODULES)
 	@rm -f test/escapes/out/results/*.json
-	@status=0; npm test || status=$$?; node test/escapes/summary.mjs || status=1; exit $$status
+	@status=0; npm test || status=$$?; \
+	echo "# the kernel-tier suites again, under the ptrace backend (SYSCAGE_BACKEND=ptrace)"; \
+	SYSCAGE_BACKEND=ptrace npx tap $(PTRACE_PASS) || status=$$?; \
+	node test/escapes/summary.mjs || status=1; exit $$status
 
 # The Lambda platform simulator (test/platform/simulate.mjs): each variant's refusals, checked
 # against the real kernel. Needs root (it installs a filter without no_new_privs, then uid 993).

@@ -6,6 +6,7 @@
 //
 //   dist/bundle/cli/entry.js       the CLI (bin/syscage; the layer's bootstrap)
 //   dist/bundle/trace/worker.js    the tracer thread (lib/trace/prepare.ts)
+//   dist/bundle/trace/notify/worker.js  the notification supervisor's thread (the same)
 //   dist/bundle/launch/stage2.js   stage-2 (lib/launch/stage2.ts)
 //   dist/bundle/chunks/*.js        what they share, and their lazily loaded parts
 //
@@ -19,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const lib = join(root, 'dist', 'lib');
-export const ENTRIES = ['cli/entry.js', 'trace/worker.js', 'launch/stage2.js'];
+export const ENTRIES = ['cli/entry.js', 'trace/worker.js', 'trace/notify/worker.js', 'launch/stage2.js'];
 
 const out = join(root, 'dist', 'bundle');
 rmSync(out, { recursive: true, force: true });

@@ -108,7 +108,7 @@ export const run: Command<Args> = {
       } else {
         io.err(tier === 'runtime'
           ? `syscage: ${c.polls ?? 0} polls of the process monitor: ${c.findings ?? 0} found, ${c.killed ?? 0} killed${belt ? `, ${c.refusals ?? 0} refused by the seatbelt` : ''}, tier runtime${unwritten}\n`
-          : `syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged, ${c.hidden ?? 0} hidden, tier ${tier}${unwritten}\n`);
+          : `syscage: ${c.traps ?? 0} checked calls: ${c.denied ?? 0} denied, ${c.killed ?? 0} killed, ${c.logged ?? 0} logged, ${c.hidden ?? 0} hidden${c.performed !== undefined ? `, ${c.performed} performed by syscage` : ''}, tier ${tier}${unwritten}\n`);
       }
       if (result.policyKill) {
         // One clear line, whatever the log format: what was refused, to whom, by which rule.

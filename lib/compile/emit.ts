@@ -23,9 +23,10 @@
 import { AUDIT_ARCH, X32_SYSCALL_BIT, type Arch } from '../arch/index.js';
 import {
   Builder, NEXT, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
-  SECCOMP_RET_LOG, SECCOMP_RET_TRACE, argHigh, argLow, type Insn, type Target,
+  SECCOMP_RET_LOG, SECCOMP_RET_TRACE, SECCOMP_RET_USER_NOTIF, argHigh, argLow, type Insn, type Target,
 } from '../bpf/index.js';
 import type { Condition, Plan, SyscallPlan, FilterAction } from './plan.js';
+import { OPEN_FLAGS_ARG, O_PATH } from './notified.js';
 
 export type Dispatch = 'bst' | 'linear';
 
@@ -53,18 +54,34 @@ const U32 = 0x1_0000_0000;
 /** A run of consecutive syscall numbers [start, next range's start) with one leaf. */
 interface Range { readonly start: number; readonly leaf: string }
 
-export function emitProgram(plan: Plan, dispatch: Dispatch = 'bst'): Emitted {
+/**
+ * `notified`: syscalls whose TRACE verdicts become SECCOMP_RET_USER_NOTIF — the calls the
+ * notification backend performs itself (lib/compile/notified.ts). The notification carries no
+ * trap id: the supervisor finds it by running the program without `notified` on the call's
+ * seccomp_data (same plan, same dispatch).
+ */
+export function emitProgram(plan: Plan, dispatch: Dispatch = 'bst', notified?: ReadonlySet<string>): Emitted {
   const b = new Builder();
   const rets = new Map<number, string>();        // return value -> label
   const blocks: SyscallPlan[] = [];              // syscalls with argument rules
-  const retLabel = (v: FilterAction): string => {
-    const k = retValue(v);
+  const label = (k: number): string => {
     let l = rets.get(k);
     if (!l) rets.set(k, (l = `ret.${k.toString(16)}`));
     return l;
   };
+  const retLabel = (v: FilterAction): string => label(retValue(v));
+  // A notified open: O_PATH in its flags register keeps it with ptrace (notified.ts).
+  const byFlags = new Map<string, { index: number; trace: string }>();
+  const retFor = (p: SyscallPlan) => (v: FilterAction): string => {
+    if (v.kind !== 'trace' || !notified?.has(p.name)) return retLabel(v);
+    const index = OPEN_FLAGS_ARG[p.name];
+    if (index === undefined) return label(SECCOMP_RET_USER_NOTIF);
+    const l = `notify.${p.name}.${v.id}`;
+    byFlags.set(l, { index, trace: retLabel(v) });
+    return l;
+  };
   const leafOf = (p: SyscallPlan): string => {
-    if (p.steps.length === 0) return retLabel(p.fallback);
+    if (p.steps.length === 0) return retFor(p)(p.fallback);
     blocks.push(p);
     return `rules.${p.name}`;
   };
@@ -100,7 +117,8 @@ export function emitProgram(plan: Plan, dispatch: Dispatch = 'bst'): Emitted {
     ranges = rs.length;
   }
 
-  for (const p of blocks) emitRules(b, p, retLabel);
+  for (const p of blocks) emitRules(b, p, retFor(p));
+  for (const [l, { index, trace }] of byFlags) b.label(l).ldAbs(argLow(index)).jset(O_PATH, trace, label(SECCOMP_RET_USER_NOTIF));
   for (const [value, label] of [...rets].sort((x, y) => x[0] - y[0])) b.label(label).ret(value);
   return { insns: b.build(), depth, ranges };
 }

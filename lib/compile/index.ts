@@ -5,6 +5,7 @@ import { ProfileError, withSourceLine, type Diagnostic } from '../profile/diagno
 import { listsFor, type Profile } from '../profile/types.js';
 import { emitProgram, type Dispatch } from './emit.js';
 import { familyWarnings } from './families.js';
+import { NOTIFIED } from './notified.js';
 import { planProfile, type CompileOptions, type Plan, type TrapEntry } from './plan.js';
 
 export interface CompileStats {
@@ -27,6 +28,11 @@ export interface Compiled {
   readonly bytes: Buffer;
   /** TRACE(id) → what the supervisor checks; the index is the id. */
   readonly traps: readonly TrapEntry[];
+  /**
+   * With `notify`: the same program with TRACE(id) everywhere, never installed. The notification
+   * backend runs it on a notified call's seccomp_data (lib/bpf/interp.ts) to find its trap id.
+   */
+  readonly ids?: Buffer;
   readonly plan: Plan;
   readonly stats: CompileStats;
   readonly warnings: readonly Diagnostic[];
@@ -35,6 +41,11 @@ export interface Compiled {
 export interface CompileProfileOptions extends CompileOptions {
   /** 'bst' (default) or 'linear' (the reference the differential tests compare against). */
   readonly dispatch?: Dispatch;
+  /**
+   * For the notification backend: the checked calls it performs itself (NOTIFIED) return
+   * SECCOMP_RET_USER_NOTIF instead of TRACE(id); `ids` is then the program that names their ids.
+   */
+  readonly notify?: boolean;
 }
 
 /** Compile a loaded profile for one arch. Throws ProfileError for what only this arch refuses. */
@@ -43,7 +54,7 @@ export function compileProfile(profile: Profile, arch: Arch, opts: CompileProfil
   const errors = plan.diagnostics.map(withSourceLine);
   if (errors.some((d) => d.severity === 'error')) throw new ProfileError(errors);
 
-  const { insns, depth, ranges } = emitProgram(plan, opts.dispatch ?? 'bst');
+  const { insns, depth, ranges } = emitProgram(plan, opts.dispatch ?? 'bst', opts.notify ? NOTIFIED : undefined);
   if (insns.length > BPF_MAXINSNS) {
     const tooLarge: Diagnostic = {
       severity: 'error', code: 'E_TOO_LARGE',
@@ -58,6 +69,7 @@ export function compileProfile(profile: Profile, arch: Arch, opts: CompileProfil
     arch, insns, plan,
     bytes: encode(insns),
     traps: plan.traps,
+    ...(opts.notify ? { ids: encode(emitProgram(plan, opts.dispatch ?? 'bst').insns) } : {}),
     stats: { length: insns.length, depth, prelude: arch === 'x86_64' ? 4 : 3, ranges, named: named.size },
     warnings: familyWarnings(profile, plan).map(withSourceLine),
   };
@@ -67,3 +79,4 @@ export { planProfile, type Plan, type TrapEntry, type FilterAction, type Syscall
 export { emitProgram, retValue, type Dispatch } from './emit.js';
 export { checksFor, FAMILIES, PROTECTED, SIGNAL_SENDERS, type Check } from './governed.js';
 export { checkProfile, type CheckResult } from './check.js';
+export { NOTIFIED } from './notified.js';

@@ -15,6 +15,11 @@ export interface LaunchRequest {
    * one that names syscage's resolver (lib/dns), when the profile names hosts.
    */
   readonly resolvConf?: string;
+  /**
+   * Install the filter with a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER): the notification
+   * backend. The supervisor takes the listener from stage-2 at its exec (lib/trace/notify).
+   */
+  readonly notify?: boolean;
 }
 
 /** The fd stage-2 reads its request from. */

@@ -8,9 +8,14 @@
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { errnoName } from '../arch/errno.js';
 import { SIGKILL } from '../arch/signal.js';
-import { bindInPrivateNamespace, closeFd, exec, installFilter, keepOnExec, prctl, PR_SET_PDEATHSIG, resetSignals, setNoNewPrivs } from '../native/index.js';
+import {
+  bindInPrivateNamespace, closeFd, exec, installFilter, isNativeError, keepOnExec, prctl, PR_SET_PDEATHSIG, resetSignals, setNoNewPrivs,
+  SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+} from '../native/index.js';
 import { decodeRequest, REQUEST_FD } from './request.js';
 import { faultPoint } from '../fault.js';
+
+const EINVAL = 22;
 
 
 function fail(message: string, status: number): never {
@@ -50,7 +55,20 @@ if (req.resolvConf !== undefined) {
 }
 try {
   setNoNewPrivs();
-  installFilter(filter);
+  if (req.notify) {
+    // The listener stays open here until the exec (it is close-on-exec): the supervisor takes a
+    // copy at the exec's stop. Between here and the exec this process makes no notified call.
+    try {
+      installFilter(filter, SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+    } catch (e) {
+      // Before 5.19 the kernel does not know WAIT_KILLABLE_RECV (EINVAL): a signal may then
+      // withdraw a call the supervisor is performing (docs/engine.md says what that costs).
+      if (!isNativeError(e, EINVAL)) throw e;
+      installFilter(filter, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+    }
+  } else {
+    installFilter(filter);
+  }
 } catch (e) {
   // Never run the command unfiltered.
   fail(`cannot install the seccomp filter: ${(e as Error).message}`, 70);

@@ -43,6 +43,21 @@ function result(ret: unknown): CResult {
   return { ret: r, errno: r === -1n ? koffi.errno() : 0 };
 }
 
+// The same entry with six fixed long arguments, for the hot paths that pass plain numbers (fds,
+// flags, addresses of scratch buffers): on x86_64 and aarch64 Linux a variadic integer travels in
+// the register a fixed one would, so the kernel sees the same call, and koffi skips its variadic
+// setup and the bigint conversions (measured here: ~0.7 µs a call against ~6 µs for rawSyscall).
+const syscall6Fn = libc.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long', 'long', 'long']);
+
+/**
+ * syscall(nr, a..f) with plain numbers (each a safe integer: an fd, flags, a size, an address
+ * from addressOf). Returns the kernel's result, or -errno.
+ */
+export function syscall6(nr: number, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): number {
+  const r = syscall6Fn(nr, a, b, c, d, e, f) as number;
+  return r === -1 ? -koffi.errno() : r;
+}
+
 /** syscall(nr, ...args) through glibc. */
 export function syscall(nr: number, ...args: readonly Vararg[]): CResult {
   return result(syscallFn(nr, ...args.flat()));
@@ -91,6 +106,11 @@ export function ptrace(request: number, pid: number, addr: number | bigint, data
 /** waitpid(pid, status, options) with the status written at `statusAddr`. */
 export function waitpid(pid: number, statusAddr: number, options: number): CResult {
   return result(waitpidFn(pid, statusAddr, options));
+}
+
+const processVmWritevFn = libc.func('intptr_t process_vm_writev(int pid, uintptr_t local, unsigned long liovcnt, uintptr_t remote, unsigned long riovcnt, unsigned long flags)');
+export function processVmWritev(pid: number, local: number, liovcnt: number, remote: number, riovcnt: number): CResult {
+  return result(processVmWritevFn(pid, local, liovcnt, remote, riovcnt, 0));
 }
 
 export function processVmReadv(pid: number, local: number, liovcnt: number, remote: number, riovcnt: number): CResult {

@@ -64,3 +64,19 @@ export function readCString(pid: number, addr: bigint, max: number): Buffer | nu
   }
   return errnoNumber('ENAMETOOLONG')!;
 }
+
+/**
+ * Write `data` at `addr` in another process (process_vm_writev): 0, or a positive errno (EFAULT
+ * when any of it is not writable there; a partial write is reported as EFAULT too).
+ */
+export function writeMemory(pid: number, addr: bigint, data: Buffer): number {
+  if (data.length === 0) return 0;
+  if (addr === 0n) return EFAULT;
+  local.writeBigUInt64LE(BigInt(ffi.addressOf(data)), 0);
+  local.writeBigUInt64LE(BigInt(data.length), 8);
+  remote.writeBigUInt64LE(addr, 0);
+  remote.writeBigUInt64LE(BigInt(data.length), 8);
+  const r = ffi.processVmWritev(pid, localAddr, 1, remoteAddr, 1);
+  if (r.errno !== 0) return r.errno;
+  return Number(r.ret) === data.length ? 0 : EFAULT;
+}

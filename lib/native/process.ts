@@ -44,6 +44,16 @@ export function resetSignals(): void {
   rawSyscall(syscallNumber('rt_sigprocmask'), 2 /* SIG_SETMASK */, BigInt(ffi.addressOf(empty)), 0, 8);
 }
 
+/**
+ * Block every signal on the calling thread (rt_sigprocmask(SIG_BLOCK, all)): a process-directed
+ * signal goes to another thread, and a thread-directed one waits. For a thread whose waits in the
+ * kernel must not be cut short (the notification supervisor's SECCOMP_IOCTL_NOTIF_ADDFD).
+ */
+export function blockSignals(): void {
+  const all = Buffer.alloc(8, 0xff);
+  rawSyscall(syscallNumber('rt_sigprocmask'), 0 /* SIG_BLOCK */, BigInt(ffi.addressOf(all)), 0, 8);
+}
+
 /** execve(2); returns only on failure, with the errno. */
 export function exec(path: string, argv: readonly string[], env: readonly string[]): number {
   return ffi.execve(path, [...argv, null], [...env, null]).errno;

@@ -15,6 +15,9 @@ export const SECCOMP_GET_ACTION_AVAIL = 2;
 /** seccomp(SECCOMP_SET_MODE_FILTER) flags (linux/seccomp.h). */
 export const SECCOMP_FILTER_FLAG_TSYNC = 1;
 export const SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 16;
+/** Also return a listener fd for SECCOMP_RET_USER_NOTIF (5.0); after RECV only a fatal signal interrupts the caller (5.19). */
+export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
+export const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 32;
 
 /** sizeof(struct sock_filter): u16 code, u8 jt, u8 jf, u32 k. */
 const SOCK_FILTER_SIZE = 8;
@@ -42,9 +45,10 @@ const HINTS: ReadonlyMap<number, string> = new Map([
  * Installs a seccomp filter (struct sock_filter[] as compileProfile's `bytes`) on the calling
  * thread; with SECCOMP_FILTER_FLAG_TSYNC, on every thread of the process. Filters stack and are
  * inherited across fork, clone and execve; they can never be removed. Needs no_new_privs (see
- * setNoNewPrivs) unless the process has CAP_SYS_ADMIN.
+ * setNoNewPrivs) unless the process has CAP_SYS_ADMIN. Returns the listener fd when `flags` has
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER (lib/native/notify.ts), 0 otherwise.
  */
-export function installFilter(bytes: Buffer, flags = 0): void {
+export function installFilter(bytes: Buffer, flags = 0): number {
   if (!Buffer.isBuffer(bytes) || bytes.length === 0 || bytes.length % SOCK_FILTER_SIZE !== 0) {
     throw new RangeError(`a seccomp filter is a non-empty array of ${SOCK_FILTER_SIZE}-byte instructions, got ${Buffer.isBuffer(bytes) ? `${bytes.length} bytes` : typeof bytes}`);
   }
@@ -68,6 +72,8 @@ export function installFilter(bytes: Buffer, flags = 0): void {
   if (ret > 0n && (flags & SECCOMP_FILTER_FLAG_TSYNC) !== 0 && (flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH) === 0) {
     throw new NativeError(what, ESRCH, `thread ${ret} cannot be synchronised`);
   }
+  // With SECCOMP_FILTER_FLAG_NEW_LISTENER: the listener's fd (close-on-exec).
+  return Number(ret);
 }
 
 /**

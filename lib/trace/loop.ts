@@ -1,25 +1,20 @@
 // The tracing half of the tracer thread (worker.ts is the launching half,
 // kept light so that stage-2 is spawned before this loads): decide every
 // trapped call of every tracee in a blocking waitpid loop.
-import { existsSync, writeSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { writeSync } from 'node:fs';
 import { AUDIT_ARCH, hostArch, syscallTable } from '../arch/index.js';
-import { auditEvent, eventLine } from '../audit/event.js';
 import { closeFd, ptrace, sleepMs, waitAny, waitFor, yieldCpu } from '../native/index.js';
 import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
 import { encodeRequest } from '../launch/request.js';
 import { InjectedFault, faultArmed, faultPoint } from '../fault.js';
 import { emptyObservation, noteFile, type Observation } from './observation.js';
 import { observe } from './observe.js';
-import { compileMatchers, decide } from './decide/index.js';
-import type { FromTracer, TracerStart } from './messages.js';
-import { blockedIn, exeOf, pgidOf, pidOfPidfd, ppidOf, stateOf, tgidOf } from './proc.js';
-import { Tracer, type Ops } from './tracer.js';
-import { SharedText } from './shared-text.js';
-import { BindingLog, Bindings } from '../dns/bindings.js';
-import { exists, forgetRoot, isDirectory, realpath, traceeView } from './view.js';
-
-const post = (m: FromTracer): void => parentPort!.postMessage(m);
+import { contextFor, decideIn, post, reporterFor } from './deciding.js';
+import type { TracerStart } from './messages.js';
+import { blockedIn, exeOf, ppidOf, stateOf, tgidOf } from './proc.js';
+import { Tracer, type Ops, type TracerDeps } from './tracer.js';
+import { takeListener } from './notify/listener.js';
+import { forgetRoot } from './view.js';
 
 const ops: Ops = {
   syscallInfo: (tid) => ptrace.syscallInfo(tid),
@@ -78,23 +73,17 @@ const FORKS: ReadonlySet<number> = new Set(
 const CHANGES_ROOT: ReadonlySet<string> = new Set(['chroot', 'pivot_root', 'setns', 'unshare']);
 
 /**
- * The names an address is bound to, from the resolver's log: read up to date at every question
- * (the resolver binds before it answers, so a connect never runs ahead of its binding).
+ * The notification backend's two moments in the launch: the listener is taken from stage-2 at its
+ * exec's stop (and handed to the notification supervisor through the main thread), and the
+ * supervisor learns that the command runs (until then the notified calls are stage-2's own).
  */
-function namesFromLog(log: BindingLog): (family: 4 | 6, addr: bigint) => { live: string[]; ever: string[] } {
-  const bindings = new Bindings();
-  return (family, addr) => {
-    const { records, lost } = log.read();
-    if (lost) {
-      try {
-        writeSync(2, `syscage: dns: ${lost} bindings were lost (more answers than the log holds); their addresses are refused until looked up again\n`);
-      } catch {
-        // stderr's reader has gone, or the pipe is full: the note is not worth the sandbox.
-      }
-    }
-    for (const r of records) bindings.add(r.name, r.address, r.ttl, r.time);
-    const now = Date.now();
-    return { live: bindings.live({ family, addr }, now), ever: bindings.names({ family, addr }) };
+function notifyHooks(launched: SharedArrayBuffer): Pick<TracerDeps, 'onLaunch' | 'onLaunched'> {
+  const cell = new Int32Array(launched);
+  return {
+    onLaunch: (pid) => post({ type: 'listener', fd: takeListener(pid) }),
+    onLaunched: () => {
+      Atomics.store(cell, 0, 1);
+    },
   };
 }
 
@@ -105,11 +94,12 @@ export function trace(
   onTracer: (t: Tracer) => void,
 ): void {
   const table = syscallTable();
-  const matchers = compileMatchers(start.profile);
-  const supervisorPid = process.pid;
-  const supervisorPgid = pgidOf(process.pid) ?? process.pid;
   const pid = stage2.pid;
-  const request = encodeRequest(start.dns ? { ...start.command, resolvConf: start.dns.resolvConf } : start.command, Buffer.from(start.filter));
+  const request = encodeRequest({
+    ...start.command,
+    ...(start.dns ? { resolvConf: start.dns.resolvConf } : {}),
+    ...(start.notify ? { notify: true } : {}),
+  }, Buffer.from(start.filter));
   let off = 0;
   while (off < request.length) off += writeSync(stage2.writeEnd, request, off);
   closeFd(stage2.writeEnd);
@@ -118,10 +108,8 @@ export function trace(
   const decideFault = faultArmed('tracer.decide');
 
   const observation = start.record ? emptyObservation(start.arch) : undefined;
-  const requestIdCell = start.requestId ? new SharedText(start.requestId) : undefined;
-  const always = new Set(start.alwaysConnect ?? []);
-  const boundNames = start.dns ? namesFromLog(new BindingLog(start.dns.log)) : undefined;
-  const dnsGuard = start.dns && { server: start.dns.server, upstreams: start.dns.upstreams };
+  const contextOf = contextFor(start, (id) => t.isTracee(id));
+  const reportVerdict = reporterFor(start);
   let lastSnapshot = Date.now();
   const t: Tracer = new Tracer(pid, {
     ops: observation ? recordingOps(observation) : ops,
@@ -131,26 +119,10 @@ export function trace(
     syscallName: (nr) => table.name(start.arch, nr) ?? '(unknown)',
     audit: start.audit,
     verbose: start.verbose,
+    ...(start.notify ? notifyHooks(start.notify.launched) : {}),
     decide: (trap) => {
       if (decideFault) throw new InjectedFault('tracer.decide');
-      const d = decide(trap, {
-        matchers,
-        view: traceeView(trap.tid, trap.pid),
-        realpath,
-        exists,
-        isDirectory,
-        notesMissing: !!start.record,
-        isTracee: (id: number): boolean => t.isTracee(id),
-        supervisorPid,
-        supervisorPgid,
-        isSupervisorThread: (tid: number) => existsSync(`/proc/${supervisorPid}/task/${tid}`),
-        callerPgid: () => pgidOf(trap.pid) ?? { fault: 'the caller is gone' },
-        pidOfPidfd: (fd: number) => pidOfPidfd(trap.tid, fd),
-        audit: start.audit,
-        alwaysAllowConnect: always.size ? (dest) => always.has(dest.text) : undefined,
-        dnsGuard,
-        boundNames,
-      });
+      const d = decideIn(contextOf(trap), trap);
       // The call has not happened yet: forget the root after deciding, so the next trap reads it anew.
       if (CHANGES_ROOT.has(trap.syscall)) forgetRoot(trap.pid);
       return d;
@@ -165,13 +137,7 @@ export function trace(
         }
         return;
       }
-      const time = Date.now();
-      const requestId = requestIdCell?.get() || undefined;
-      if (start.events) {
-        const e = auditEvent(verdict, time, { profile: start.events.profile, requestId, tier: start.events.tier });
-        writeSync(start.events.fd, eventLine(e, start.events.human));
-      }
-      post({ type: 'verdict', verdict, time, requestId });
+      reportVerdict(verdict);
     },
   });
   onTracer(t);

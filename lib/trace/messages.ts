@@ -49,6 +49,12 @@ export interface TracerStart {
   readonly dns?: { readonly resolvConf: string; readonly server: string; readonly upstreams: readonly string[]; readonly log: SharedArrayBuffer };
   /** A SharedText (lib/trace/shared-text.ts) holding the request id being served, for events. */
   readonly requestId?: SharedArrayBuffer;
+  /**
+   * The notification backend (lib/trace/notify): `filter` returns SECCOMP_RET_USER_NOTIF for the
+   * calls the supervisor performs itself; `ids` is the program that names their trap ids; the
+   * tracer sets `launched` (an Int32Array's buffer) to 1 once the command runs.
+   */
+  readonly notify?: { readonly ids: Uint8Array; readonly launched: SharedArrayBuffer };
 }
 
 /** How a supervised run ended (what `supervise` resolves to). */
@@ -69,6 +75,8 @@ export type FromTracer =
   | { readonly type: 'ready'; readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string }
   /** The command is launched. */
   | { readonly type: 'started' }
+  /** The notification backend's listener, taken from stage-2 at its exec: an fd of this process. */
+  | { readonly type: 'listener'; readonly fd: number }
   | { readonly type: 'verdict'; readonly verdict: Verdict; readonly time: number; readonly requestId?: string }
   | ({ readonly type: 'exit' } & RunOutcome)
   /** While recording: what has been seen so far (sent now and then, so a crash loses little). */

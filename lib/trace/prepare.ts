@@ -13,6 +13,7 @@ import { reviveError, serialiseError, SyscageError } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { compiledFile } from '../paths.js';
 import type { FromTracer, RunOutcome, TracerBoot, TracerStart } from './messages.js';
+import { NotifierThread } from './notify/thread.js';
 
 export interface Ready { readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string }
 
@@ -35,6 +36,8 @@ export class PreparedTracer {
   private failure: Error | undefined;
   private hasEnded = false;
   private listener: ((m: FromTracer) => void) | undefined;
+  private notifier: NotifierThread | undefined;
+  private readonly fail: (e: Error) => void;
 
   constructor() {
     faultPoint('tracer.prepare');
@@ -45,11 +48,11 @@ export class PreparedTracer {
     this.ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
     // A prepared tracer that is never used must not keep the process alive or fail it.
     this.ready.catch(() => undefined);
-    const fail = (e: Error) => {
+    const fail = (this.fail = (e: Error) => {
       this.failure ??= e;
       settle.reject(this.failure);
       this.listener?.({ type: 'error', error: serialiseError(this.failure) });
-    };
+    });
     this.worker.on('message', (m: FromTracer) => {
       if (m.type === 'ready') settle.resolve(m);
       else if (m.type === 'error') fail(reviveError(m.error, 'tracer failed: '));
@@ -71,15 +74,22 @@ export class PreparedTracer {
    * outcome. Rejects with the thread's failure, whenever it comes — before the
    * launch too.
    */
-  launch(start: TracerStart, on: RunListener): Promise<RunOutcome> {
+  launch(start: TracerStart, on: RunListener, root?: number): Promise<RunOutcome> {
     if (this.state !== 'prepared') throw new Error('internal: a prepared tracer runs one command');
     this.state = 'launched';
     return new Promise<RunOutcome>((resolve, reject) => {
+      // The notification backend's thread serves the notified calls beside this one (lib/trace/notify).
+      const notifier = start.notify && root !== undefined
+        ? (this.notifier = new NotifierThread(start, root, (m) => on.onMessage(m), (e) => this.fail(e)))
+        : undefined;
       this.listener = (m) => {
         if (m.type === 'exit') {
           const { type: _exit, ...outcome } = m;
           this.listener = undefined;
-          resolve(outcome);
+          if (notifier) notifier.finish(outcome, root!).then(resolve, reject);
+          else resolve(outcome);
+        } else if (m.type === 'listener') {
+          notifier?.give(m.fd);
         } else if (m.type === 'error') {
           this.listener = undefined;
           reject(this.failure ?? reviveError(m.error));
@@ -102,6 +112,7 @@ export class PreparedTracer {
    * so this waits CANCEL_GRACE_MS at most.
    */
   async cancel(): Promise<void> {
+    void this.notifier?.terminate();
     if (this.hasEnded) return;
     if (this.state === 'prepared') {
       this.state = 'cancelled';

@@ -16,6 +16,7 @@ function statusField(pid: number, field: string): number | undefined {
 export const tgidOf = (tid: number): number | undefined => statusField(tid, 'Tgid');
 export const ppidOf = (pid: number): number | undefined => statusField(pid, 'PPid');
 
+
 export function readlink(path: string): string | undefined {
   try {
     return readlinkSync(path);

@@ -13,6 +13,7 @@ import { EXIT, SyscageError } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { RunOutcome, TracerStart } from './messages.js';
 import { PreparedTracer } from './prepare.js';
+import { chooseBackend } from './notify/probe.js';
 import type { SharedText } from './shared-text.js';
 
 export { PreparedTracer };
@@ -73,7 +74,11 @@ function prepareRun(o: SuperviseOptions) {
   const resolved = resolveCommand(cmd, env);
   if ('status' in resolved) throw new LaunchError(resolved.message, resolved.status);
   faultPoint('supervise.compile');
-  return { cmd, rest, env, path: resolved.path, supervised: compileProfile(o.profile, hostArch(), { supervised: true, traceExec: true }) };
+  // The notification backend where the platform allows it (lib/trace/notify/probe.ts), ptrace otherwise.
+  const audit = o.audit || o.profile.mode.value === 'audit';
+  const { backend } = chooseBackend(!audit && !o.record);
+  const notify = backend === 'notify';
+  return { cmd, rest, env, path: resolved.path, supervised: compileProfile(o.profile, hostArch(), { supervised: true, traceExec: true, notify }) };
 }
 
 /** `prepared`, when given, is supervise's from then on: ended with the run, or at once when the run cannot start. */
@@ -138,6 +143,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
       record: o.record,
       requestId: o.requestId?.buffer,
       alwaysConnect: o.alwaysConnect,
+      ...(filter.ids ? { notify: { ids: filter.ids, launched: new SharedArrayBuffer(4) } } : {}),
       ...(guard ? { dns: { resolvConf: guard.resolvConf, server: guard.server, upstreams: guard.upstreams, log: guard.log } } : {}),
     };
 
@@ -160,7 +166,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
           o.onObservation?.(m.observation);
         }
       },
-    });
+    }, root);
     faultPoint('supervise.outcome');
     return outcome;
   } finally {

@@ -67,6 +67,10 @@ export interface TracerDeps {
   readonly audit: boolean;
   /** Report hidden calls too (ENOENT for a path outside the profile's view: no violation, normally only counted). */
   readonly verbose?: boolean;
+  /** Stage-2 is about to exec the command (its execve's seccomp stop; the call has not run yet). */
+  readonly onLaunch?: (pid: number) => void;
+  /** The command runs: stage-2's exec went through (its exec stop; no instruction of the command has run). */
+  readonly onLaunched?: () => void;
 }
 
 /** Where the root is in its launch: stage-2 running, its exec trapped, the command running. */
@@ -236,7 +240,10 @@ export class Tracer {
     const proc = this.procs.get(pid) ?? {};
     proc.exe = this.d.ops.exe(pid);
     this.procs.set(pid, proc);
-    if (pid === this.root && this.phase === 'launching') this.phase = 'running';
+    if (pid === this.root && this.phase === 'launching') {
+      this.phase = 'running';
+      this.d.onLaunched?.();
+    }
     this.d.ops.cont(tid, 0);
   }
 
@@ -294,7 +301,10 @@ export class Tracer {
     // its one exec is the launch.
     if (pid === this.root && this.phase !== 'running') {
       const name = this.d.syscallName(info.nr);
-      if (name === 'execve' || name === 'execveat') this.phase = 'launching';
+      if (name === 'execve' || name === 'execveat') {
+        this.phase = 'launching';
+        this.d.onLaunch?.(pid);
+      }
       ops.cont(tid, 0);
       return;
     }

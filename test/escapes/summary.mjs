@@ -38,7 +38,10 @@ const dir = join(here, 'out', 'results');
 const PARTS = readdirSync(here).filter((f) => /^corpus-.*\.test\.ts$/.test(f)).map((f) => f.replace(/\.test\.ts$/, '')).sort();
 
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
-const parts = files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8'))).filter((p) => PARTS.includes(p.file));
+/** The kernel tier's second pass under the ptrace backend (NAME.ptrace.json, fixtures/suite.ts): summed on its own line. */
+const read = (fs) => fs.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8'))).filter((p) => PARTS.includes(p.file));
+const parts = read(files.filter((f) => !f.endsWith('.ptrace.json')));
+const ptraceParts = read(files.filter((f) => f.endsWith('.ptrace.json')));
 const missing = PARTS.filter((p) => !parts.some((x) => x.file === p));
 const partial = parts.filter((x) => x.partial).map((x) => x.file);
 
@@ -172,8 +175,14 @@ if (process.argv.includes('--json')) {
   if (partial.length) console.log(`escapes: PARTIAL results (ESCAPES_ONLY) in ${partial.join(', ')}`);
   const byDesign = st.filter((r) => r.outcome === 'unreported' && (r.known ?? '').startsWith('by design'));
   const note = byDesign.length ? ` (${byDesign.length} refused by design without an audit event: ${byDesign.map((r) => r.id).join(', ')})` : '';
+  const pt = ptraceParts.flatMap((p) => p.results).filter((r) => r.tier === 'strict' && !isOutside(r));
+  if (pt.length) {
+    for (const r of pt.filter((x) => x.outcome !== 'blocked')) console.log(`escapes: kernel (ptrace backend): ${label[r.outcome]} ${r.id} — ${r.title}: ${r.why}${r.known ? ' [known]' : ''}`);
+    console.log(`kernel (ptrace backend): ${line(pt)}`);
+  }
   // Last, as always: the line `make test` ends with (README.md, docs/security.md).
-  console.log(st.length ? `kernel: ${line(st)}${note}` : 'no escape corpus results (run make escapes or make test)');
+  const backend = parts.find((p) => p.tier === 'strict' && p.backend)?.backend;
+  console.log(st.length ? `kernel${backend ? ` (${backend} backend)` : ''}: ${line(st)}${note}` : 'no escape corpus results (run make escapes or make test)');
 }
 // exitCode, not exit(): process.exit would cut a long --json short on a pipe.
 process.exitCode = !all.length || missing.length || partial.length ? 1 : 0;

@@ -91,3 +91,10 @@ export function startProcess(file: string, args: readonly string[], o: SpawnOpti
 
 /** Run a program to its end (or its timeout). */
 export const runProcess = (file: string, args: readonly string[], o: SpawnOptions = {}): Promise<Ran> => startProcess(file, args, o).done;
+
+/**
+ * SYSCAGE_BACKEND of the test run, as `env -i` arguments for a syscage started in a clean
+ * environment: `make test` runs the kernel-tier suites a second time under the ptrace backend
+ * (lib/trace/notify/probe.ts), and the choice must reach syscage.
+ */
+export const backendEnv = (): string[] => (process.env.SYSCAGE_BACKEND ? [`SYSCAGE_BACKEND=${process.env.SYSCAGE_BACKEND}`] : []);

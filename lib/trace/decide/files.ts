@@ -165,6 +165,18 @@ function judge(p: string, via: string | undefined, access: Access, trap: Trap, c
   return refused(list.missing, `${what}: not in ${list.what}${access === R ? ' or files.write' : ''}`, { paths, access });
 }
 
+/**
+ * The object a call really reached, for the notification backend: it opens the path itself (an
+ * O_PATH fd: no side effect) and asks again with what /proc/self/fd/N names, so that a symlink
+ * swapped or a buffer rewritten after the check reaches nothing the profile refuses.
+ */
+export function checkReached(real: string, access: Access, trap: Trap, ctx: DecideContext): CheckOutcome {
+  const m = ctx.matchers.files;
+  if (!m || isAnonymous(real)) return passed();
+  const paths: string[] = [];
+  return judge(forMatch(real, trap.pid), undefined, access, trap, ctx, m, paths) ?? passed();
+}
+
 const SUPERVISOR_PROC: RuleRef = { what: 'built-in', text: "the supervisor's /proc entries are never reachable" };
 
 function allowedBy(m: FileMatchers, p: string, access: Access): RuleRef | undefined {

@@ -31,6 +31,11 @@ export { openAccess, type Access } from './files.js';
 export { decodeArgv, isFileless } from './exec.js';
 export { forMatch } from './paths.js';
 export { checkFiles, checkExec, checkNetwork, checkSignal };
+export { checkReached } from './files.js';
+export { checkReachedSocket } from './network.js';
+export { refusal } from './outcome.js';
+export { locatePath, isProblem, type PathTarget } from './paths.js';
+export { pathUses } from './file-table.js';
 
 const CHECKS: Readonly<Record<Check, (trap: Trap, ctx: DecideContext, explain: boolean) => CheckOutcome>> = {
   files: checkFiles,

@@ -193,3 +193,15 @@ function sameAddress(dest: Destination & { kind: 'ip' }, text: string): boolean 
   const got = unmapped(dest.family, dest.addr);
   return got.family === want.family && got.addr === want.addr;
 }
+
+/**
+ * The socket a connect really reached, for the notification backend: it opens the UNIX socket's
+ * path itself (O_PATH, following symlinks as connect does) and asks again with the path of what
+ * it opened, so that a symlink swapped after the check reaches nothing the profile refuses.
+ */
+export function checkReachedSocket(real: string, trap: Trap, ctx: DecideContext): CheckOutcome {
+  const m = ctx.matchers.network;
+  if (!m) return passed();
+  const address = `unix:${real}`;
+  return decide(trap, { kind: 'unix', abstract: false, path: real }, address, 'connect', m.connect, false, { address });
+}

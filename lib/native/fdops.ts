@@ -1,0 +1,141 @@
+// The calls the notification backend makes on a caller's behalf (lib/trace/notify): opening a
+// path relative to an fd, connecting a socket, and the per-thread state a create depends on. Each
+// returns the kernel's answer as a number: the result (>= 0), or -errno. Nothing here throws for
+// what the kernel refuses: the refusal is the caller's answer.
+import { hostArch } from '../arch/index.js';
+import { constantValue } from '../arch/constants.js';
+import * as ffi from './ffi.js';
+import { syscallNumber } from './syscall.js';
+
+const flag = (name: string): number => Number(constantValue(hostArch(), name)!);
+
+/** open(2) flags of this machine's arch (lib/arch/constants.ts: O_DIRECTORY, O_NOFOLLOW, O_TMPFILE differ on arm64). */
+export const O = {
+  ACCMODE: flag('O_ACCMODE'),
+  CREAT: flag('O_CREAT'),
+  EXCL: flag('O_EXCL'),
+  NOCTTY: flag('O_NOCTTY'),
+  TRUNC: flag('O_TRUNC'),
+  NONBLOCK: flag('O_NONBLOCK'),
+  DIRECTORY: flag('O_DIRECTORY'),
+  NOFOLLOW: flag('O_NOFOLLOW'),
+  CLOEXEC: flag('O_CLOEXEC'),
+  PATH: flag('O_PATH'),
+  TMPFILE: flag('O_TMPFILE'),
+} as const;
+
+export const AT_FDCWD = -100;
+
+const SYS = {
+  openat: syscallNumber('openat'),
+  openat2: syscallNumber('openat2'),
+  readlinkat: syscallNumber('readlinkat'),
+  close: syscallNumber('close'),
+  umask: syscallNumber('umask'),
+  unshare: syscallNumber('unshare'),
+  fcntl: syscallNumber('fcntl'),
+  connect: syscallNumber('connect'),
+  getsockopt: syscallNumber('getsockopt'),
+};
+
+const sys = ffi.syscall6;
+
+/** A NUL-terminated copy of a path, kept alive by the caller for the call. */
+const cString = (path: string | Buffer): Buffer => Buffer.concat([typeof path === 'string' ? Buffer.from(path) : path, Buffer.alloc(1)]);
+
+const how = Buffer.alloc(24);
+const howAddr = ffi.addressOf(how);
+
+/** openat2(dirfd, path, {flags, mode, resolve}): the fd, or -errno. */
+export function openAt2(dirfd: number, path: string | Buffer, flags: number, mode: number, resolve: bigint): number {
+  const p = cString(path);
+  how.writeBigUInt64LE(BigInt(flags >>> 0), 0);
+  how.writeBigUInt64LE(BigInt(mode), 8);
+  how.writeBigUInt64LE(resolve, 16);
+  return sys(SYS.openat2, dirfd, ffi.addressOf(p), howAddr, 24);
+}
+
+/** openat(dirfd, path, flags, mode): the fd, or -errno. */
+export function openAt(dirfd: number, path: string | Buffer, flags: number, mode = 0): number {
+  const p = cString(path);
+  return sys(SYS.openat, dirfd, ffi.addressOf(p), flags >>> 0, mode);
+}
+
+const linkBuf = Buffer.alloc(4096);
+const linkAddr = ffi.addressOf(linkBuf);
+/** readlinkat(dirfd, path): the link's text, or -errno. */
+export function readLinkAt(dirfd: number, path: string | Buffer): Buffer | number {
+  const p = cString(path);
+  const n = sys(SYS.readlinkat, dirfd, ffi.addressOf(p), linkAddr, linkBuf.length);
+  return n < 0 ? n : Buffer.from(linkBuf.subarray(0, n));
+}
+
+/** close(2), ignoring the answer (an fd of this process that is ours to close). */
+export const closeQuietly = (fd: number): void => {
+  if (fd >= 0) sys(SYS.close, fd);
+};
+
+/**
+ * umask(2) of the calling thread's fs_struct; returns the previous mask. Only meaningful after
+ * ownThreadFs(): otherwise it changes every thread's mask, the main thread's too.
+ */
+export const setUmask = (mask: number): number => sys(SYS.umask, mask & 0o777);
+
+const CLONE_FS = 0x200;
+/** unshare(CLONE_FS): give the calling thread its own cwd, root and umask. 0, or -errno. */
+export const ownThreadFs = (): number => sys(SYS.unshare, CLONE_FS);
+
+const F_GETFL = 3;
+const F_SETFL = 4;
+/** The file status flags of an fd (O_NONBLOCK, O_APPEND...), or -errno. */
+export const statusFlags = (fd: number): number => sys(SYS.fcntl, fd, F_GETFL);
+export const setStatusFlags = (fd: number, flags: number): number => sys(SYS.fcntl, fd, F_SETFL, flags);
+
+/** connect(fd, addr): 0, or -errno (-EINPROGRESS for a non-blocking socket still connecting). */
+export function connectTo(fd: number, addr: Buffer): number {
+  return sys(SYS.connect, fd, ffi.addressOf(addr), addr.length);
+}
+
+const SOL_SOCKET = 1;
+const SO_ERROR = 4;
+const intBuf = Buffer.alloc(4);
+const lenBuf = Buffer.alloc(4);
+const intAddr = ffi.addressOf(intBuf);
+const lenAddr = ffi.addressOf(lenBuf);
+/** getsockopt(fd, SOL_SOCKET, SO_ERROR): the pending error of a socket (0: none), or -errno. */
+export function socketError(fd: number): number {
+  lenBuf.writeUInt32LE(4);
+  const r = sys(SYS.getsockopt, fd, SOL_SOCKET, SO_ERROR, intAddr, lenAddr);
+  return r < 0 ? r : intBuf.readInt32LE(0);
+}
+
+const readNr = syscallNumber('read');
+/**
+ * Read a small file (a /proc entry) into `buf` with three plain syscalls: the byte count, or
+ * -errno. For the hot path, where Node's readFileSync costs ~40 µs.
+ */
+export function readFileInto(path: string, buf: Buffer): number {
+  const fd = openAt(AT_FDCWD, path, O.CLOEXEC);
+  if (fd < 0) return fd;
+  const n = sys(readNr, fd, ffi.addressOf(buf), buf.length);
+  sys(SYS.close, fd);
+  return n;
+}
+
+const faccessatNr = syscallNumber('faccessat');
+/** faccessat(AT_FDCWD, path, mode): 0, or -errno. */
+export const accessAt = (path: string, mode: number): number => sys(faccessatNr, AT_FDCWD, ffi.addressOf(cString(path)), mode);
+
+const newfstatatNr = syscallNumber('newfstatat');
+const statxNr = syscallNumber('statx');
+const EMPTY = cString('');
+/** struct stat is 144 bytes on x86_64, 128 on arm64 (asm-generic); struct statx 256 on both. */
+export const STAT_SIZE = process.arch === 'arm64' ? 128 : 144;
+export const STATX_SIZE = 256;
+export const AT_EMPTY_PATH = 0x1000;
+/** newfstatat(fd, "", buf, AT_EMPTY_PATH | flags): the object's struct stat into `buf`; 0 or -errno. */
+export const statFd = (fd: number, buf: Buffer, flags: number): number =>
+  sys(newfstatatNr, fd, ffi.addressOf(EMPTY), ffi.addressOf(buf), AT_EMPTY_PATH | flags);
+/** statx(fd, "", AT_EMPTY_PATH | flags, mask, buf): 0 or -errno. */
+export const statxFd = (fd: number, flags: number, mask: number, buf: Buffer): number =>
+  sys(statxNr, fd, ffi.addressOf(EMPTY), AT_EMPTY_PATH | flags, mask, ffi.addressOf(buf));

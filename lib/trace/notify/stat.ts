@@ -1,0 +1,85 @@
+// An allowed stat (newfstatat, statx), made by the supervisor for the caller (the notification
+// backend): the path it read once is pinned (O_PATH, following a final symlink or not as the call
+// says), what was reached is checked again, the pinned object is stat'ed, and the result is written
+// into the caller's buffer. An fd named by AT_EMPTY_PATH (glibc's fstat) is reached through
+// /proc/TID/fd/N, the caller's own fd table.
+//
+// Writing into the caller is safe here because the caller cannot run meanwhile: after RECV only a
+// fatal signal interrupts it (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, 5.19), so no signal handler
+// reuses the buffer's memory. Before 5.19 a signal could, and the write could land in a handler's
+// frame: docs/engine.md says so.
+import { fdops, notify, writeMemory } from '../../native/index.js';
+import { argInt, argU32, argU64 } from '../decide/args.js';
+import { checkReached, forMatch, isProblem, locatePath, pathUses, type CheckOutcome, type DecideContext } from '../decide/index.js';
+import type { Detail, Trap } from '../types.js';
+
+const { O, AT_FDCWD } = fdops;
+const EPERM = 1;
+const EBADF = 9;
+const AT_NO_AUTOMOUNT = 0x800;
+/** statx: AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC. */
+const AT_STATX_SYNC_TYPE = 0x6000;
+
+export type Statted = { readonly errno: number } | { readonly refused: CheckOutcome & { refused: true } };
+
+const statBuf = Buffer.alloc(fdops.STAT_SIZE);
+const statxBuf = Buffer.alloc(fdops.STATX_SIZE);
+
+export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | undefined): Statted {
+  const statx = trap.syscall === 'statx';
+  const flags = argInt(trap, statx ? 2 : 3);
+  const out = argU64(trap, statx ? 4 : 2);
+  const uses = pathUses(trap, ctx);
+  if (!uses || isProblem(uses) || uses.length !== 1) return { errno: EPERM };
+  const use = uses[0]!;
+  const t = locatePath(trap, ctx, use.path, use.dirfd, use.nullMeans, use.inRoot);
+  if (isProblem(t)) return { errno: t.errno ?? EPERM };
+  let pin: number;
+  if (t.kind === 'fd') {
+    const where = t.fd === AT_FDCWD ? `/proc/${trap.tid}/cwd` : `/proc/${trap.tid}/fd/${t.fd}`;
+    pin = fdops.openAt(AT_FDCWD, where, O.PATH | O.CLOEXEC);
+    if (pin < 0 && t.fd !== AT_FDCWD) pin = viaPidfd(trap.pid, t.fd);
+    if (pin < 0) return { errno: EBADF };
+  } else if (t.kind === 'path' && t.within === undefined) {
+    pin = fdops.openAt2(AT_FDCWD, t.raw, O.PATH | O.CLOEXEC | (use.follow === 'nofollow' ? O.NOFOLLOW : 0), 0, 0n);
+    if (pin < 0) return { errno: -pin };
+    const refused = recheck(pin, trap, ctx, detail);
+    if (refused) {
+      fdops.closeQuietly(pin);
+      return refused;
+    }
+  } else {
+    return { errno: EPERM };
+  }
+  try {
+    const buf = statx ? statxBuf : statBuf;
+    const r = statx
+      ? fdops.statxFd(pin, flags & (AT_STATX_SYNC_TYPE | AT_NO_AUTOMOUNT), argU32(trap, 3), buf)
+      : fdops.statFd(pin, buf, flags & AT_NO_AUTOMOUNT);
+    if (r < 0) return { errno: -r };
+    return { errno: writeMemory(trap.tid, out, buf) };
+  } finally {
+    fdops.closeQuietly(pin);
+  }
+}
+
+/**
+ * What the pin reached is what the decision judged (the real paths it resolved are in its
+ * detail), or else it is judged now: a look at something the rules let read.
+ */
+function recheck(pin: number, trap: Trap, ctx: DecideContext, detail: Detail | undefined): Statted | undefined {
+  const link = fdops.readLinkAt(AT_FDCWD, `/proc/self/fd/${pin}`);
+  if (typeof link === 'number') return { errno: EPERM };
+  const real = forMatch(link.toString('utf8'), trap.pid);
+  if (detail?.paths?.includes(real)) return undefined;
+  const out = checkReached(real, 'read', trap, ctx);
+  return out.refused ? { refused: out } : undefined;
+}
+
+function viaPidfd(pid: number, fd: number): number {
+  const pidfd = notify.pidfdOpen(pid);
+  if (pidfd < 0) return pidfd;
+  const dup = notify.pidfdGetfd(pidfd, fd);
+  fdops.closeQuietly(pidfd);
+  return dup;
+}

@@ -1,0 +1,246 @@
+// The notification backend's supervisor: one thread that waits on the seccomp listener (and on
+// the sockets of connects in progress) in ppoll, and answers every notified call. No thread waits
+// in waitpid for these calls and nothing is held: the caller sleeps in the kernel until its answer,
+// and the kernel never reads its memory again — the supervisor decides on the bytes it read once
+// and performs the call itself (open.ts, connect.ts).
+//
+// Per notification:
+//   RECV → the trap id (the program without USER_NOTIF, run on the call's registers) → read and
+//   decide (decide/, as the ptrace tracer does) → ID_VALID (the caller may have gone, and its
+//   tid been reused, while we read) → perform: the fd installed with ADDFD (and the answer in the
+//   same step where the kernel can), the connect's result, or the refusal.
+//
+// Until the command runs (the tracer says so at stage-2's exec stop), a notified call of the root
+// process is stage-2's own (its exec failed, and it reads the script's #! line to say why): it
+// runs as made.
+import { compile as compileProgram, decode, SECCOMP_RET_TRACE, type Program } from '../../bpf/index.js';
+import { AUDIT_ARCH, syscallTable } from '../../arch/index.js';
+import { fdops, notify } from '../../native/index.js';
+import { isAudited, refusal, type DecideContext, type Ruling } from '../decide/index.js';
+import { contextFor, decideIn, reporterFor, type ContextFor } from '../deciding.js';
+import type { TracerStart } from '../messages.js';
+import { exeOf, ppidOf } from '../proc.js';
+import { tgidOf, umaskOf } from './status.js';
+import type { Verdict } from '../tracer.js';
+import type { Detail, Trap } from '../types.js';
+import { finishConnect, performConnect } from './connect.js';
+import { performOpen, type Opened } from './open.js';
+import { performStat } from './stat.js';
+import { readOnce } from './view.js';
+
+const ENOENT = 2;
+const EINVAL = 22;
+const EPERM = 1;
+const EINTR = 4;
+
+export interface NotifyCounts {
+  traps: number;
+  allowed: number;
+  logged: number;
+  denied: number;
+  hidden: number;
+  killed: number;
+  /** Calls the supervisor made itself: opens, stats, connects (allowed, and run here). */
+  performed: number;
+}
+
+export interface Served {
+  readonly counts: NotifyCounts;
+  /** The kills of processes this supervisor decided, by pid (the root's makes the run's policy kill). */
+  readonly kills: ReadonlyMap<number, Verdict>;
+}
+
+/** What to do with the kernel (the real one in worker.ts; the tests use it too). */
+export interface NotifyDeps {
+  readonly listener: number;
+  /** Readable when the supervisor must stop (the main thread writes to it). */
+  readonly stop: number;
+  readonly start: TracerStart;
+  /** Stage-2's pid: the command's, once it runs. */
+  readonly root: number;
+}
+
+export class NotifySupervisor {
+  readonly counts: NotifyCounts = { traps: 0, allowed: 0, logged: 0, denied: 0, hidden: 0, killed: 0, performed: 0 };
+  private readonly kills = new Map<number, Verdict>();
+  private readonly ids: Program;
+  private readonly launched: Int32Array;
+  private readonly contextOf: ContextFor;
+  private readonly report: (v: Verdict) => void;
+  private readonly names = syscallTable();
+  private readonly poll = new notify.PollSet();
+  /** Connects in progress: this process's copy of the socket → the notification to answer. */
+  private readonly connecting = new Map<number, bigint>();
+  /** Opens running on the libuv pool. */
+  private later = 0;
+  /** Can ADDFD answer the call in the same step (5.14)? Learnt at the first install. */
+  private sendWithFd = true;
+
+  constructor(private readonly d: NotifyDeps) {
+    const n = d.start.notify;
+    if (!n) throw new Error('internal: the notification supervisor started for a run without it');
+    this.ids = compileProgram(decode(n.ids));
+    this.launched = new Int32Array(n.launched);
+    // Signals are decided by the ptrace tracer: no notified call asks whether a pid is a tracee.
+    this.contextOf = contextFor(d.start, () => false);
+    this.report = reporterFor(d.start);
+  }
+
+  /** Answer every notification until the sandbox is gone (the listener hangs up) or `stop` is readable. */
+  async serve(): Promise<Served> {
+    const { listener, stop } = this.d;
+    notify.syncWakeUp(listener);
+    for (;;) {
+      const fds: [number, number][] = [[listener, notify.POLLIN], [stop, notify.POLLIN]];
+      for (const socket of this.connecting.keys()) fds.push([socket, notify.POLLOUT]);
+      // An open on the pool ends in a callback: look again soon, and let the callback run.
+      const ev = this.poll.wait(fds, this.later > 0 ? 5 : -1);
+      if (typeof ev === 'number') {
+        if (ev === -EINTR) continue;
+        throw new Error(`ppoll on the seccomp listener failed: errno ${-ev}`);
+      }
+      if (ev[1]) break;
+      for (let i = 2; i < fds.length; i++) if (ev[i]) this.connected(fds[i]![0]);
+      if (ev[0]! & notify.POLLIN) this.next();
+      // Every task under the filter is gone (5.9+): nothing more can come.
+      else if (ev[0]! & (notify.POLLHUP | notify.POLLERR | notify.POLLNVAL)) break;
+      if (this.later > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (const socket of this.connecting.keys()) fdops.closeQuietly(socket);
+    return { counts: this.counts, kills: this.kills };
+  }
+
+  private next(): void {
+    const n = notify.receive(this.d.listener);
+    if (n === undefined) return; // withdrawn before we took it (a signal): it comes again, or not at all
+    if (typeof n === 'number') throw new Error(`SECCOMP_IOCTL_NOTIF_RECV failed: errno ${n}`);
+    const pid = tgidOf(n.tid) ?? n.tid;
+    if (pid === this.d.root && Atomics.load(this.launched, 0) === 0) {
+      notify.respond(this.d.listener, n.id, 0n, 0, notify.SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+      return;
+    }
+    const start = this.d.start;
+    const ret = this.ids.run({ nr: n.nr, arch: n.arch, ip: n.ip, args: n.args });
+    const entry = start.traps[ret & 0xffff];
+    if ((ret & 0xffff0000) >>> 0 !== SECCOMP_RET_TRACE || !entry || n.arch >>> 0 !== AUDIT_ARCH[start.arch] >>> 0) {
+      // The filter notifies only calls of its own table, for its own arch: anything else is a bug. Fail closed.
+      throw new Error(`internal: notified ${n.nr} (arch 0x${n.arch.toString(16)}) has no trap id (0x${ret.toString(16)})`);
+    }
+    this.counts.traps++;
+    const trap: Trap = { tid: n.tid, pid, arch: start.arch, nr: n.nr, syscall: this.names.name(start.arch, n.nr) ?? '(unknown)', args: n.args, entry };
+    const ctx = this.contextOf(trap, readOnce(n.tid, pid));
+    const decision = decideIn(ctx, trap);
+    // What was read may already be stale: the caller gone (its tid reused), or its call withdrawn.
+    if (!notify.stillPending(this.d.listener, n.id)) return;
+    if (decision.action === 'allow') {
+      if (decision.log || isAudited(decision)) {
+        this.counts.logged++;
+        this.report(this.verdict(trap, decision));
+      } else {
+        this.counts.allowed++;
+      }
+      this.perform(n.id, trap, ctx, decision.detail);
+      return;
+    }
+    this.refuse(n.id, trap, decision);
+  }
+
+  /** Apply a refusal: report it, then fail the call, or kill its process. */
+  private refuse(id: bigint, trap: Trap, decision: Ruling): void {
+    if (decision.action === 'deny' && decision.quiet) {
+      notify.respond(this.d.listener, id, 0n, decision.errno);
+      return;
+    }
+    if (decision.action === 'deny' && decision.hidden) {
+      this.counts.hidden++;
+      if (this.d.start.verbose) this.report(this.verdict(trap, decision));
+      notify.respond(this.d.listener, id, 0n, decision.errno);
+      return;
+    }
+    const verdict = this.verdict(trap, decision);
+    this.report(verdict);
+    if (decision.action === 'deny') {
+      this.counts.denied++;
+      notify.respond(this.d.listener, id, 0n, decision.errno);
+      return;
+    }
+    // Kill: the event is written (report above), then the whole process dies; the call never runs.
+    this.counts.killed++;
+    this.kills.set(trap.pid, verdict);
+    try {
+      process.kill(trap.pid, 'SIGKILL');
+    } catch { /* gone already */ }
+    notify.respond(this.d.listener, id, 0n, EPERM);
+  }
+
+  private perform(id: bigint, trap: Trap, ctx: DecideContext, detail: Detail | undefined): void {
+    this.counts.performed++;
+    if (trap.syscall === 'newfstatat' || trap.syscall === 'statx') {
+      const s = performStat(trap, ctx, detail);
+      if ('refused' in s) return this.refuse(id, trap, refusal(s.refused, ctx.matchers, false));
+      notify.respond(this.d.listener, id, 0n, s.errno);
+      return;
+    }
+    if (trap.syscall === 'connect') {
+      const c = performConnect(trap, ctx);
+      if ('refused' in c) return this.refuse(id, trap, refusal(c.refused, ctx.matchers, false));
+      if ('pending' in c) {
+        this.connecting.set(c.pending, id);
+        return;
+      }
+      notify.respond(this.d.listener, id, 0n, c.errno);
+      return;
+    }
+    const o: Opened = performOpen(trap, ctx, () => umaskOf(trap.tid) ?? 0o022);
+    if ('refused' in o) return this.refuse(id, trap, refusal(o.refused, ctx.matchers, false));
+    if ('errno' in o) {
+      notify.respond(this.d.listener, id, 0n, o.errno);
+      return;
+    }
+    if ('asMade' in o) {
+      notify.respond(this.d.listener, id, 0n, 0, notify.SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+      return;
+    }
+    if ('later' in o) {
+      this.later++;
+      void o.later.then((fd) => {
+        this.later--;
+        if (fd < 0) notify.respond(this.d.listener, id, 0n, -fd);
+        else this.install(id, fd, o.cloexec);
+      });
+      return;
+    }
+    this.install(id, o.fd, o.cloexec);
+  }
+
+  /** Give the caller `fd` as its new fd and answer its call with the number; ours is closed. */
+  private install(id: bigint, fd: number, cloexec: boolean): void {
+    const flags = cloexec ? fdops.O.CLOEXEC : 0;
+    try {
+      if (this.sendWithFd) {
+        const r = notify.installFd(this.d.listener, id, fd, flags, true);
+        if (r >= 0 || r === -ENOENT) return;
+        // An fd the caller cannot take (EMFILE): the call fails with that. (EINVAL: see below.)
+        if (r !== -EINVAL) return void notify.respond(this.d.listener, id, 0n, -r);
+        this.sendWithFd = false; // before 5.14: install, then answer
+      }
+      const r = notify.installFd(this.d.listener, id, fd, flags, false);
+      if (r === -ENOENT) return; // the call was withdrawn: nothing to answer
+      notify.respond(this.d.listener, id, r < 0 ? 0n : BigInt(r), r < 0 ? -r : 0);
+    } finally {
+      fdops.closeQuietly(fd);
+    }
+  }
+
+  /** A connect in progress is done: answer its call with the socket's error. */
+  private connected(socket: number): void {
+    const id = this.connecting.get(socket);
+    this.connecting.delete(socket);
+    if (id === undefined) return;
+    notify.respond(this.d.listener, id, 0n, finishConnect(socket));
+  }
+
+  private verdict(trap: Trap, decision: Ruling): Verdict {
+    return { trap, decision, tracee: { pid: trap.pid, ppid: ppidOf(trap.pid), exe: exeOf(trap.pid) }, enforced: true };
+  }
+}

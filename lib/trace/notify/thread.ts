@@ -1,0 +1,71 @@
+// The notification supervisor's thread, from the main thread: started with the run, handed the
+// listener when the tracer has taken it, stopped when the tracer has seen the command end, and
+// its counts and kills merged into the run's outcome.
+import { writeSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { reviveError, serialiseError } from '../../errors.js';
+import { compiledFile } from '../../paths.js';
+import type { RunOutcome, TracerStart } from '../messages.js';
+import type { Verdict } from '../tracer.js';
+import type { FromNotifier, NotifyBoot } from './worker.js';
+
+/** How long the thread may take to finish once told to stop. */
+const STOP_GRACE_MS = 2000;
+
+export class NotifierThread {
+  private readonly worker: Worker;
+  private readonly stopFd: Promise<number>;
+  private readonly served: Promise<Extract<FromNotifier, { type: 'served' }>>;
+
+  constructor(start: TracerStart, root: number, onVerdict: (m: Extract<FromNotifier, { type: 'verdict' }>) => void, onError: (e: Error) => void) {
+    const boot: NotifyBoot = { start, root };
+    this.worker = new Worker(compiledFile('trace', 'notify', 'worker.js'), { workerData: boot, stdout: false, stderr: false });
+    let ready!: (fd: number) => void;
+    let served!: (m: Extract<FromNotifier, { type: 'served' }>) => void;
+    this.stopFd = new Promise((resolve) => { ready = resolve; });
+    this.served = new Promise((resolve) => { served = resolve; });
+    this.worker.on('message', (m: FromNotifier) => {
+      if (m.type === 'ready') ready(m.stop);
+      else if (m.type === 'verdict') onVerdict(m);
+      else if (m.type === 'served') served(m);
+      else onError(reviveError(m.error, 'notification supervisor failed: '));
+    });
+    this.worker.on('error', (e) => onError(reviveError(serialiseError(e), 'notification supervisor failed: ')));
+  }
+
+  /** The listener the tracer took from stage-2 (an fd of this process, now the thread's). */
+  give(listener: number): void {
+    this.worker.postMessage({ listener });
+  }
+
+  /** The sandbox is gone: stop the thread and merge what it decided into the tracer's outcome. */
+  async finish(outcome: RunOutcome, root: number): Promise<RunOutcome> {
+    const stop = await this.stopFd;
+    try {
+      writeSync(stop, '.');
+    } catch {
+      // EPIPE: it has stopped by itself (the listener hung up once every task was gone).
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), STOP_GRACE_MS); });
+    const served = await Promise.race([this.served, late]);
+    clearTimeout(timer);
+    await this.terminate();
+    if (!served) return outcome;
+    const counts: Record<string, number> = { ...outcome.counts };
+    for (const [k, v] of Object.entries(served.counts)) counts[k] = (counts[k] ?? 0) + v;
+    const kills = new Map<number, Verdict>(served.kills);
+    const policyKill = outcome.policyKill ?? (outcome.signal === 9 ? kills.get(root) : undefined);
+    return { ...outcome, counts, ...(policyKill ? { policyKill } : {}) };
+  }
+
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+    const stop = await Promise.race([this.stopFd, Promise.resolve(-1)]);
+    if (stop >= 0) {
+      try {
+        (await import('node:fs')).closeSync(stop);
+      } catch { /* closed already */ }
+    }
+  }
+}
