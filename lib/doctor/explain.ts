@@ -10,7 +10,7 @@ export const ACTIONS = {
   kill_process: { name: 'SECCOMP_RET_KILL_PROCESS', value: 0x8000_0000, use: 'kills the whole process (kill rules)' },
   log: { name: 'SECCOMP_RET_LOG', value: 0x7ffc_0000, use: 'allows and logs a call (log rules; audit mode without ptrace)' },
   trace: { name: 'SECCOMP_RET_TRACE', value: 0x7ff0_0000, use: 'stops a call for the supervisor to check (files, exec, network, signal rules)' },
-  user_notif: { name: 'SECCOMP_RET_USER_NOTIF', value: 0x7fc0_0000, use: 'not used by syscage' },
+  user_notif: { name: 'SECCOMP_RET_USER_NOTIF', value: 0x7fc0_0000, use: 'hands a checked open, stat or connect to the supervisor, which performs it itself (the notification backend)' },
 } as const;
 export type ActionKey = keyof typeof ACTIONS;
 
@@ -24,7 +24,7 @@ export function actionMissing(key: ActionKey): string {
     case 'trace':
       return 'this kernel does not know SECCOMP_RET_TRACE, so no supervisor can check paths, programs or addresses: syscage runs BPF-only.';
     case 'user_notif':
-      return 'this kernel does not know SECCOMP_RET_USER_NOTIF (Linux < 5.0); syscage does not use it, so nothing to do.';
+      return 'this kernel does not know SECCOMP_RET_USER_NOTIF (Linux < 5.0): syscage uses its ptrace backend, which holds the sandbox still for every checked call.';
     case 'kill_process':
     case 'log':
       return `this kernel does not know ${ACTIONS[key].name} (Linux < 4.14), which syscage's filters use: run on Linux 4.14 or later (provided.al2023 is).`;

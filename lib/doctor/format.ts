@@ -23,6 +23,11 @@ function profileLines(p: ProfileTiers): string[] {
   return out;
 }
 
+const BACKEND_SAID = {
+  notify: 'seccomp user notification: syscage performs checked opens, stats and connects itself, nothing is held still; exec and the rest stay with ptrace',
+  ptrace: 'ptrace: every checked call is decided at a seccomp stop with the rest of the sandbox held still',
+} as const;
+
 const YES = '✓';
 const NO = '✗';
 
@@ -38,6 +43,7 @@ export function formatReport(r: DoctorReport): string {
   }
   out.push('', `mode: ${r.mode}: ${r.modeReason}`);
   out.push(`tier: ${r.tier}: ${TIER_SAID[r.tier]}`);
+  if (r.backend) out.push(`backend: ${r.backend.name}: ${BACKEND_SAID[r.backend.name]} (${r.backend.why})`);
   for (const x of r.refusals) out.push(`  refused: ${x.probe}: ${x.detail}`);
   if (r.profile) out.push('', ...profileLines(r.profile));
   out.push('', 'known limits:');

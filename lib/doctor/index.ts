@@ -27,6 +27,8 @@
 //     "modeReason": "one sentence",
 //     "tier": "kernel" | "bpf" | "runtime",   the strongest enforcement tier allowed here
 //     "refusals": [ { "probe": "<name>", "detail": "..." }, ... ],   what weakened it
+//     "backend": { "name": "notify" | "ptrace", "why": "..." },   the kernel tier's supervisor backend
+//                                              (lib/trace/notify/probe.ts), when the tier is kernel
 //     "profile": { "name", "weakestTier", "tier" (null: none), "reason",   with --profile only
 //                  "tiers": [ { "tier", "before": [...], "after": [...], "not": [...], "cannotStart"? } ] },
 //     "limits": [ { "id": "toctou", "status": "open" | "by design", "text": "..." }, ... ]
@@ -40,7 +42,8 @@ import { packageRoot } from '../paths.js';
 import * as explain from './explain.js';
 import { launchProbeProcess, runUnits, type Launch } from './launch.js';
 import { LIMITS } from './limits.js';
-import { decideMode } from './mode.js';
+import { chooseBackend, kernelVersion, notifyUsable } from '../trace/notify/probe.js';
+import { decideMode, type Mode } from './mode.js';
 import { nodeEndOfLife } from './node.js';
 import { platformTier } from './tier.js';
 import { GROUPS, PROBE_NAMES, UNITS, groupOf, unitOf, type Group, type ProbeName, type ProbeResult } from './units.js';
@@ -223,7 +226,28 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     lambda: { inside: functionName !== null || executionEnv !== null, functionName, executionEnv },
     probes,
     ...mode,
-    ...platformTier(probes, mode.mode),
+    ...tierAndBackend(probes, mode.mode, env, kernel),
     limits: LIMITS,
   };
+}
+
+/**
+ * The tier, and in the kernel tier the supervisor's backend an enforcing run gets here: the one
+ * `syscage run` and the bootstrap choose with the same probe.
+ */
+function tierAndBackend(probes: Readonly<Record<ProbeName, ProbeResult>>, mode: Mode, env: Readonly<Record<string, string | undefined>>, kernel: string) {
+  const t = platformTier(probes, mode);
+  if (t.tier !== 'kernel') return t;
+  // From the probes shown above (this process makes no native call): seccomp.action.user_notif, process.seccomp.
+  const facts = {
+    userNotif: probes['seccomp.action.user_notif'].ok,
+    kernel: kernelVersion(kernel),
+    filtered: !probes['process.seccomp'].ok || /^2\b/.test(probes['process.seccomp'].detail),
+  };
+  try {
+    const { backend, why } = chooseBackend(true, env, () => notifyUsable(facts));
+    return { ...t, backend: { name: backend, why } };
+  } catch (e) {
+    return { ...t, backend: { name: 'ptrace' as const, why: (e as Error).message } };
+  }
 }

@@ -17,7 +17,7 @@ export const LIMITS: readonly Limit[] = Object.freeze([
   {
     id: 'toctou',
     status: 'by design',
-    text: 'A path or address is checked with the rest of the sandbox stopped, and the call runs alone until the kernel has used it (TOCTOU closed): each checked call costs one stop per other thread or process. A call that sleeps interruptibly during its path walk (a FUSE or autofs mount) ends the hold early.',
+    text: 'A path or address is never read twice (TOCTOU closed). The notification backend performs a checked open, stat or connect itself from what it read and checked; every other checked call (exec, and the rest of the files and network calls) and every call under the ptrace backend is checked with the rest of the sandbox stopped and runs alone until the kernel has used it: it costs one stop per other thread or process. A call that sleeps interruptibly during its path walk (a FUSE or autofs mount) ends that hold early.',
   },
   {
     id: 'outside-writers',

@@ -21,6 +21,8 @@ export interface DoctorReport {
   readonly tier: Tier;
   /** Every probe that weakened it: one line each. */
   readonly refusals: readonly Refusal[];
+  /** In the kernel tier: the supervisor's backend an enforcing run gets (lib/trace/notify/probe.ts), and why. */
+  readonly backend?: { readonly name: 'notify' | 'ptrace'; readonly why: string };
   /** With --profile: the tier that profile gets here, and what each tier would enforce of it. */
   readonly profile?: ProfileTiers;
   readonly limits: readonly Limit[];

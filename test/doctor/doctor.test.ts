@@ -50,6 +50,7 @@ t.test('syscage doctor --json (in-process): one JSON object with the documented 
   t.equal(report.mode, 'supervised');
   t.equal(report.tier, 'kernel');
   t.same(report.refusals, [], 'nothing refused here');
+  t.match(report.backend, { name: /^(notify|ptrace)$/, why: /./ }, 'the kernel tier names its backend, and why');
   t.same(report.lambda, { inside: false, functionName: null, executionEnv: null }, 'not in Lambda here');
   t.same(Object.keys((report.limits as object[])[0]!), ['id', 'status', 'text']);
 });
@@ -64,7 +65,8 @@ t.test('syscage doctor (in-process): the table', async (t) => {
     t.match(line, new RegExp(`^✓ ${name.replace(/\./g, '\\.')}\\s+\\S`), `one ✓ line for ${name}`);
   }
   t.match(r.out, /^mode: supervised: /m);
-  t.match(r.out, /^known limits:\n {2}by design +A path or address is checked with the rest of the sandbox stopped/m);
+  t.match(r.out, /^backend: (notify|ptrace): /m, 'the kernel tier names its backend');
+  t.match(r.out, /^known limits:\n {2}by design +A path or address is never read twice \(TOCTOU closed\)/m);
 });
 
 t.test('the real binary: --json parses, exit 0, in reasonable time', async (t) => {

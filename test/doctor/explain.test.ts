@@ -47,7 +47,7 @@ t.test('Yama scopes: which are fine for syscage', async (t) => {
 t.test('old kernels: the actions syscage needs and the one it does not', async (t) => {
   t.match(explain.actionMissing('kill_process'), /Linux < 4\.14/);
   t.match(explain.actionMissing('trace'), /BPF-only/);
-  t.match(explain.actionMissing('user_notif'), /does not use it/);
+  t.match(explain.actionMissing('user_notif'), /ptrace backend/);
   t.match(explain.syscallInfoFailed('EIO'), /Linux 5\.3/);
 });
 
