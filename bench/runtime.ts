@@ -28,6 +28,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveCommand } from '../lib/launch/index.js';
+import { probeNotify, type Backend } from '../lib/trace/index.js';
 import { packageRoot } from '../lib/paths.js';
 import { median, spread, type Spread } from './stats.js';
 
@@ -63,12 +64,12 @@ export interface RuntimeOptions {
 
 export const DEFAULT_OPTIONS: RuntimeOptions = {
   getppidCalls: 5_000_000, openCalls: 20_000, threadCounts: [0, 1, 4, 16], threadOpenCalls: 10_000,
-  spacedThreadCounts: [0, 4, 16], spacedOpenCalls: 200, spacedGapUs: 500,
+  spacedThreadCounts: [0, 8, 16], spacedOpenCalls: 200, spacedGapUs: 500,
   reps: 5, baseReps: 3, launchReps: 9, rssReps: 3,
 };
 export const QUICK_OPTIONS: RuntimeOptions = {
   getppidCalls: 1_000_000, openCalls: 5_000, threadCounts: [0, 16], threadOpenCalls: 2_000,
-  spacedThreadCounts: [0, 16], spacedOpenCalls: 100, spacedGapUs: 500,
+  spacedThreadCounts: [0, 8], spacedOpenCalls: 100, spacedGapUs: 500,
   reps: 3, baseReps: 2, launchReps: 5, rssReps: 2,
 };
 
@@ -250,8 +251,12 @@ function nativeTool(): Tool {
   return { name: 'native', argv: (w) => [...w] };
 }
 
-function syscageTool(env: Env, profile: string): Tool {
-  return { name: 'syscage', argv: (w) => [env.node, env.syscage, 'run', '--profile', profile, '--', ...w] };
+/** syscage under each backend (docs/engine.md, "Two backends"), forced with SYSCAGE_BACKEND: "syscage notify", "syscage ptrace". */
+function syscageTools(env: Env, profile: string): Tool[] {
+  const notify = probeNotify();
+  return (['notify', 'ptrace'] as const satisfies readonly Backend[]).map((b): Tool => b === 'notify' && !notify.usable
+    ? { name: `syscage ${b}`, unavailable: `n/a (${notify.why})` }
+    : { name: `syscage ${b}`, argv: (w) => ['/usr/bin/env', `SYSCAGE_BACKEND=${b}`, env.node, env.syscage, 'run', '--profile', profile, '--', ...w] });
 }
 
 function straceTool(env: Env): Tool {
@@ -522,16 +527,17 @@ export function benchRuntime(o: RuntimeOptions = DEFAULT_OPTIONS): RuntimeResult
   o.log?.('runtime: filter cost (getpidloop)');
   const filter = measureLoop(env, {
     workload: 'getpidloop', extra: [], calls: o.getppidCalls,
-    tools: [nativeTool(), syscageTool(env, profiles.filter), straceTool(env), mintraceTool(env, 'mintrace', ['-n'])],
+    tools: [nativeTool(), ...syscageTools(env, profiles.filter), straceTool(env), mintraceTool(env, 'mintrace', ['-n'])],
   }, o);
   o.log?.('runtime: per-trap cost (openloop)');
   // mintrace with its full path check, allowing what the loader and the loop open: the floor.
   const allow = ['/etc/passwd', '/etc/ld.so.cache', '/etc/ld.so.preload', '/lib', '/lib64', '/usr/lib'].flatMap((p) => ['-a', p]);
   const trap = measureLoop(env, {
     workload: 'openloop', extra: ['/etc/passwd'], calls: o.openCalls, floor: 'mintrace',
-    tools: [nativeTool(), syscageTool(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow]), mintraceTool(env, 'mintrace -n', ['-n'])],
+    tools: [nativeTool(), ...syscageTools(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow]), mintraceTool(env, 'mintrace -n', ['-n'])],
   }, o);
-  const threadTools = [nativeTool(), syscageTool(env, profiles.trap), straceTool(env)];
+  // mintrace follows threads too (TRACECLONE), and holds nothing: the floor in the same conditions.
+  const threadTools = [nativeTool(), ...syscageTools(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow])];
   o.log?.(`runtime: per-trap cost with K idle threads, back to back (openloop-threads, K = ${o.threadCounts.join(', ')})`);
   const threads = measureThreads(env, { counts: o.threadCounts, calls: o.threadOpenCalls, gapUs: 0, wall: true, path: '/etc/passwd', tools: threadTools }, o);
   o.log?.(`runtime: per-trap cost with K idle threads, spaced by ${o.spacedGapUs} µs (openloop-threads, K = ${o.spacedThreadCounts.join(', ')})`);

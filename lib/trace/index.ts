@@ -4,3 +4,4 @@ export { supervise, LaunchError, type SuperviseOptions, type SuperviseResult } f
 export { PreparedTracer } from './prepare.js';
 export type { Observation } from './observation.js';
 export { compileMatchers, type Matchers } from './decide/index.js';
+export { chooseBackend, probeNotify, notifyUsable, type Backend, type NotifyProbe } from './notify/probe.js';
