@@ -139,3 +139,24 @@ export const statFd = (fd: number, buf: Buffer, flags: number): number =>
 /** statx(fd, "", AT_EMPTY_PATH | flags, mask, buf): 0 or -errno. */
 export const statxFd = (fd: number, flags: number, mask: number, buf: Buffer): number =>
   sys(statxNr, fd, ffi.addressOf(EMPTY), AT_EMPTY_PATH | flags, mask, ffi.addressOf(buf));
+
+const setnsNr = syscallNumber('setns');
+const CLONE_NEWNS = 0x0002_0000;
+/**
+ * setns(fd, CLONE_NEWNS): move the calling thread into the mount namespace `fd` names (an open
+ * /proc/TID/ns/mnt). Only for a thread with its own fs_struct (ownThreadFs): it also takes that
+ * namespace's root and cwd. Needs CAP_SYS_ADMIN over the namespace and CAP_SYS_CHROOT. 0, or -errno.
+ */
+export const enterMountNamespace = (fd: number): number => sys(setnsNr, fd, CLONE_NEWNS);
+
+/** struct stat's st_mode: offset 24 on x86_64, 16 on arm64 (asm-generic). */
+const MODE_AT = process.arch === 'arm64' ? 16 : 24;
+const modeBuf = Buffer.alloc(STAT_SIZE);
+/** The file type and mode of an fd (st_mode), or -errno. */
+export function modeOf(fd: number): number {
+  const r = statFd(fd, modeBuf, 0);
+  return r < 0 ? r : modeBuf.readUInt32LE(MODE_AT);
+}
+export const S_IFMT = 0o170000;
+export const S_IFIFO = 0o010000;
+export const S_IFLNK = 0o120000;

@@ -157,3 +157,65 @@ export function backOff(ops: HoldOps, idle: number): void {
   if (idle < SPINS) ops.yield();
   else ops.pause(Math.min(1, 0.05 * 2 ** Math.min(idle - SPINS, 5)));
 }
+
+/**
+ * The hold in force, as one object with two states: none, or held — its owner runs alone while
+ * every other task is stopped, their stops kept here until the release. It lasts across the
+ * owner's checked calls while they come in quick succession (HOLD_IDLE_MS apart, HOLD_MAX_MS in
+ * all). Every change of state goes through a method of this class.
+ */
+export class Hold {
+  private state:
+    | { readonly kind: 'none' }
+    | { readonly kind: 'held'; readonly owner: number; readonly began: number; last: number; held: Taken[] } = { kind: 'none' };
+
+  /** The task the hold is for, while one is in force. */
+  get owner(): number | undefined {
+    return this.state.kind === 'held' ? this.state.owner : undefined;
+  }
+
+  /** Begin a hold for `owner`: `taken` are the stops of the tasks it stopped (hold()). */
+  begin(owner: number, taken: readonly Taken[], now: number): void {
+    if (this.state.kind === 'held') throw new Error(`internal: a hold for ${owner} began while ${this.state.owner}'s is in force`);
+    this.state = { kind: 'held', owner, began: now, last: now, held: [...taken] };
+  }
+
+  /**
+   * A stop of another task while the hold is in force (a new child's first stop, one on its way):
+   * kept for the release, in place of a stop of the same tid kept before (a non-leader's exec
+   * takes the leader's tid).
+   */
+  keep(tid: number, status: number): void {
+    if (this.state.kind !== 'held') throw new Error('internal: a stop kept with no hold in force');
+    this.state.held = this.state.held.filter(([t]) => t !== tid);
+    this.state.held.push([tid, status]);
+  }
+
+  /** Drop the kept stops of these tasks: gone, or reported again (their kept stop is stale). */
+  forget(tids: ReadonlySet<number>): void {
+    if (this.state.kind === 'held') this.state.held = this.state.held.filter(([t]) => !tids.has(t));
+  }
+
+  /** The owner's call ran alone and ended: the hold lasts HOLD_IDLE_MS from now. */
+  extend(now: number): void {
+    if (this.state.kind === 'held') this.state.last = now;
+  }
+
+  /** Has it lasted HOLD_MAX_MS (the held tasks must get to run)? */
+  overdue(now: number): boolean {
+    return this.state.kind === 'held' && now - this.state.began > HOLD_MAX_MS;
+  }
+
+  /** Is it over by time: no checked call of its owner for HOLD_IDLE_MS, or overdue? */
+  expired(now: number): boolean {
+    return this.state.kind === 'held' && (now - this.state.last > HOLD_IDLE_MS || this.overdue(now));
+  }
+
+  /** End it (if one is in force): the kept stops, in order, to be handled as if they had just arrived. */
+  end(): Taken[] {
+    if (this.state.kind !== 'held') return [];
+    const { held } = this.state;
+    this.state = { kind: 'none' };
+    return held;
+  }
+}

@@ -7,10 +7,10 @@
 // Status words are decoded once, into a Stop (lib/arch/stop.ts says what each one is).
 import type { Arch } from '../arch/index.js';
 import { SIGKILL, SIGSYS, SIGTRAP } from '../arch/signal.js';
-import { decodeStatus, isGone, PTRACE_EVENT_SECCOMP, statusOf, type Stop } from '../arch/stop.js';
+import { decodeStatus, isGone, type Stop } from '../arch/stop.js';
 import type { TrapEntry } from '../compile/plan.js';
 import type { Ruling } from './decide/index.js';
-import { backOff, hold, HOLD_IDLE_MS, HOLD_MAX_MS, PIECEMEAL, runAlone, type HoldOps, type Taken } from './hold.js';
+import { backOff, hold as holdStill, Hold, PIECEMEAL, runAlone, type HoldOps, type Taken } from './hold.js';
 import type { Trap } from './types.js';
 
 const EINTR = 4;
@@ -102,13 +102,8 @@ export class Tracer {
   private readonly policyKills = new Map<number, Verdict>();
   /** Statuses taken from the kernel but not handled yet (while the sandbox was held). */
   private readonly backlog: Taken[] = [];
-  private draining = false;
-  /**
-   * The hold in force (hold.ts): its owner runs alone, the other tasks are
-   * stopped and their statuses wait in `held`. It lasts across the owner's
-   * checked calls while they come in quick succession.
-   */
-  private holding: { owner: number; held: Taken[]; began: number; last: number } | undefined;
+  /** The hold (hold.ts): none, or in force for one owner, with the other tasks' stops kept. */
+  private readonly hold = new Hold();
   /** Counts by decision, for the summary line. */
   readonly counts = { traps: 0, allowed: 0, logged: 0, denied: 0, hidden: 0, killed: 0, processes: 0, threads: 0 };
 
@@ -140,14 +135,9 @@ export class Tracer {
     this.drain();
   }
 
+  /** Handle the backlog in order. Never re-entered: what a step takes from the kernel joins the backlog. */
   private drain(): void {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      for (let next = this.backlog.shift(); next; next = this.backlog.shift()) this.step(next[0], next[1]);
-    } finally {
-      this.draining = false;
-    }
+    for (let next = this.backlog.shift(); next; next = this.backlog.shift()) this.step(next[0], next[1]);
   }
 
   /**
@@ -158,48 +148,45 @@ export class Tracer {
    */
   next(): { pid: number; status: number } | undefined {
     const ops = this.d.ops;
-    for (let idle = 0; this.holding; idle++) {
+    for (let idle = 0; this.hold.owner !== undefined; idle++) {
       const w = ops.poll(-1);
       if (w === undefined) return undefined;
       if (w !== 'none') return w;
-      const h = this.holding;
-      const now = ops.now();
-      let over = now - h.last > HOLD_IDLE_MS || now - h.began > HOLD_MAX_MS;
+      const owner = this.hold.owner;
+      let over = this.hold.expired(ops.now());
       if (!over && idle % 8 === 7) {
-        const state = ops.state(h.owner);
+        const state = ops.state(owner);
         over = state === undefined || state === 'S';
       }
-      if (over) this.release();
-      else backOff(ops, idle);
+      if (over) {
+        this.release();
+        this.drain();
+      } else {
+        backOff(ops, idle);
+      }
     }
     return ops.wait();
   }
 
-  /** End the hold: the held tasks' stops are handled as if they had just arrived. */
+  /** End the hold: the held tasks' stops join the backlog, to be handled as if they had just arrived. */
   private release(): void {
-    const h = this.holding;
-    if (!h) return;
-    this.holding = undefined;
-    this.backlog.push(...h.held);
-    this.drain();
+    this.backlog.push(...this.hold.end());
   }
 
   private step(tid: number, status: number): void {
     const stop = decodeStatus(status);
-    const h = this.holding;
+    const owner = this.hold.owner;
     if (stop.kind === 'unknown') return; // not a status of a traced task
-    if (h && tid !== h.owner && !isGone(stop)) {
-      // Held: a new child's first stop, or a stop that was on its way. It waits for the release,
-      // and replaces a stop of the same tid held before (a non-leader's exec takes the leader's tid).
-      h.held = h.held.filter(([t]) => t !== tid);
-      h.held.push([tid, status]);
+    if (owner !== undefined && tid !== owner && !isGone(stop)) {
+      // Held: a new child's first stop, or a stop that was on its way. It waits for the release.
+      this.hold.keep(tid, status);
       return;
     }
-    if (h && tid === h.owner && !keepsHold(stop)) this.release();
+    if (tid === owner && !keepsHold(stop)) this.release();
     if (isGone(stop)) return this.gone(tid, stop);
     this.know(tid);
     switch (stop.kind) {
-      case 'seccomp': return this.seccompStop(tid);
+      case 'seccomp': return this.seccompStop(tid, status);
       case 'child': return this.newChild(tid);
       case 'exec': return this.execed(tid);
       // A group stop stays stopped (LISTEN) until SIGCONT.
@@ -251,7 +238,7 @@ export class Tracer {
     const task = this.tasks.get(tid);
     this.tasks.delete(tid);
     // A held stop of a task that is gone must not bring it back when the hold ends.
-    if (this.holding) this.holding.held = this.holding.held.filter(([t]) => t !== tid);
+    this.hold.forget(new Set([tid]));
     const pid = task?.pid ?? tid;
     if (tid !== pid) return; // a thread; the process lives on
     const proc = this.procs.get(pid);
@@ -288,7 +275,7 @@ export class Tracer {
     return verdict;
   }
 
-  private seccompStop(tid: number): void {
+  private seccompStop(tid: number, status: number): void {
     const ops = this.d.ops;
     const info = ops.syscallInfo(tid);
     if (!info) return; // gone meanwhile
@@ -313,23 +300,23 @@ export class Tracer {
       // The filter only returns ids of its own table, for its own arch: anything else is a bug. Fail closed.
       throw new Error(`internal: seccomp stop with trap id ${info.retData} (arch 0x${info.arch.toString(16)}) not in the trap table`);
     }
-    if (this.holding?.owner === tid && this.mustHold(entry) && ops.now() - this.holding.began > HOLD_MAX_MS) {
+    if (this.hold.owner === tid && this.mustHold(entry) && this.hold.overdue(ops.now())) {
       // The hold has lasted long enough: let the held tasks run, and take this stop again after them.
       this.release();
-      this.backlog.push([tid, statusOf.event(PTRACE_EVENT_SECCOMP)]);
+      this.backlog.push([tid, status]);
       return;
     }
     this.counts.traps++;
     const trap: Trap = { tid, pid, arch: this.d.arch, nr: info.nr, syscall: this.d.syscallName(info.nr), args: info.args, entry };
     // Hold the rest of the sandbox still while this call is read, decided and made (hold.ts).
     let stragglers: number[] = [];
-    if (this.mustHold(entry) && this.holding?.owner !== tid) {
+    if (this.mustHold(entry) && this.hold.owner !== tid) {
       this.release();
       const others = this.tasks.size > 1 ? this.others(tid) : [];
       if (others.length > 0) {
-        const h = hold(ops, others);
+        const h = holdStill(ops, others);
         stragglers = h.stragglers;
-        if (stragglers.length === 0) this.holding = { owner: tid, held: h.taken, began: ops.now(), last: ops.now() };
+        if (stragglers.length === 0) this.hold.begin(tid, h.taken, ops.now());
         else this.backlog.push(...h.taken);
       }
     }
@@ -344,7 +331,7 @@ export class Tracer {
       } else {
         this.counts.allowed++;
       }
-      if (this.holding?.owner === tid && this.mustHold(entry)) {
+      if (this.hold.owner === tid && this.mustHold(entry)) {
         const piecemeal = PIECEMEAL[trap.syscall];
         if (piecemeal && BigInt.asUintN(32, trap.args[piecemeal.count] ?? 0n) > 1n) ops.setArg(tid, this.d.arch, piecemeal.count, 1n);
         this.runAlone(tid, pid);
@@ -391,10 +378,10 @@ export class Tracer {
   private runAlone(tid: number, pid: number): void {
     const taken = runAlone(this.d.ops, tid, (other) => this.tasks.get(other)?.pid === pid);
     // A held stop is stale once its tid reported again (a non-leader's exec takes the leader's tid).
-    if (this.holding) this.holding.held = this.holding.held.filter(([t]) => !taken.some(([x]) => x === t));
+    this.hold.forget(new Set(taken.map(([t]) => t)));
     const last = taken.at(-1);
     const done = last !== undefined && last[0] === tid && decodeStatus(last[1]).kind === 'syscall';
-    if (done && this.holding) this.holding.last = this.d.ops.now();
+    if (done && this.hold.owner !== undefined) this.hold.extend(this.d.ops.now());
     else this.release();
     this.backlog.push(...taken);
   }

@@ -7,7 +7,7 @@
 import t from 'tap';
 import type { TrapEntry } from '../../lib/compile/plan.js';
 import type { Ruling } from '../../lib/trace/decide/index.js';
-import { hold, runAlone, HOLD_IDLE_MS, HOLD_MAX_MS, HOLD_TIMEOUT_MS, type HoldOps } from '../../lib/trace/hold.js';
+import { hold, Hold, runAlone, HOLD_IDLE_MS, HOLD_MAX_MS, HOLD_TIMEOUT_MS, type HoldOps } from '../../lib/trace/hold.js';
 import { Tracer, type Ops } from '../../lib/trace/tracer.js';
 import { PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK, statusOf } from '../../lib/arch/stop.js';
 
@@ -273,4 +273,24 @@ t.test('runAlone: a stop of a sibling thread (a held vfork parent whose child ex
   const k = kernel({ polls: { [-1]: [{ pid: 100, status: INTERRUPT_STOP }, { pid: 101, status: SYSCALL_EXIT_STOP }] } });
   t.same(runAlone(k.ops, 101, (other) => other === 100), [[100, INTERRUPT_STOP], [101, SYSCALL_EXIT_STOP]],
     'the sibling\'s stop is kept; the wait goes on to the caller\'s own exit stop');
+});
+
+t.test('Hold: one object, two states, every change through a method', async (t) => {
+  const h = new Hold();
+  t.equal(h.owner, undefined, 'none at first');
+  t.same(h.end(), [], 'ending no hold gives nothing');
+  t.throws(() => h.keep(5, 0x137f), /no hold in force/, 'a stop cannot be kept with no hold');
+  h.begin(10, [[11, 0x137f]], 100);
+  t.equal(h.owner, 10, 'held for its owner');
+  t.throws(() => h.begin(12, [], 100), /while 10's is in force/, 'one hold at a time');
+  h.keep(12, 0x57f);
+  h.keep(11, 0x1057f); // the same tid again: its newer stop replaces the kept one
+  t.notOk(h.expired(100 + HOLD_IDLE_MS), 'not over within HOLD_IDLE_MS of its start');
+  t.ok(h.expired(100 + HOLD_IDLE_MS + 1), 'over after HOLD_IDLE_MS without a checked call');
+  h.extend(100 + HOLD_IDLE_MS);
+  t.notOk(h.expired(100 + HOLD_IDLE_MS + 1), 'extended by its owner\'s next call');
+  t.ok(h.overdue(100 + HOLD_MAX_MS + 1) && h.expired(100 + HOLD_MAX_MS + 1), 'over after HOLD_MAX_MS in all, whatever its owner does');
+  h.forget(new Set([12]));
+  t.same(h.end(), [[11, 0x1057f]], 'the kept stops, the newest per tid, the forgotten left out');
+  t.equal(h.owner, undefined, 'none after the end');
 });

@@ -19,7 +19,7 @@
 // Differences from the kernel's own open, by design: the supervisor always adds O_NOCTTY (a
 // terminal never becomes its controlling terminal, nor the caller's), and a caller in another
 // root (chroot) is refused: its paths do not name what they name here.
-import { fstatSync, open as fsOpen } from 'node:fs';
+import { open as fsOpen } from 'node:fs';
 import { fdops } from '../../native/index.js';
 import { argInt, argU64 } from '../decide/args.js';
 import { checkReached, isProblem, locatePath, openAccess, type DecideContext } from '../decide/index.js';
@@ -131,8 +131,9 @@ function reopen(pin: number, a: OpenArgs, trap: Trap, ctx: DecideContext, cloexe
     fdops.closeQuietly(pin);
     return { errno: EEXIST };
   }
-  const st = fstatSync(pin);
-  if (st.isSymbolicLink()) {
+  const mode = fdops.modeOf(pin);
+  const type = mode & fdops.S_IFMT;
+  if (mode >= 0 && type === fdops.S_IFLNK) {
     // Only pinned as a link with O_NOFOLLOW: the kernel's open fails it.
     fdops.closeQuietly(pin);
     return { errno: ELOOP };
@@ -144,7 +145,7 @@ function reopen(pin: number, a: OpenArgs, trap: Trap, ctx: DecideContext, cloexe
   }
   const flags = (a.flags & ~(O.CREAT | O.EXCL | O.NOFOLLOW)) | O.CLOEXEC | O.NOCTTY;
   const magic = `/proc/self/fd/${pin}`;
-  if (st.isFIFO() && (a.flags & O.NONBLOCK) === 0) {
+  if (type === fdops.S_IFIFO && (a.flags & O.NONBLOCK) === 0) {
     // Opening a FIFO waits for its other end, which may be the sandbox's next call: not on this thread.
     return { later: openLater(magic, flags).finally(() => fdops.closeQuietly(pin)), cloexec };
   }
