@@ -25,8 +25,8 @@ build: $(NODE_MODULES)
 # the kernel allows it), then the kernel-tier suites again under the ptrace backend, then the
 # escape corpus's summary (test/escapes/README.md), last line "kernel (B backend): N attempts,
 # N blocked, N escaped"; fails when a run fails or the corpus left no results.
-PTRACE_PASS = test/run/*.test.ts test/trace/*.test.ts test/escapes/corpus-paths.test.ts test/escapes/corpus-races.test.ts \
-	test/escapes/corpus-syscalls.test.ts test/escapes/corpus-default-allow.test.ts
+PTRACE_PASS = test/run/*.test.ts test/trace/*.test.ts test/dns/egress.test.ts test/escapes/corpus-paths.test.ts \
+	test/escapes/corpus-races.test.ts test/escapes/corpus-syscalls.test.ts test/escapes/corpus-default-allow.test.ts
 test: $(NODE_MODULES)
 	@rm -f test/escapes/out/results/*.json
 	@status=0; npm test || status=$$?; \

@@ -51,7 +51,7 @@ export interface Served {
   readonly kills: ReadonlyMap<number, Verdict>;
 }
 
-/** What to do with the kernel (the real one in worker.ts; the tests use it too). */
+/** What the supervisor serves: the listener, its stop pipe, the run, and the root (worker.ts fills it in). */
 export interface NotifyDeps {
   readonly listener: number;
   /** Readable when the supervisor must stop (the main thread writes to it). */
