@@ -1,0 +1,45 @@
+// A caller in another mount namespace sees other files at the same paths: stage-2 binds syscage's
+// resolv.conf over /etc/resolv.conf in a private namespace (lib/dns), and a command may unshare its
+// own. The kernel would walk the caller's paths in the caller's namespace, so syscage does too:
+// the notification thread (which has its own fs_struct) enters the caller's mount namespace for
+// the call, and comes back. Where it cannot (syscage is not root), the call is refused (EPERM):
+// performing it in syscage's own namespace would open another file than the one the caller names.
+import { fdops } from '../../native/index.js';
+import { readlink } from '../proc.js';
+
+const { O, AT_FDCWD } = fdops;
+const EPERM = 1;
+
+let own: { readonly id: string; readonly fd: number } | undefined;
+
+function ownNamespace(): { readonly id: string; readonly fd: number } {
+  if (!own) {
+    const id = readlink('/proc/thread-self/ns/mnt');
+    const fd = fdops.openAt(AT_FDCWD, '/proc/thread-self/ns/mnt', O.CLOEXEC);
+    if (id === undefined || fd < 0) throw new Error('cannot open the notification thread\'s own mount namespace (/proc/thread-self/ns/mnt)');
+    own = { id, fd };
+  }
+  return own;
+}
+
+/**
+ * Run `work` in the mount namespace of thread `tid` (at once when it is this thread's). Returns
+ * what `work` returns, or `{ errno }` when the namespace cannot be entered.
+ */
+export function inMountNamespaceOf<T>(tid: number, work: () => T): T | { readonly errno: number } {
+  const home = ownNamespace();
+  const theirs = readlink(`/proc/${tid}/ns/mnt`);
+  if (theirs === undefined) return { errno: 3 /* ESRCH: gone */ };
+  if (theirs === home.id) return work();
+  const fd = fdops.openAt(AT_FDCWD, `/proc/${tid}/ns/mnt`, O.CLOEXEC);
+  if (fd < 0) return { errno: EPERM };
+  const entered = fdops.enterMountNamespace(fd);
+  fdops.closeQuietly(fd);
+  if (entered < 0) return { errno: EPERM };
+  try {
+    return work();
+  } finally {
+    // Back home; a thread left in another namespace would walk every later call's paths there.
+    if (fdops.enterMountNamespace(home.fd) < 0) throw new Error('cannot return to syscage\'s own mount namespace');
+  }
+}
