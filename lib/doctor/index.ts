@@ -28,7 +28,7 @@
 //     "tier": "kernel" | "bpf" | "runtime",   the strongest enforcement tier allowed here
 //     "refusals": [ { "probe": "<name>", "detail": "..." }, ... ],   what weakened it
 //     "backend": { "name": "notify" | "ptrace", "why": "..." },   the kernel tier's supervisor backend
-//                                              (lib/trace/notify/probe.ts), when the tier is kernel
+//                                              (lib/trace/notify/backend.ts), when the tier is kernel
 //     "profile": { "name", "weakestTier", "tier" (null: none), "reason",   with --profile only
 //                  "tiers": [ { "tier", "before": [...], "after": [...], "not": [...], "cannotStart"? } ] },
 //     "limits": [ { "id": "toctou", "status": "open" | "by design", "text": "..." }, ... ]
@@ -42,7 +42,7 @@ import { packageRoot } from '../paths.js';
 import * as explain from './explain.js';
 import { launchProbeProcess, runUnits, type Launch } from './launch.js';
 import { LIMITS } from './limits.js';
-import { chooseBackend, kernelVersion, notifyUsable } from '../trace/notify/probe.js';
+import { chooseBackend, kernelVersion, notifyUsable } from '../trace/notify/backend.js';
 import { decideMode, type Mode } from './mode.js';
 import { nodeEndOfLife } from './node.js';
 import { platformTier } from './tier.js';

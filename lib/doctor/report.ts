@@ -21,7 +21,7 @@ export interface DoctorReport {
   readonly tier: Tier;
   /** Every probe that weakened it: one line each. */
   readonly refusals: readonly Refusal[];
-  /** In the kernel tier: the supervisor's backend an enforcing run gets (lib/trace/notify/probe.ts), and why. */
+  /** In the kernel tier: the supervisor's backend an enforcing run gets (lib/trace/notify/backend.ts), and why. */
   readonly backend?: { readonly name: 'notify' | 'ptrace'; readonly why: string };
   /** With --profile: the tier that profile gets here, and what each tier would enforce of it. */
   readonly profile?: ProfileTiers;

@@ -4,4 +4,5 @@ export { supervise, LaunchError, type SuperviseOptions, type SuperviseResult } f
 export { PreparedTracer } from './prepare.js';
 export type { Observation } from './observation.js';
 export { compileMatchers, type Matchers } from './decide/index.js';
-export { chooseBackend, probeNotify, notifyUsable, type Backend, type NotifyProbe } from './notify/probe.js';
+export { chooseBackend, notifyUsable, type Backend, type NotifyProbe } from './notify/backend.js';
+export { probeNotify } from './notify/probe.js';

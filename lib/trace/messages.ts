@@ -5,6 +5,7 @@ import type { TrapEntry } from '../compile/plan.js';
 import type { Profile, Tier } from '../profile/types.js';
 import type { Observation } from './observation.js';
 import type { Verdict } from './tracer.js';
+import type { NotifyProbe } from './notify/backend.js';
 
 /** workerData of the tracer Worker: enough to spawn and seize stage-2 at once. */
 export interface TracerBoot {
@@ -72,7 +73,7 @@ export interface RunOutcome {
 
 export type FromTracer =
   /** Stage-2 is spawned (and seized, unless ptrace is refused): waiting for the start message. */
-  | { readonly type: 'ready'; readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string }
+  | { readonly type: 'ready'; readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string; readonly notify?: NotifyProbe }
   /** The command is launched. */
   | { readonly type: 'started' }
   /** The notification backend's listener, taken from stage-2 at its exec: an fd of this process. */

@@ -14,8 +14,15 @@ import { faultPoint } from '../fault.js';
 import { compiledFile } from '../paths.js';
 import type { FromTracer, RunOutcome, TracerBoot, TracerStart } from './messages.js';
 import { NotifierThread } from './notify/thread.js';
+import type { NotifyProbe } from './notify/backend.js';
 
-export interface Ready { readonly pid: number; readonly mode: 'supervised' | 'bpf-only'; readonly note?: string }
+export interface Ready {
+  readonly pid: number;
+  readonly mode: 'supervised' | 'bpf-only';
+  readonly note?: string;
+  /** Whether the notification backend is usable here (the tracer thread probed it: notify/probe.ts). */
+  readonly notify?: NotifyProbe;
+}
 
 /** What the main thread hears of a launched run, as it happens. */
 export interface RunListener {
@@ -79,9 +86,8 @@ export class PreparedTracer {
     this.state = 'launched';
     return new Promise<RunOutcome>((resolve, reject) => {
       // The notification backend's thread serves the notified calls beside this one (lib/trace/notify).
-      const notifier = start.notify && root !== undefined
-        ? (this.notifier = new NotifierThread(start, root, (m) => on.onMessage(m), (e) => this.fail(e)))
-        : undefined;
+      const notifier = start.notify && root !== undefined ? this.prepareNotifier() : undefined;
+      notifier?.begin(start, root!, (m) => on.onMessage(m));
       this.listener = (m) => {
         if (m.type === 'exit') {
           const { type: _exit, ...outcome } = m;
@@ -100,6 +106,15 @@ export class PreparedTracer {
       if (this.failure) return reject(this.failure);
       this.worker.postMessage(start);
     });
+  }
+
+  /**
+   * Start the notification backend's thread (once): it loads while the run is compiled and launched,
+   * and is handed the run (launch) and then the listener (when the tracer has taken it).
+   */
+  prepareNotifier(): NotifierThread {
+    this.notifier ??= new NotifierThread((e) => this.fail(e));
+    return this.notifier;
   }
 
   /**

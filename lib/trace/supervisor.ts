@@ -13,7 +13,7 @@ import { EXIT, SyscageError } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import type { RunOutcome, TracerStart } from './messages.js';
 import { PreparedTracer } from './prepare.js';
-import { chooseBackend } from './notify/probe.js';
+import { chooseBackend } from './notify/backend.js';
 import type { SharedText } from './shared-text.js';
 
 export { PreparedTracer };
@@ -66,19 +66,14 @@ export class LaunchError extends SyscageError {
 }
 
 
-/** What a run needs before its tracer: the command found, the profile compiled. Throws LaunchError. */
+/** What a run needs before its tracer: the command found. Throws LaunchError. */
 function prepareRun(o: SuperviseOptions) {
   const [cmd, ...rest] = o.command;
   if (cmd === undefined) throw new LaunchError('no command given', 127);
   const env = o.env ?? process.env;
   const resolved = resolveCommand(cmd, env);
   if ('status' in resolved) throw new LaunchError(resolved.message, resolved.status);
-  faultPoint('supervise.compile');
-  // The notification backend where the platform allows it (lib/trace/notify/probe.ts), ptrace otherwise.
-  const audit = o.audit || o.profile.mode.value === 'audit';
-  const { backend } = chooseBackend(!audit && !o.record);
-  const notify = backend === 'notify';
-  return { cmd, rest, env, path: resolved.path, supervised: compileProfile(o.profile, hostArch(), { supervised: true, traceExec: true, notify }) };
+  return { cmd, rest, env, path: resolved.path };
 }
 
 /** `prepared`, when given, is supervise's from then on: ended with the run, or at once when the run cannot start. */
@@ -90,7 +85,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
     await prepared?.cancel();
     throw e;
   }
-  const { cmd, rest, env, supervised } = run;
+  const { cmd, rest, env } = run;
   const arch = hostArch();
   const audit = o.audit || o.profile.mode.value === 'audit';
 
@@ -111,7 +106,14 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
       // the exec rules would refuse the command itself.
       throw new LaunchError('ptrace is not permitted here, and without it a profile with an exec section cannot start the command (its own exec would be refused); remove the exec section or allow ptrace (see syscage doctor)', EXIT.unavailable);
     }
-    const filter = ready.mode === 'supervised' ? supervised : compileProfile(o.profile, arch, { supervised: false });
+    // The notification backend where the tracer thread found it usable and the run enforces (docs/engine.md,
+    // "Two backends"); ptrace otherwise. Its thread starts now, so that its start overlaps the compile and the launch.
+    const backend = ready.mode === 'supervised'
+      ? chooseBackend(!audit && !o.record, process.env, ready.notify ?? { usable: false, why: 'the tracer thread did not probe' }).backend
+      : 'ptrace';
+    if (backend === 'notify') tracer.prepareNotifier();
+    faultPoint('supervise.compile');
+    const filter = compileProfile(o.profile, arch, ready.mode === 'supervised' ? { supervised: true, traceExec: true, notify: backend === 'notify' } : { supervised: false });
     // Host rules need syscage's resolver in the path, and a tracer to check connects against its answers.
     // A recording puts it there too, answering every name: what the command connects to is then
     // written by name.

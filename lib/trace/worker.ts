@@ -27,6 +27,7 @@ import { EXIT, serialiseError, SyscageError } from '../errors.js';
 import { FAULT_VARIABLE, faultPoint } from '../fault.js';
 import type { FromTracer, TracerBoot, TracerStart } from './messages.js';
 import type { Tracer } from './tracer.js';
+import { probeNotify } from './notify/probe.js';
 
 faultPoint('tracer.module');
 const boot = workerData as TracerBoot;
@@ -115,7 +116,9 @@ async function main(): Promise<void> {
   faultPoint('tracer.boot');
   const stage2 = spawnStage2();
   stage2Pid = stage2.pid;
-  post({ type: 'ready', pid: stage2.pid, mode: stage2.supervised ? 'supervised' : 'bpf-only', note: stage2.note });
+  // Whether the notification backend can run here (this thread has the native layer loaded; the main thread need not).
+  const notify = stage2.supervised ? probeNotify() : undefined;
+  post({ type: 'ready', pid: stage2.pid, mode: stage2.supervised ? 'supervised' : 'bpf-only', note: stage2.note, ...(notify ? { notify } : {}) });
   // The tracing code loads while stage-2 boots.
   const { trace } = await import('./loop.js');
   const start = waitForStart(stage2.pid);

@@ -95,7 +95,7 @@ export const runProcess = (file: string, args: readonly string[], o: SpawnOption
 /**
  * SYSCAGE_BACKEND of the test run, as `env -i` arguments for a syscage started in a clean
  * environment: `make test` runs the kernel-tier suites a second time under the ptrace backend
- * (lib/trace/notify/probe.ts), and the choice must reach syscage. Put it first: a test that sets
+ * (lib/trace/notify/backend.ts), and the choice must reach syscage. Put it first: a test that sets
  * SYSCAGE_BACKEND itself (after it, on the `env -i` line) has the last word.
  */
 export const backendEnv = (): string[] => (process.env.SYSCAGE_BACKEND ? [`SYSCAGE_BACKEND=${process.env.SYSCAGE_BACKEND}`] : []);

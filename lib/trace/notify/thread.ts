@@ -1,13 +1,14 @@
-// The notification supervisor's thread, from the main thread: started with the run, handed the
-// listener when the tracer has taken it, stopped when the tracer has seen the command end, and
-// its counts and kills merged into the run's outcome.
+// The notification supervisor's thread, from the main thread: started as soon as the backend is
+// chosen (its start overlaps the compile and the launch), handed the run, then the listener when
+// the tracer has taken it, stopped when the tracer has seen the command end, and its counts and
+// kills merged into the run's outcome.
 import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { reviveError, serialiseError } from '../../errors.js';
 import { compiledFile } from '../../paths.js';
 import type { RunOutcome, TracerStart } from '../messages.js';
 import type { Verdict } from '../tracer.js';
-import type { FromNotifier, NotifyBoot } from './worker.js';
+import type { FromNotifier, ToNotifier } from './worker.js';
 
 /** How long the thread may take to finish once told to stop. */
 const STOP_GRACE_MS = 2000;
@@ -17,25 +18,32 @@ export class NotifierThread {
   private readonly stopFd: Promise<number>;
   private readonly served: Promise<Extract<FromNotifier, { type: 'served' }>>;
 
-  constructor(start: TracerStart, root: number, onVerdict: (m: Extract<FromNotifier, { type: 'verdict' }>) => void, onError: (e: Error) => void) {
-    const boot: NotifyBoot = { start, root };
-    this.worker = new Worker(compiledFile('trace', 'notify', 'worker.js'), { workerData: boot, stdout: false, stderr: false });
+  private onVerdict: ((m: Extract<FromNotifier, { type: 'verdict' }>) => void) | undefined;
+
+  constructor(onError: (e: Error) => void) {
+    this.worker = new Worker(compiledFile('trace', 'notify', 'worker.js'), { stdout: false, stderr: false });
     let ready!: (fd: number) => void;
     let served!: (m: Extract<FromNotifier, { type: 'served' }>) => void;
     this.stopFd = new Promise((resolve) => { ready = resolve; });
     this.served = new Promise((resolve) => { served = resolve; });
     this.worker.on('message', (m: FromNotifier) => {
       if (m.type === 'ready') ready(m.stop);
-      else if (m.type === 'verdict') onVerdict(m);
+      else if (m.type === 'verdict') this.onVerdict?.(m);
       else if (m.type === 'served') served(m);
       else onError(reviveError(m.error, 'notification supervisor failed: '));
     });
     this.worker.on('error', (e) => onError(reviveError(serialiseError(e), 'notification supervisor failed: ')));
   }
 
+  /** The run to serve: its profile and trap table (`start`), and stage-2's pid. */
+  begin(start: TracerStart, root: number, onVerdict: (m: Extract<FromNotifier, { type: 'verdict' }>) => void): void {
+    this.onVerdict = onVerdict;
+    this.worker.postMessage({ type: 'run', start, root } satisfies ToNotifier);
+  }
+
   /** The listener the tracer took from stage-2 (an fd of this process, now the thread's). */
   give(listener: number): void {
-    this.worker.postMessage({ listener });
+    this.worker.postMessage({ type: 'listener', listener } satisfies ToNotifier);
   }
 
   /** The sandbox is gone: stop the thread and merge what it decided into the tracer's outcome. */

@@ -1,21 +1,20 @@
 // The notification supervisor's thread (lib/trace/prepare.ts starts it beside the tracer thread
-// when the run uses the notification backend). It waits for the listener — the tracer takes it
-// from stage-2 at its exec, and the main thread hands it on — then serves until the sandbox is
-// gone or the main thread writes to its stop pipe. Its own fs_struct (unshare CLONE_FS): a create
-// made for a caller runs under the caller's umask without touching this process's.
-import { parentPort, workerData } from 'node:worker_threads';
+// when the run uses the notification backend). It loads, then waits for the run and for the
+// listener — the tracer takes it from stage-2 at its exec, and the main thread hands it on — then
+// serves until the sandbox is gone or the main thread writes to its stop pipe. Its own fs_struct
+// (unshare CLONE_FS): a create made for a caller runs under the caller's umask without touching
+// this process's, and it can enter a caller's mount namespace alone.
+import { parentPort } from 'node:worker_threads';
 import { blockSignals, fdops, pipe } from '../../native/index.js';
 import { serialiseError } from '../../errors.js';
 import type { TracerStart } from '../messages.js';
 import { NotifySupervisor, type NotifyCounts } from './supervisor.js';
 import type { Verdict } from '../tracer.js';
 
-/** workerData of this thread. */
-export interface NotifyBoot {
-  readonly start: TracerStart;
-  /** Stage-2's pid. */
-  readonly root: number;
-}
+/** What the main thread sends: the run (once), then the listener (once). */
+export type ToNotifier =
+  | { readonly type: 'run'; readonly start: TracerStart; /** Stage-2's pid. */ readonly root: number }
+  | { readonly type: 'listener'; readonly listener: number };
 
 export type FromNotifier =
   /** Ready for the listener; writing a byte to `stop` ends the thread. */
@@ -25,8 +24,22 @@ export type FromNotifier =
   | { readonly type: 'error'; readonly error: ReturnType<typeof serialiseError> };
 
 const port = parentPort!;
-const boot = workerData as NotifyBoot;
 let listener = -1;
+// One listener for the whole life of the port, queueing: a message is never missed between two waits.
+const inbox: ToNotifier[] = [];
+let waiting: (() => void) | undefined;
+port.on('message', (m: ToNotifier) => {
+  inbox.push(m);
+  waiting?.();
+});
+async function receive<K extends ToNotifier['type']>(type: K): Promise<Extract<ToNotifier, { type: K }>> {
+  for (;;) {
+    const i = inbox.findIndex((m) => m.type === type);
+    if (i >= 0) return inbox.splice(i, 1)[0] as Extract<ToNotifier, { type: K }>;
+    await new Promise<void>((resolve) => { waiting = resolve; });
+    waiting = undefined;
+  }
+}
 const [stopRead, stopWrite] = pipe();
 
 async function main(): Promise<void> {
@@ -37,8 +50,9 @@ async function main(): Promise<void> {
   const own = fdops.ownThreadFs();
   if (own < 0) throw new Error(`unshare(CLONE_FS) failed on the notification thread: errno ${-own}`);
   port.postMessage({ type: 'ready', stop: stopWrite } satisfies FromNotifier);
-  listener = await new Promise<number>((resolve) => port.once('message', (m: { listener: number }) => resolve(m.listener)));
-  const served = await new NotifySupervisor({ listener, stop: stopRead, start: boot.start, root: boot.root }).serve();
+  const run = await receive('run');
+  listener = (await receive('listener')).listener;
+  const served = await new NotifySupervisor({ listener, stop: stopRead, start: run.start, root: run.root }).serve();
   port.postMessage({ type: 'served', counts: served.counts, kills: [...served.kills] } satisfies FromNotifier);
 }
 
