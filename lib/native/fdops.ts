@@ -160,3 +160,19 @@ export function modeOf(fd: number): number {
 export const S_IFMT = 0o170000;
 export const S_IFIFO = 0o010000;
 export const S_IFLNK = 0o120000;
+
+const setfsuidNr = syscallNumber('setfsuid');
+const setfsgidNr = syscallNumber('setfsgid');
+const setgroupsNr = syscallNumber('setgroups');
+/**
+ * The calling thread's filesystem identity (the raw syscalls change this thread alone; glibc's
+ * wrappers would change every thread): fsuid, fsgid and supplementary groups. setfsuid/setfsgid
+ * return the previous id and never fail loudly; setgroups 0 or -errno.
+ */
+export const setFsUid = (uid: number): number => sys(setfsuidNr, uid);
+export const setFsGid = (gid: number): number => sys(setfsgidNr, gid);
+export function setGroups(groups: readonly number[]): number {
+  const buf = Buffer.alloc(Math.max(4, groups.length * 4));
+  groups.forEach((g, i) => buf.writeUInt32LE(g >>> 0, 4 * i));
+  return sys(setgroupsNr, groups.length, ffi.addressOf(buf));
+}

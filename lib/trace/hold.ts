@@ -46,8 +46,9 @@ export interface HoldOps {
   /** The task's state letter (/proc/TID/stat: R, S, D, t...), undefined when it is gone. */
   state(tid: number): string | undefined;
   /**
-   * Is the task blocked inside fork, vfork or clone (/proc/TID/syscall)? A vfork
-   * parent waits there until its child execs or exits, and cannot stop meanwhile.
+   * Is the task blocked inside fork, vfork or clone (/proc/TID/syscall), or in a call the
+   * notification backend is performing? A vfork parent waits there until its child execs or
+   * exits, a notified caller until its answer, and neither can stop meanwhile.
    */
   inFork(tid: number): boolean;
   /** Let another task have this CPU (sched_yield). */

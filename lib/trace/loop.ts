@@ -14,7 +14,11 @@ import type { TracerStart } from './messages.js';
 import { blockedIn, exeOf, ppidOf, stateOf, tgidOf } from './proc.js';
 import { Tracer, type Ops, type TracerDeps } from './tracer.js';
 import { takeListener } from './notify/listener.js';
+import { NOTIFIED } from '../compile/index.js';
 import { forgetRoot } from './view.js';
+
+/** Is this run's filter notifying (set at the launch)? */
+let notifying = false;
 
 const ops: Ops = {
   syscallInfo: (tid) => ptrace.syscallInfo(tid),
@@ -40,7 +44,7 @@ const ops: Ops = {
   state: stateOf,
   inFork: (tid) => {
     const nr = blockedIn(tid);
-    return nr !== undefined && FORKS.has(nr);
+    return nr !== undefined && (FORKS.has(nr) || (notifying && NOTIFIED_NRS.has(nr)));
   },
   wait: () => waitAny(),
   yield: yieldCpu,
@@ -64,10 +68,18 @@ function recordingOps(observation: Observation): Ops {
   };
 }
 
+const numbers = (names: Iterable<string>): Set<number> =>
+  new Set([...names].map((n) => syscallTable().byName(n)?.nr[hostArch()]).filter((nr): nr is number => nr !== undefined));
+
 /** fork, vfork, clone and clone3 on this machine's arch (where a vfork parent waits for its child). */
-const FORKS: ReadonlySet<number> = new Set(
-  ['fork', 'vfork', 'clone', 'clone3'].map((n) => syscallTable().byName(n)?.nr[hostArch()]).filter((nr): nr is number => nr !== undefined),
-);
+const FORKS: ReadonlySet<number> = numbers(['fork', 'vfork', 'clone', 'clone3']);
+/**
+ * The calls the notification backend performs: a task the supervisor has taken one from waits for
+ * the answer killable-only (WAIT_KILLABLE_RECV) and cannot stop meanwhile — a FIFO open, a
+ * handshake may take long. Like a vfork parent, it counts as held: the interrupt is pending, and it
+ * stops before its next user-space instruction.
+ */
+const NOTIFIED_NRS: ReadonlySet<number> = numbers(NOTIFIED);
 
 /** Calls after which a process's root directory may have changed. */
 const CHANGES_ROOT: ReadonlySet<string> = new Set(['chroot', 'pivot_root', 'setns', 'unshare']);
@@ -95,6 +107,7 @@ export function trace(
 ): void {
   const table = syscallTable();
   const pid = stage2.pid;
+  notifying = !!start.notify;
   const request = encodeRequest({
     ...start.command,
     ...(start.dns ? { resolvConf: start.dns.resolvConf } : {}),

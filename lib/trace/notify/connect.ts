@@ -17,11 +17,13 @@ import { argInt, argU64 } from '../decide/args.js';
 import { checkReachedSocket, type CheckOutcome, type DecideContext } from '../decide/index.js';
 import { readlink } from '../proc.js';
 import type { Trap } from '../types.js';
+import { pinPath } from './pin.js';
 import { isFault } from '../types.js';
 
 const { O, AT_FDCWD } = fdops;
 const EINPROGRESS = 115;
 const EINVAL = 22;
+const EPERM = 1;
 const AF_UNIX = 1;
 const SUN_PATH = 108;
 
@@ -46,15 +48,17 @@ export function performConnect(trap: Trap, ctx: DecideContext): Connected {
   try {
     let addr = bytes;
     if (bytes.length > 2 && bytes.readUInt16LE(0) === AF_UNIX && bytes[2] !== 0) {
+      // A caller in another root (chroot) names another file by this path: refused, as for opens.
+      if (ctx.view.root() !== '/') return { errno: EPERM };
       const end = bytes.indexOf(0, 2);
       const path = bytes.subarray(2, end < 0 ? bytes.length : end).toString('utf8');
       const cwd = path.startsWith('/') ? undefined : ctx.view.cwd();
       if (isFault(cwd)) return { errno: cwd.errno ?? EINVAL };
-      const abs = cwd === undefined ? path : `${cwd}/${path}`;
-      pin = fdops.openAt(AT_FDCWD, procSelf(abs, trap), O.PATH | O.CLOEXEC);
-      if (pin < 0) return { errno: -pin };
+      const pinned = pinPath(cwd === undefined ? path : `${cwd}/${path}`, 0, trap);
+      if (!('fd' in pinned)) return { errno: pinned.errno };
+      pin = pinned.fd;
       const real = readlink(`/proc/self/fd/${pin}`);
-      if (real === undefined) return { errno: EINVAL };
+      if (real === undefined || !real.startsWith('/')) return { errno: EPERM };
       const out = checkReachedSocket(real, trap, ctx);
       if (out.refused) return { refused: out };
       addr = sockaddrUn(`/proc/self/fd/${pin}`);
@@ -81,11 +85,6 @@ export function finishConnect(socket: number): number {
   const e = fdops.socketError(socket);
   fdops.closeQuietly(socket);
   return e < 0 ? -e : e;
-}
-
-/** /proc/self and /proc/thread-self are the caller's, not this process's. */
-function procSelf(path: string, trap: Trap): string {
-  return path.replace(/^\/proc\/(self|thread-self)(?=\/|$)/, (_, which: string) => (which === 'self' ? `/proc/${trap.pid}` : `/proc/${trap.pid}/task/${trap.tid}`));
 }
 
 function sockaddrUn(path: string): Buffer {

@@ -1,6 +1,6 @@
 // An allowed stat (newfstatat, statx), made by the supervisor for the caller (the notification
 // backend): the path it read once is pinned (O_PATH, following a final symlink or not as the call
-// says), what was reached is checked again, the pinned object is stat'ed, and the result is written
+// says, no magic link but the caller's own: pin.ts), what was reached is checked again, the pinned object is stat'ed, and the result is written
 // into the caller's buffer. An fd named by AT_EMPTY_PATH (glibc's fstat) is reached through
 // /proc/TID/fd/N, the caller's own fd table.
 //
@@ -12,9 +12,11 @@ import { fdops, notify, writeMemory } from '../../native/index.js';
 import { argInt, argU32, argU64 } from '../decide/args.js';
 import { checkReached, forMatch, isProblem, locatePath, pathUses, type CheckOutcome, type DecideContext } from '../decide/index.js';
 import type { Detail, Trap } from '../types.js';
+import { pinPath } from './pin.js';
 
 const { O, AT_FDCWD } = fdops;
 const EPERM = 1;
+const ENOENT = 2;
 const EBADF = 9;
 const AT_NO_AUTOMOUNT = 0x800;
 /** statx: AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC. */
@@ -35,15 +37,18 @@ export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | und
   const t = locatePath(trap, ctx, use.path, use.dirfd, use.nullMeans, use.inRoot);
   if (isProblem(t)) return { errno: t.errno ?? EPERM };
   let pin: number;
+  // An empty path names the dirfd only with AT_EMPTY_PATH; without it the kernel says ENOENT.
+  if (t.kind === 'fd' && (flags & fdops.AT_EMPTY_PATH) === 0) return { errno: ENOENT };
   if (t.kind === 'fd') {
     const where = t.fd === AT_FDCWD ? `/proc/${trap.tid}/cwd` : `/proc/${trap.tid}/fd/${t.fd}`;
     pin = fdops.openAt(AT_FDCWD, where, O.PATH | O.CLOEXEC);
     if (pin < 0 && t.fd !== AT_FDCWD) pin = viaPidfd(trap.pid, t.fd);
     if (pin < 0) return { errno: EBADF };
   } else if (t.kind === 'path' && t.within === undefined) {
-    pin = fdops.openAt2(AT_FDCWD, t.raw, O.PATH | O.CLOEXEC | (use.follow === 'nofollow' ? O.NOFOLLOW : 0), 0, 0n);
-    if (pin < 0) return { errno: -pin };
-    const refused = recheck(pin, trap, ctx, detail);
+    const pinned = pinPath(t.raw, use.follow === 'nofollow' ? O.NOFOLLOW : 0, trap);
+    if (!('fd' in pinned)) return { errno: pinned.errno };
+    pin = pinned.fd;
+    const refused = recheck(pin, pinned.callersFd, trap, ctx, detail);
     if (refused) {
       fdops.closeQuietly(pin);
       return refused;
@@ -67,10 +72,13 @@ export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | und
  * What the pin reached is what the decision judged (the real paths it resolved are in its
  * detail), or else it is judged now: a look at something the rules let read.
  */
-function recheck(pin: number, trap: Trap, ctx: DecideContext, detail: Detail | undefined): Statted | undefined {
+function recheck(pin: number, callersFd: boolean, trap: Trap, ctx: DecideContext, detail: Detail | undefined): Statted | undefined {
   const link = fdops.readLinkAt(AT_FDCWD, `/proc/self/fd/${pin}`);
   if (typeof link === 'number') return { errno: EPERM };
-  const real = forMatch(link.toString('utf8'), trap.pid);
+  const text = link.toString('utf8');
+  // Outside the filesystem (a pipe, a socket): only ever through the caller's own fd (pin.ts).
+  if (!text.startsWith('/') || text.startsWith('/memfd:')) return callersFd ? undefined : { errno: EPERM };
+  const real = forMatch(text, trap.pid);
   if (detail?.paths?.includes(real)) return undefined;
   const out = checkReached(real, 'read', trap, ctx);
   return out.refused ? { refused: out } : undefined;

@@ -28,6 +28,7 @@ import { performOpen, type Opened } from './open.js';
 import { performStat } from './stat.js';
 import { readOnce } from './view.js';
 import { inMountNamespaceOf } from './namespace.js';
+import { asCaller } from './creds.js';
 
 const ENOENT = 2;
 const EINVAL = 22;
@@ -177,13 +178,13 @@ export class NotifySupervisor {
   private perform(id: bigint, trap: Trap, ctx: DecideContext, detail: Detail | undefined): void {
     this.counts.performed++;
     if (trap.syscall === 'newfstatat' || trap.syscall === 'statx') {
-      const s = inMountNamespaceOf(trap.tid, () => performStat(trap, ctx, detail));
+      const s = inMountNamespaceOf(trap.tid, () => asCaller(trap.tid, () => performStat(trap, ctx, detail)));
       if ('refused' in s) return this.refuse(id, trap, refusal(s.refused, ctx.matchers, false));
       notify.respond(this.d.listener, id, 0n, s.errno);
       return;
     }
     if (trap.syscall === 'connect') {
-      const c = inMountNamespaceOf(trap.tid, () => performConnect(trap, ctx));
+      const c = inMountNamespaceOf(trap.tid, () => asCaller(trap.tid, () => performConnect(trap, ctx)));
       if ('refused' in c) return this.refuse(id, trap, refusal(c.refused, ctx.matchers, false));
       if ('pending' in c) {
         this.connecting.set(c.pending, id);
@@ -192,7 +193,7 @@ export class NotifySupervisor {
       notify.respond(this.d.listener, id, 0n, c.errno);
       return;
     }
-    const o: Opened = inMountNamespaceOf(trap.tid, () => performOpen(trap, ctx, () => umaskOf(trap.tid) ?? 0o022));
+    const o: Opened = inMountNamespaceOf(trap.tid, () => asCaller(trap.tid, () => performOpen(trap, ctx, () => umaskOf(trap.tid) ?? 0o022)));
     if ('refused' in o) return this.refuse(id, trap, refusal(o.refused, ctx.matchers, false));
     if ('errno' in o) {
       notify.respond(this.d.listener, id, 0n, o.errno);

@@ -1,7 +1,8 @@
-// The caller's memory, read once. The decision reads a path or an address from the caller, and
+// The caller's memory, read once (and its root directory, read anew). The decision reads a path or an address from the caller, and
 // the supervisor then performs the call with those same bytes: never a second read that another
 // thread of the caller could have rewritten in between.
 import type { TraceeView } from '../types.js';
+import { readlink } from '../proc.js';
 import { traceeView } from '../view.js';
 
 export function readOnce(tid: number, pid: number): TraceeView {
@@ -10,6 +11,9 @@ export function readOnce(tid: number, pid: number): TraceeView {
   const bytes = new Map<string, ReturnType<TraceeView['readBytes']>>();
   return {
     ...view,
+    // Read anew for each call: the tracer's cache (view.ts) is forgotten on chroot by the tracer
+    // thread only, and a pid may be reused.
+    root: () => readlink(`/proc/${tid}/root`) ?? { fault: 'no root directory (process gone?)' },
     readString(addr, max) {
       const k = `${addr}:${max}`;
       let r = strings.get(k);
