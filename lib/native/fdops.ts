@@ -161,18 +161,59 @@ export const S_IFMT = 0o170000;
 export const S_IFIFO = 0o010000;
 export const S_IFLNK = 0o120000;
 
-const setfsuidNr = syscallNumber('setfsuid');
-const setfsgidNr = syscallNumber('setfsgid');
+const setresuidNr = syscallNumber('setresuid');
+const setresgidNr = syscallNumber('setresgid');
 const setgroupsNr = syscallNumber('setgroups');
+const capgetNr = syscallNumber('capget');
+const capsetNr = syscallNumber('capset');
 /**
- * The calling thread's filesystem identity (the raw syscalls change this thread alone; glibc's
- * wrappers would change every thread): fsuid, fsgid and supplementary groups. setfsuid/setfsgid
- * return the previous id and never fail loudly; setgroups 0 or -errno.
+ * The calling thread's identity — the raw syscalls change this thread alone (glibc's wrappers would
+ * change every thread). Effective ids only (-1 keeps real and saved, so the thread can come back):
+ * the fsuid follows the euid, and an euid going from 0 to another clears the effective
+ * capabilities (restored when it comes back to 0). 0 or -errno.
  */
-export const setFsUid = (uid: number): number => sys(setfsuidNr, uid);
-export const setFsGid = (gid: number): number => sys(setfsgidNr, gid);
+export const setEffectiveUid = (uid: number): number => sys(setresuidNr, -1, uid, -1);
+export const setEffectiveGid = (gid: number): number => sys(setresgidNr, -1, gid, -1);
 export function setGroups(groups: readonly number[]): number {
   const buf = Buffer.alloc(Math.max(4, groups.length * 4));
   groups.forEach((g, i) => buf.writeUInt32LE(g >>> 0, 4 * i));
   return sys(setgroupsNr, groups.length, ffi.addressOf(buf));
 }
+
+/** _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set. */
+const CAP_V3 = 0x2008_0522;
+const capHeader = Buffer.alloc(8);
+const capData = Buffer.alloc(24);
+/** This thread's capability sets (effective, permitted, inheritable: 64-bit masks), or -errno. */
+export function capabilities(): { effective: bigint; permitted: bigint; inheritable: bigint } | number {
+  capHeader.writeUInt32LE(CAP_V3, 0);
+  capHeader.writeInt32LE(0, 4);
+  const r = sys(capgetNr, ffi.addressOf(capHeader), ffi.addressOf(capData));
+  if (r < 0) return r;
+  const set = (i: number) => BigInt(capData.readUInt32LE(i)) | (BigInt(capData.readUInt32LE(12 + i)) << 32n);
+  return { effective: set(0), permitted: set(4), inheritable: set(8) };
+}
+/** Set this thread's effective capabilities (within its permitted set). 0 or -errno. */
+export function setEffectiveCapabilities(effective: bigint, permitted: bigint, inheritable: bigint): number {
+  capHeader.writeUInt32LE(CAP_V3, 0);
+  capHeader.writeInt32LE(0, 4);
+  const put = (i: number, v: bigint) => {
+    capData.writeUInt32LE(Number(v & 0xffff_ffffn), i);
+    capData.writeUInt32LE(Number((v >> 32n) & 0xffff_ffffn), 12 + i);
+  };
+  put(0, effective);
+  put(4, permitted);
+  put(8, inheritable);
+  return sys(capsetNr, ffi.addressOf(capHeader), ffi.addressOf(capData));
+}
+
+const faccessat2Nr = syscallNumber('faccessat2');
+const AT_EACCESS = 0x200;
+/** May this thread's effective ids open fd's object with `mode` (R_OK 4, W_OK 2)? faccessat2(fd, "", mode, AT_EMPTY_PATH | AT_EACCESS): 0 or -errno. */
+export const accessFd = (fd: number, mode: number): number => sys(faccessat2Nr, fd, ffi.addressOf(EMPTY), mode, AT_EMPTY_PATH | AT_EACCESS);
+
+const setfsuidNr = syscallNumber('setfsuid');
+const setfsgidNr = syscallNumber('setfsgid');
+/** setfsuid/setfsgid of this thread: they return the previous id and never fail loudly. */
+export const setFsUid = (uid: number): number => sys(setfsuidNr, uid);
+export const setFsGid = (gid: number): number => sys(setfsgidNr, gid);

@@ -6,7 +6,7 @@
 // profile refuses. test/run/fixtures/notify-calls.py makes the calls; it runs once without
 // syscage and once under each backend, and the answers are compared.
 import t from 'tap';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { probeNotify } from '../../lib/trace/notify/probe.js';
@@ -68,4 +68,39 @@ network:
   const refused = events(r.stderr).filter((e) => e.decision === 'deny');
   t.same(refused.map((e) => e.syscall).sort(), ['connect', 'openat'], 'one event for each refusal', seen(r));
 });
+}
+
+// A program that drops root (setuid 65534) is served as itself, not as syscage: a root-only file
+// refused (EACCES), what it creates its own — as without syscage, under each backend.
+const asRoot = process.getuid?.() === 0 ? false : 'the program must start as root to drop it';
+for (const backend of ['notify', 'ptrace'] as const) {
+  t.test(`${backend} backend: a program that dropped root is served as itself`, { skip: (backend === 'notify' ? skip : needsPython.skip) || asRoot }, async (t) => {
+    const DROP = join(ROOT, 'test', 'run', 'fixtures', 'notify-drop.py');
+    const fresh = (name: string): string => {
+      const d = join(realpathSync(tempDir(t)), name);
+      mkdirSync(join(d, 'new'), { recursive: true });
+      chmodSync(join(d, '..'), 0o755);
+      chmodSync(d, 0o755);
+      chmodSync(join(d, 'new'), 0o777);
+      writeFileSync(join(d, 'root-only'), 'ROOT\n', { mode: 0o600 });
+      writeFileSync(join(d, 'readable'), 'all\n', { mode: 0o644 });
+      return d;
+    };
+    const bareDir = fresh('bare');
+    const bare = await runProcess('/usr/bin/env', ['-i', 'PATH=/usr/bin:/bin', ...PY, DROP, bareDir], {});
+    t.equal(bare.status, 0, 'without syscage: the script runs', seen(bare));
+    const want = JSON.parse(bare.stdout) as Record<string, unknown>;
+    t.equal(want.root_only, 13, 'without syscage the root-only file is refused to the dropped user (EACCES)');
+    const d = fresh('sandboxed');
+    const profile = writeProfile(join(d, '..'), 'drop.yaml', `version: 1
+name: notify-drop
+default: allow
+files:
+  read: [/usr/**, /lib/**, /lib64/**, /etc/**, /proc/**, /dev/**, ${ROOT}/test/run/fixtures/**, ${d}/**]
+  write: [${d}/**, /dev/null]
+`);
+    const r = await syscage(['run', '-p', profile, '--', ...PY, DROP, d], { env: { PATH: '/usr/bin:/bin', SYSCAGE_BACKEND: backend } });
+    t.equal(r.status, 0, 'under syscage: the script runs', seen(r));
+    t.same(JSON.parse(r.stdout || '{}'), want, 'every answer is the bare run\'s: the root-only file refused, the new file owned by 65534', seen(r));
+  });
 }

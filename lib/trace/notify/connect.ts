@@ -9,15 +9,17 @@
 // A blocking socket is switched to non-blocking for the call (the flag belongs to the open file,
 // which the caller shares): the supervisor never waits for a handshake. The caller's answer
 // waits instead, until the socket is writable (notify/supervisor.ts polls it), with the socket's
-// final error. Differences from the kernel's own connect, by design: the socket's send timeout
-// does not bound the wait, and the peer of a UNIX stream connection sees the supervisor's
-// credentials (SO_PEERCRED is taken from the process that calls connect).
+// final error. The connect is made as the caller (creds.ts: the peer of a UNIX stream connection
+// sees the caller's ids in SO_PEERCRED; its pid stays syscage's). Differences from the kernel's own
+// connect, by design: the socket's send timeout does not bound the wait, and a blocking UNIX
+// connect to a full backlog fails with EAGAIN instead of waiting.
 import { fdops, notify } from '../../native/index.js';
 import { argInt, argU64 } from '../decide/args.js';
 import { checkReachedSocket, type CheckOutcome, type DecideContext } from '../decide/index.js';
-import { readlink } from '../proc.js';
 import type { Trap } from '../types.js';
 import { pinPath } from './pin.js';
+import { procDir } from './namespace.js';
+import type { As } from './creds.js';
 import { isFault } from '../types.js';
 
 const { O, AT_FDCWD } = fdops;
@@ -31,10 +33,23 @@ export type Connected =
   /** Done: 0 or an errno for the caller. */
   | { readonly errno: number }
   /** Connecting: answer once `socket` (this process's copy, to be closed then) is writable. */
-  | { readonly pending: number }
-  | { readonly refused: CheckOutcome & { refused: true } };
+  | { readonly pending: number };
 
-export function performConnect(trap: Trap, ctx: DecideContext): Connected {
+/** What the connect needs, taken in the caller's mount namespace: this process's copy of the socket, the address, the pinned UNIX socket. */
+export interface Prepared {
+  readonly socket: number;
+  readonly addr: Buffer;
+  /** The pinned UNIX socket (-1: none); the address is then /proc/self/fd/PIN. */
+  readonly pin: number;
+}
+
+/**
+ * Read the address, copy the socket, and pin and check a UNIX socket's path — all in the caller's
+ * mount namespace (namespace.ts). The connect itself is made back in syscage's own (connectPrepared):
+ * the kernel walks the address /proc/self/fd/PIN in the namespace of the thread that connects, and
+ * the caller's may have a /proc of its own making.
+ */
+export function prepareConnect(trap: Trap, ctx: DecideContext, as: As): Prepared | { readonly errno: number } | { readonly refused: CheckOutcome & { refused: true } } {
   const len = argInt(trap, 2);
   const bytes = ctx.view.readBytes(argU64(trap, 1), len);
   if (isFault(bytes)) return { errno: bytes.errno ?? EINVAL };
@@ -43,41 +58,53 @@ export function performConnect(trap: Trap, ctx: DecideContext): Connected {
   const socket = notify.pidfdGetfd(pidfd, argInt(trap, 0));
   fdops.closeQuietly(pidfd);
   if (socket < 0) return { errno: -socket };
-  let pin = -1;
+  if (!(bytes.length > 2 && bytes.readUInt16LE(0) === AF_UNIX && bytes[2] !== 0)) return { socket, addr: bytes, pin: -1 };
+  const fail = <T>(x: T): T => {
+    fdops.closeQuietly(socket);
+    return x;
+  };
+  // A caller in another root (chroot) names another file by this path: refused, as for opens.
+  if (ctx.view.root() !== '/') return fail({ errno: EPERM });
+  const end = bytes.indexOf(0, 2);
+  const path = bytes.subarray(2, end < 0 ? bytes.length : end).toString('utf8');
+  const cwd = path.startsWith('/') ? undefined : ctx.view.cwd();
+  if (isFault(cwd)) return fail({ errno: cwd.errno ?? EINVAL });
+  const pinned = pinPath(cwd === undefined ? path : `${cwd}/${path}`, 0, trap, as);
+  if (!('fd' in pinned)) return fail({ errno: pinned.errno });
+  const link = fdops.readLinkAt(procDir(), `self/fd/${pinned.fd}`);
+  const real = typeof link === 'number' ? undefined : link.toString('utf8');
+  const out = real?.startsWith('/') ? checkReachedSocket(real, trap, ctx) : undefined;
+  if (!out || out.refused) {
+    fdops.closeQuietly(pinned.fd);
+    return fail(out?.refused ? { refused: out } : { errno: EPERM });
+  }
+  return { socket, addr: sockaddrUn(`/proc/self/fd/${pinned.fd}`), pin: pinned.fd };
+}
+
+/** Connect, in syscage's own mount namespace and as the caller (creds.ts: the peer sees its ids). */
+export function connectPrepared(p: Prepared, as: As): Connected {
   let pending = false;
   try {
-    let addr = bytes;
-    if (bytes.length > 2 && bytes.readUInt16LE(0) === AF_UNIX && bytes[2] !== 0) {
-      // A caller in another root (chroot) names another file by this path: refused, as for opens.
-      if (ctx.view.root() !== '/') return { errno: EPERM };
-      const end = bytes.indexOf(0, 2);
-      const path = bytes.subarray(2, end < 0 ? bytes.length : end).toString('utf8');
-      const cwd = path.startsWith('/') ? undefined : ctx.view.cwd();
-      if (isFault(cwd)) return { errno: cwd.errno ?? EINVAL };
-      const pinned = pinPath(cwd === undefined ? path : `${cwd}/${path}`, 0, trap);
-      if (!('fd' in pinned)) return { errno: pinned.errno };
-      pin = pinned.fd;
-      const real = readlink(`/proc/self/fd/${pin}`);
-      if (real === undefined || !real.startsWith('/')) return { errno: EPERM };
-      const out = checkReachedSocket(real, trap, ctx);
-      if (out.refused) return { refused: out };
-      addr = sockaddrUn(`/proc/self/fd/${pin}`);
-    }
-    const flags = fdops.statusFlags(socket);
+    const flags = fdops.statusFlags(p.socket);
     const blocking = flags >= 0 && (flags & O.NONBLOCK) === 0;
-    if (blocking) fdops.setStatusFlags(socket, flags | O.NONBLOCK);
-    const r = fdops.connectTo(socket, addr);
-    if (blocking) fdops.setStatusFlags(socket, flags);
+    if (blocking) fdops.setStatusFlags(p.socket, flags | O.NONBLOCK);
+    const made = as(() => fdops.connectTo(p.socket, p.addr));
+    const r = typeof made === 'number' ? made : -made.errno;
+    if (blocking) fdops.setStatusFlags(p.socket, flags);
     if (r === -EINPROGRESS && blocking) {
       pending = true;
-      return { pending: socket };
+      return { pending: p.socket };
     }
     return { errno: r < 0 ? -r : 0 };
   } finally {
-    if (pin >= 0) fdops.closeQuietly(pin);
-    // A pending socket is closed by whoever answers it (finishConnect).
-    if (!pending) fdops.closeQuietly(socket);
+    abandon(p, pending);
   }
+}
+
+/** Close what a prepared connect holds (the socket too, unless it is still connecting: finishConnect closes it). */
+export function abandon(p: Prepared, keepSocket = false): void {
+  if (p.pin >= 0) fdops.closeQuietly(p.pin);
+  if (!keepSocket) fdops.closeQuietly(p.socket);
 }
 
 /** The errno a finished non-blocking connect left on the socket (0: connected). Closes the socket. */

@@ -11,8 +11,25 @@ const { O, AT_FDCWD } = fdops;
 const EPERM = 1;
 
 let own: { readonly id: string; readonly fd: number } | undefined;
+let proc: number | undefined;
+
+/**
+ * syscage's own /proc, as a directory fd opened before the thread ever enters another namespace:
+ * every /proc lookup syscage makes for a performed call goes through it (`<pid>/fd/N`,
+ * `self/fd/P`), never through the /proc of the caller's namespace, which the caller may have mounted
+ * itself.
+ */
+export function procDir(): number {
+  if (proc === undefined) {
+    const fd = fdops.openAt(AT_FDCWD, '/proc', O.PATH | O.DIRECTORY | O.CLOEXEC);
+    if (fd < 0) throw new Error('cannot open /proc');
+    proc = fd;
+  }
+  return proc;
+}
 
 function ownNamespace(): { readonly id: string; readonly fd: number } {
+  procDir();
   if (!own) {
     const id = readlink('/proc/thread-self/ns/mnt');
     const fd = fdops.openAt(AT_FDCWD, '/proc/thread-self/ns/mnt', O.CLOEXEC);

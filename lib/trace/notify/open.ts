@@ -30,6 +30,8 @@ import { argInt } from '../decide/args.js';
 import { checkReached, isProblem, locatePath, openAccess, type CheckOutcome, type DecideContext } from '../decide/index.js';
 import type { Trap } from '../types.js';
 import { pinPath } from './pin.js';
+import { procDir } from './namespace.js';
+import type { As } from './creds.js';
 
 const { O, AT_FDCWD } = fdops;
 const EEXIST = 17;
@@ -40,14 +42,21 @@ const EINVAL = 22;
 const EPERM = 1;
 const MAXSYMLINKS = 40;
 const S_IFDIR = 0o040000;
+const S_IFCHR = 0o020000;
+/** R_OK, W_OK or both, for the access mode of open flags. */
+const accessMode = (flags: number): number => [4, 2, 6, 6][flags & O.ACCMODE]!;
 const isAnonymous = (p: string): boolean => !p.startsWith('/') || p.startsWith('/memfd:');
 
 /** What performing the call came to. */
 export type Opened =
   /** An fd of this process, to be installed in the caller (then closed here). */
   | { readonly fd: number; readonly cloexec: boolean }
-  /** An fd of this process still opening on another thread (a FIFO waiting for its other end). */
-  | { readonly later: Promise<number>; readonly cloexec: boolean }
+  /**
+   * An fd of this process still opening on another thread (a FIFO waiting for its other end):
+   * `pin` (ours, to be closed once it has opened) lets the supervisor wake that open if the caller
+   * goes away meanwhile.
+   */
+  | { readonly later: { readonly pin: number; readonly open: Promise<number> }; readonly cloexec: boolean }
   /** The call fails with this errno, as the kernel's own open would have failed it. */
   | { readonly errno: number }
   /** What the pin reached is refused by the rules: a refusal, reported like any other. */
@@ -74,7 +83,7 @@ function openArgs(trap: Trap): OpenArgs | undefined {
  * Open for the caller what the decision allowed. `ctx.view` must be the view the decision read
  * (the same path bytes: notify/view.ts keeps each read).
  */
-export function performOpen(trap: Trap, ctx: DecideContext, umask: () => number): Opened {
+export function performOpen(trap: Trap, ctx: DecideContext, umask: () => number, as: As): Opened {
   const a = openArgs(trap);
   if (!a) return { errno: EINVAL };
   if ((a.flags & O.PATH) !== 0) return { errno: EINVAL }; // the filter traces these: never here
@@ -82,26 +91,32 @@ export function performOpen(trap: Trap, ctx: DecideContext, umask: () => number)
   if (isProblem(t)) return { errno: t.errno ?? EPERM };
   if (t.kind !== 'path') return { errno: ENOENT };
   if (t.within !== undefined) return { errno: EPERM };
-  return open(AT_FDCWD, t.raw, a, trap, ctx, umask, 0);
+  return open(AT_FDCWD, t.raw, a, trap, ctx, umask, as, 0);
 }
 
-function open(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideContext, umask: () => number, depth: number): Opened {
+/** A step made as the caller (creds.ts): its result, or -errno when the identity could not be taken on. */
+const asNumber = (as: As, work: () => number): number => {
+  const r = as(work);
+  return typeof r === 'number' ? r : -r.errno;
+};
+
+function open(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideContext, umask: () => number, as: As, depth: number): Opened {
   const excl = (a.flags & O.CREAT) !== 0 && (a.flags & O.EXCL) !== 0;
-  const pin = pinPath(path, (a.flags & (O.NOFOLLOW | O.DIRECTORY)) | (excl ? O.NOFOLLOW : 0), trap, base);
+  const pin = pinPath(path, (a.flags & (O.NOFOLLOW | O.DIRECTORY)) | (excl ? O.NOFOLLOW : 0), trap, as, base);
   if ('fd' in pin) {
     try {
-      return reopen(pin.fd, pin.callersFd, a, trap, ctx, excl);
+      return reopen(pin.fd, pin.callersFd, a, trap, ctx, excl, as);
     } catch (e) {
       fdops.closeQuietly(pin.fd);
       throw e;
     }
   }
   if (pin.errno !== ENOENT || (a.flags & O.CREAT) === 0) return { errno: pin.errno };
-  return create(base, path, a, trap, ctx, umask, depth);
+  return create(base, path, a, trap, ctx, umask, as, depth);
 }
 
 /** The pinned object exists: check what it is, then open it with the caller's flags. */
-function reopen(pin: number, callersFd: boolean, a: OpenArgs, trap: Trap, ctx: DecideContext, excl: boolean): Opened {
+function reopen(pin: number, callersFd: boolean, a: OpenArgs, trap: Trap, ctx: DecideContext, excl: boolean, as: As): Opened {
   const done = (o: Opened): Opened => {
     fdops.closeQuietly(pin);
     return o;
@@ -118,29 +133,37 @@ function reopen(pin: number, callersFd: boolean, a: OpenArgs, trap: Trap, ctx: D
   if (reached) return done(reached);
   const cloexec = (a.flags & O.CLOEXEC) !== 0;
   const flags = (a.flags & ~(O.CREAT | O.EXCL | O.NOFOLLOW)) | O.CLOEXEC | O.NOCTTY;
-  const magic = `/proc/self/fd/${pin}`;
   if (type === fdops.S_IFIFO && (a.flags & O.NONBLOCK) === 0) {
-    // Opening a FIFO waits for its other end, which may be the sandbox's next call: not on this thread.
-    return { later: openLater(magic, flags).finally(() => fdops.closeQuietly(pin)), cloexec };
+    // Opening a FIFO waits for its other end, which may be the sandbox's next call: not on this
+    // thread, but on libuv's pool, whose threads are syscage as it is: the caller's own right to
+    // open it is asked here first (this thread is the caller now: creds.ts).
+    const allowed = asNumber(as, () => fdops.accessFd(pin, accessMode(a.flags)));
+    if (allowed < 0) return done({ errno: -allowed });
+    return { later: { pin, open: openLater(`/proc/self/fd/${pin}`, flags) }, cloexec };
   }
-  const fd = fdops.openAt(AT_FDCWD, magic, flags, a.mode);
+  // A character device may wait too (a tty without CLOCAL waits for its carrier): opened
+  // non-blocking, then made blocking as the caller asked.
+  const wait = type === S_IFCHR && (a.flags & O.NONBLOCK) === 0;
+  // As the caller: reopening checks its permission for the access mode.
+  const fd = asNumber(as, () => fdops.openAt(procDir(), `self/fd/${pin}`, flags | (wait ? O.NONBLOCK : 0), a.mode));
+  if (fd >= 0 && wait) fdops.setStatusFlags(fd, fdops.statusFlags(fd) & ~O.NONBLOCK);
   return done(fd >= 0 ? { fd, cloexec } : { errno: -fd });
 }
 
 /** The path is not there and the caller creates it: pin the parent, check parent + name, create the name there. */
-function create(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideContext, umask: () => number, depth: number): Opened {
+function create(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideContext, umask: () => number, as: As, depth: number): Opened {
   const slash = path.lastIndexOf('/');
   const name = path.slice(slash + 1);
   if (name === '' || name === '.' || name === '..') return { errno: EISDIR };
   const parent = slash < 0 ? '.' : slash === 0 ? '/' : path.slice(0, slash);
-  const dir = pinPath(parent, O.DIRECTORY, trap, base);
+  const dir = pinPath(parent, O.DIRECTORY, trap, as, base);
   if (!('fd' in dir)) return { errno: dir.errno };
   try {
     const reached = checked(dir.fd, name, 'write', trap, ctx, false);
     if (reached) return reached;
     fdops.setUmask(umask());
     const nonblock = (a.flags & O.NONBLOCK) === 0;
-    const fd = fdops.openAt(dir.fd, name, a.flags | O.CLOEXEC | O.NOCTTY | O.NOFOLLOW | O.NONBLOCK, a.mode);
+    const fd = asNumber(as, () => fdops.openAt(dir.fd, name, a.flags | O.CLOEXEC | O.NOCTTY | O.NOFOLLOW | O.NONBLOCK, a.mode));
     if (fd >= 0) {
       if (nonblock) fdops.setStatusFlags(fd, fdops.statusFlags(fd) & ~O.NONBLOCK);
       return { fd, cloexec: (a.flags & O.CLOEXEC) !== 0 };
@@ -150,7 +173,7 @@ function create(base: number, path: string, a: OpenArgs, trap: Trap, ctx: Decide
     if (depth >= MAXSYMLINKS) return { errno: ELOOP };
     const target = fdops.readLinkAt(dir.fd, name);
     if (typeof target === 'number') return { errno: -target };
-    return open(dir.fd, target.toString('utf8'), a, trap, ctx, umask, depth + 1);
+    return open(dir.fd, target.toString('utf8'), a, trap, ctx, umask, as, depth + 1);
   } finally {
     fdops.closeQuietly(dir.fd);
   }
@@ -162,7 +185,7 @@ function create(base: number, path: string, a: OpenArgs, trap: Trap, ctx: Decide
  * fd (`callersFd`: /proc/self/fd/N), which is the caller's already; reached otherwise, it is refused.
  */
 function checked(fd: number, name: string | undefined, access: 'read' | 'write', trap: Trap, ctx: DecideContext, callersFd: boolean): Opened | undefined {
-  const link = fdops.readLinkAt(AT_FDCWD, `/proc/self/fd/${fd}`);
+  const link = fdops.readLinkAt(procDir(), `self/fd/${fd}`);
   if (typeof link === 'number') return { errno: EPERM };
   const at = link.toString('utf8');
   if (name === undefined && isAnonymous(at)) return callersFd ? undefined : { errno: EPERM };

@@ -10,8 +10,10 @@
 // link; only the caller's own magic links are followed (opening /proc/<caller>/fd/N reaches the
 // caller's object), and the rest is walked from there, again without magic links.
 import { lstatSync, readlinkSync } from 'node:fs';
-import { fdops } from '../../native/index.js';
+import { fdops, notify } from '../../native/index.js';
 import type { Trap } from '../types.js';
+import { procDir } from './namespace.js';
+import type { As } from './creds.js';
 
 const { O, AT_FDCWD } = fdops;
 const ELOOP = 40;
@@ -31,9 +33,14 @@ export type Pinned =
  * Pin `path` (absolute, or relative to `base`) with O_PATH and the lookup flags in `lookup`
  * (O_NOFOLLOW, O_DIRECTORY).
  */
-export function pinPath(path: string, lookup: number, trap: Trap, base = AT_FDCWD): Pinned {
+export function pinPath(path: string, lookup: number, trap: Trap, as: As, base = AT_FDCWD): Pinned {
   const flags = O.PATH | O.CLOEXEC | (lookup & (O.NOFOLLOW | O.DIRECTORY));
-  const fd = fdops.openAt2(base, path, flags, 0, RESOLVE_NO_MAGICLINKS);
+  // The walk as the caller (its search permissions); its own fds as syscage (creds.ts).
+  const walk = (from: number, p: string): number => {
+    const r = as(() => fdops.openAt2(from, p, flags, 0, RESOLVE_NO_MAGICLINKS));
+    return typeof r === 'number' ? r : -r.errno;
+  };
+  const fd = walk(base, path);
   if (fd >= 0) return { fd, callersFd: false };
   if (fd !== -ELOOP || base !== AT_FDCWD || !path.startsWith('/')) return { errno: -fd };
   // A magic link on the way (or a symlink loop): walk it as the caller.
@@ -42,10 +49,14 @@ export function pinPath(path: string, lookup: number, trap: Trap, base = AT_FDCW
   const m = MAGIC.exec(at.link)!;
   if (Number(m[1]) !== trap.pid) return { errno: EACCES }; // another process's fd or cwd: never through syscage's rights
   if (at.rest === '' && (lookup & O.NOFOLLOW) !== 0) return { errno: ELOOP };
-  const link = fdops.openAt(AT_FDCWD, at.link, O.PATH | O.CLOEXEC);
+  // The caller's fd itself (pidfd_getfd: checked against syscage's real ids, so it works while the
+  // thread is the caller: creds.ts); its cwd or root through syscage's own /proc (a caller may have
+  // mounted its own over /proc in its namespace).
+  const n = /\/fd\/(\d+)$/.exec(at.link);
+  const link = n ? callersFd(trap.pid, Number(n[1])) : fdops.openAt(procDir(), at.link.slice('/proc/'.length), O.PATH | O.CLOEXEC);
   if (link < 0) return { errno: -link };
   if (at.rest === '') return { fd: link, callersFd: true };
-  const rest = fdops.openAt2(link, at.rest, flags, 0, RESOLVE_NO_MAGICLINKS);
+  const rest = walk(link, at.rest);
   fdops.closeQuietly(link);
   return rest >= 0 ? { fd: rest, callersFd: true } : { errno: -rest };
 }
@@ -90,4 +101,13 @@ export function splitAtMagic(path: string, pid: number, tid: number): { link: st
     for (const x of link.split('/').filter((y) => y !== '').reverse()) todo.push(x);
   }
   return undefined;
+}
+
+/** A copy of the caller's fd `fd` (pidfd_getfd), or -errno. */
+export function callersFd(pid: number, fd: number): number {
+  const pidfd = notify.pidfdOpen(pid);
+  if (pidfd < 0) return pidfd;
+  const dup = notify.pidfdGetfd(pidfd, fd);
+  fdops.closeQuietly(pidfd);
+  return dup;
 }

@@ -4,15 +4,17 @@
 // into the caller's buffer. An fd named by AT_EMPTY_PATH (glibc's fstat) is reached through
 // /proc/TID/fd/N, the caller's own fd table.
 //
-// Writing into the caller is safe here because the caller cannot run meanwhile: after RECV only a
+// Writing into the caller (supervisor.ts does it, as syscage) is safe because the caller cannot run meanwhile: after RECV only a
 // fatal signal interrupts it (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, 5.19), so no signal handler
 // reuses the buffer's memory. Before 5.19 a signal could, and the write could land in a handler's
 // frame: docs/engine.md says so.
-import { fdops, notify, writeMemory } from '../../native/index.js';
+import { fdops } from '../../native/index.js';
 import { argInt, argU32, argU64 } from '../decide/args.js';
 import { checkReached, forMatch, isProblem, locatePath, pathUses, type CheckOutcome, type DecideContext } from '../decide/index.js';
 import type { Detail, Trap } from '../types.js';
-import { pinPath } from './pin.js';
+import { callersFd, pinPath } from './pin.js';
+import type { As } from './creds.js';
+import { procDir } from './namespace.js';
 
 const { O, AT_FDCWD } = fdops;
 const EPERM = 1;
@@ -22,12 +24,16 @@ const AT_NO_AUTOMOUNT = 0x800;
 /** statx: AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC. */
 const AT_STATX_SYNC_TYPE = 0x6000;
 
-export type Statted = { readonly errno: number } | { readonly refused: CheckOutcome & { refused: true } };
+export type Statted =
+  | { readonly errno: number }
+  /** The struct stat or statx to write into the caller at `to` (the supervisor writes it, as itself: creds.ts). */
+  | { readonly write: Buffer; readonly to: bigint }
+  | { readonly refused: CheckOutcome & { refused: true } };
 
 const statBuf = Buffer.alloc(fdops.STAT_SIZE);
 const statxBuf = Buffer.alloc(fdops.STATX_SIZE);
 
-export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | undefined): Statted {
+export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | undefined, as: As): Statted {
   const statx = trap.syscall === 'statx';
   const flags = argInt(trap, statx ? 2 : 3);
   const out = argU64(trap, statx ? 4 : 2);
@@ -40,12 +46,11 @@ export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | und
   // An empty path names the dirfd only with AT_EMPTY_PATH; without it the kernel says ENOENT.
   if (t.kind === 'fd' && (flags & fdops.AT_EMPTY_PATH) === 0) return { errno: ENOENT };
   if (t.kind === 'fd') {
-    const where = t.fd === AT_FDCWD ? `/proc/${trap.tid}/cwd` : `/proc/${trap.tid}/fd/${t.fd}`;
-    pin = fdops.openAt(AT_FDCWD, where, O.PATH | O.CLOEXEC);
-    if (pin < 0 && t.fd !== AT_FDCWD) pin = viaPidfd(trap.pid, t.fd);
+    // The caller's fd itself (pidfd_getfd works while this thread is the caller: creds.ts), or its cwd.
+    pin = t.fd === AT_FDCWD ? fdops.openAt(procDir(), `${trap.tid}/cwd`, O.PATH | O.CLOEXEC) : callersFd(trap.pid, t.fd);
     if (pin < 0) return { errno: EBADF };
   } else if (t.kind === 'path' && t.within === undefined) {
-    const pinned = pinPath(t.raw, use.follow === 'nofollow' ? O.NOFOLLOW : 0, trap);
+    const pinned = pinPath(t.raw, use.follow === 'nofollow' ? O.NOFOLLOW : 0, trap, as);
     if (!('fd' in pinned)) return { errno: pinned.errno };
     pin = pinned.fd;
     const refused = recheck(pin, pinned.callersFd, trap, ctx, detail);
@@ -62,7 +67,7 @@ export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | und
       ? fdops.statxFd(pin, flags & (AT_STATX_SYNC_TYPE | AT_NO_AUTOMOUNT), argU32(trap, 3), buf)
       : fdops.statFd(pin, buf, flags & AT_NO_AUTOMOUNT);
     if (r < 0) return { errno: -r };
-    return { errno: writeMemory(trap.tid, out, buf) };
+    return { write: Buffer.from(buf), to: out };
   } finally {
     fdops.closeQuietly(pin);
   }
@@ -73,7 +78,7 @@ export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | und
  * detail), or else it is judged now: a look at something the rules let read.
  */
 function recheck(pin: number, callersFd: boolean, trap: Trap, ctx: DecideContext, detail: Detail | undefined): Statted | undefined {
-  const link = fdops.readLinkAt(AT_FDCWD, `/proc/self/fd/${pin}`);
+  const link = fdops.readLinkAt(procDir(), `self/fd/${pin}`);
   if (typeof link === 'number') return { errno: EPERM };
   const text = link.toString('utf8');
   // Outside the filesystem (a pipe, a socket): only ever through the caller's own fd (pin.ts).
@@ -82,12 +87,4 @@ function recheck(pin: number, callersFd: boolean, trap: Trap, ctx: DecideContext
   if (detail?.paths?.includes(real)) return undefined;
   const out = checkReached(real, 'read', trap, ctx);
   return out.refused ? { refused: out } : undefined;
-}
-
-function viaPidfd(pid: number, fd: number): number {
-  const pidfd = notify.pidfdOpen(pid);
-  if (pidfd < 0) return pidfd;
-  const dup = notify.pidfdGetfd(pidfd, fd);
-  fdops.closeQuietly(pidfd);
-  return dup;
 }

@@ -15,7 +15,7 @@
 // runs as made.
 import { compile as compileProgram, decode, SECCOMP_RET_TRACE, type Program } from '../../bpf/index.js';
 import { AUDIT_ARCH, syscallTable } from '../../arch/index.js';
-import { fdops, notify } from '../../native/index.js';
+import { fdops, notify, writeMemory } from '../../native/index.js';
 import { isAudited, refusal, type DecideContext, type Ruling } from '../decide/index.js';
 import { contextFor, decideIn, reporterFor, type ContextFor } from '../deciding.js';
 import type { TracerStart } from '../messages.js';
@@ -23,12 +23,12 @@ import { exeOf, ppidOf } from '../proc.js';
 import { tgidOf, umaskOf } from './status.js';
 import type { Verdict } from '../tracer.js';
 import type { Detail, Trap } from '../types.js';
-import { finishConnect, performConnect } from './connect.js';
+import { connectPrepared, finishConnect, prepareConnect } from './connect.js';
 import { performOpen, type Opened } from './open.js';
 import { performStat } from './stat.js';
 import { readOnce } from './view.js';
-import { inMountNamespaceOf } from './namespace.js';
-import { asCaller } from './creds.js';
+import { inMountNamespaceOf, procDir } from './namespace.js';
+import { identityOf } from './creds.js';
 
 const ENOENT = 2;
 const EINVAL = 22;
@@ -62,6 +62,18 @@ export interface NotifyDeps {
   readonly root: number;
 }
 
+/**
+ * Wake an open of a FIFO that waits for its other end: open that end here, without blocking (a
+ * reader's open always succeeds; a writer's succeeds when a reader waits, as this one does), and
+ * close it at once.
+ */
+function wake(pin: number): void {
+  for (const access of [fdops.O.CLOEXEC | 1 /* O_WRONLY */, fdops.O.CLOEXEC /* O_RDONLY */]) {
+    const fd = fdops.openAt(procDir(), `self/fd/${pin}`, access | fdops.O.NONBLOCK);
+    if (fd >= 0) fdops.closeQuietly(fd);
+  }
+}
+
 export class NotifySupervisor {
   readonly counts: NotifyCounts = { traps: 0, allowed: 0, logged: 0, denied: 0, hidden: 0, killed: 0, performed: 0 };
   private readonly kills = new Map<number, Verdict>();
@@ -73,8 +85,8 @@ export class NotifySupervisor {
   private readonly poll = new notify.PollSet();
   /** Connects in progress: this process's copy of the socket → the notification to answer. */
   private readonly connecting = new Map<number, bigint>();
-  /** Opens running on the libuv pool. */
-  private later = 0;
+  /** FIFO opens running on the libuv pool, by notification: our pin of the FIFO, and the open's end. */
+  private readonly waiting = new Map<bigint, { readonly pin: number; readonly done: Promise<void> }>();
   /** Can ADDFD answer the call in the same step (5.14)? Learnt at the first install. */
   private sendWithFd = true;
 
@@ -96,7 +108,7 @@ export class NotifySupervisor {
       const fds: [number, number][] = [[listener, notify.POLLIN], [stop, notify.POLLIN]];
       for (const socket of this.connecting.keys()) fds.push([socket, notify.POLLOUT]);
       // An open on the pool ends in a callback: look again soon, and let the callback run.
-      const ev = this.poll.wait(fds, this.later > 0 ? 5 : -1);
+      const ev = this.poll.wait(fds, this.waiting.size > 0 ? 5 : -1);
       if (typeof ev === 'number') {
         if (ev === -EINTR) continue;
         throw new Error(`ppoll on the seccomp listener failed: errno ${-ev}`);
@@ -106,8 +118,15 @@ export class NotifySupervisor {
       if (ev[0]! & notify.POLLIN) this.next();
       // Every task under the filter is gone (5.9+): nothing more can come.
       else if (ev[0]! & (notify.POLLHUP | notify.POLLERR | notify.POLLNVAL)) break;
-      if (this.later > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (this.waiting.size > 0) {
+        // A caller that went away leaves its FIFO open waiting on the pool: wake it.
+        for (const [id, w] of this.waiting) if (!notify.stillPending(listener, id)) wake(w.pin);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
+    // Nothing may stay blocked on the pool after the run (the process could not end).
+    for (const w of this.waiting.values()) wake(w.pin);
+    await Promise.race([Promise.all([...this.waiting.values()].map((w) => w.done)), new Promise((r) => setTimeout(r, 2000))]);
     for (const socket of this.connecting.keys()) fdops.closeQuietly(socket);
     return { counts: this.counts, kills: this.kills };
   }
@@ -177,15 +196,28 @@ export class NotifySupervisor {
 
   private perform(id: bigint, trap: Trap, ctx: DecideContext, detail: Detail | undefined): void {
     this.counts.performed++;
+    // The caller's root and cwd, read now with syscage's rights: the call is then made as the caller
+    // (creds.ts), who may not read its own /proc entries from another process (non-dumpable after a setuid).
+    ctx.view.root();
+    ctx.view.cwd();
+    const as = identityOf(trap.tid);
+    if (typeof as === 'number') return void notify.respond(this.d.listener, id, 0n, as);
     if (trap.syscall === 'newfstatat' || trap.syscall === 'statx') {
-      const s = inMountNamespaceOf(trap.tid, () => asCaller(trap.tid, () => performStat(trap, ctx, detail)));
+      const s = inMountNamespaceOf(trap.tid, () => performStat(trap, ctx, detail, as));
       if ('refused' in s) return this.refuse(id, trap, refusal(s.refused, ctx.matchers, false));
-      notify.respond(this.d.listener, id, 0n, s.errno);
+      if ('errno' in s) return void notify.respond(this.d.listener, id, 0n, s.errno);
+      // Written as syscage (the caller may not be writable by its own ids from another process), and
+      // only while the call still waits: its tid could have been reused since the check.
+      if (!notify.stillPending(this.d.listener, id)) return;
+      notify.respond(this.d.listener, id, 0n, writeMemory(trap.tid, s.to, s.write));
       return;
     }
     if (trap.syscall === 'connect') {
-      const c = inMountNamespaceOf(trap.tid, () => asCaller(trap.tid, () => performConnect(trap, ctx)));
-      if ('refused' in c) return this.refuse(id, trap, refusal(c.refused, ctx.matchers, false));
+      const p = inMountNamespaceOf(trap.tid, () => prepareConnect(trap, ctx, as));
+      if ('refused' in p) return this.refuse(id, trap, refusal(p.refused, ctx.matchers, false));
+      if ('errno' in p) return void notify.respond(this.d.listener, id, 0n, p.errno);
+      // Back in syscage's own namespace: the kernel walks the address /proc/self/fd/PIN where the connecting thread is.
+      const c = connectPrepared(p, as);
       if ('pending' in c) {
         this.connecting.set(c.pending, id);
         return;
@@ -193,7 +225,7 @@ export class NotifySupervisor {
       notify.respond(this.d.listener, id, 0n, c.errno);
       return;
     }
-    const o: Opened = inMountNamespaceOf(trap.tid, () => asCaller(trap.tid, () => performOpen(trap, ctx, () => umaskOf(trap.tid) ?? 0o022)));
+    const o: Opened = inMountNamespaceOf(trap.tid, () => performOpen(trap, ctx, () => umaskOf(trap.tid) ?? 0o022, as));
     if ('refused' in o) return this.refuse(id, trap, refusal(o.refused, ctx.matchers, false));
     if ('errno' in o) {
       notify.respond(this.d.listener, id, 0n, o.errno);
@@ -204,12 +236,13 @@ export class NotifySupervisor {
       return;
     }
     if ('later' in o) {
-      this.later++;
-      void o.later.then((fd) => {
-        this.later--;
+      const { pin, open } = o.later;
+      this.waiting.set(id, { pin, done: open.then((fd) => {
+        this.waiting.delete(id);
+        fdops.closeQuietly(pin);
         if (fd < 0) notify.respond(this.d.listener, id, 0n, -fd);
         else this.install(id, fd, o.cloexec);
-      });
+      }) });
       return;
     }
     this.install(id, o.fd, o.cloexec);

@@ -58,7 +58,8 @@ export class NotifierThread {
     const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), STOP_GRACE_MS); });
     const served = await Promise.race([this.served, late]);
     clearTimeout(timer);
-    await this.terminate();
+    // Bounded: a thread stuck in the kernel cannot be terminated, and the run must still end.
+    await Promise.race([this.terminate(), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
     if (!served) return outcome;
     const counts: Record<string, number> = { ...outcome.counts };
     for (const [k, v] of Object.entries(served.counts)) counts[k] = (counts[k] ?? 0) + v;

@@ -5,15 +5,28 @@ import type { TraceeView } from '../types.js';
 import { readlink } from '../proc.js';
 import { traceeView } from '../view.js';
 
+const once = <T>(f: () => T): (() => T) => {
+  let done = false;
+  let v: T;
+  return () => {
+    if (!done) {
+      v = f();
+      done = true;
+    }
+    return v;
+  };
+};
+
 export function readOnce(tid: number, pid: number): TraceeView {
   const view = traceeView(tid, pid);
   const strings = new Map<string, ReturnType<TraceeView['readString']>>();
   const bytes = new Map<string, ReturnType<TraceeView['readBytes']>>();
   return {
     ...view,
-    // Read anew for each call: the tracer's cache (view.ts) is forgotten on chroot by the tracer
-    // thread only, and a pid may be reused.
-    root: () => readlink(`/proc/${tid}/root`) ?? { fault: 'no root directory (process gone?)' },
+    // Read for each call (this view lives for one), not from the tracer's cache (view.ts): that one
+    // is forgotten on chroot by the tracer thread only, and a pid may be reused.
+    root: once(() => readlink(`/proc/${tid}/root`) ?? { fault: 'no root directory (process gone?)' }),
+    cwd: once(view.cwd),
     readString(addr, max) {
       const k = `${addr}:${max}`;
       let r = strings.get(k);
