@@ -231,10 +231,6 @@ export class NotifySupervisor {
       notify.respond(this.d.listener, id, 0n, o.errno);
       return;
     }
-    if ('asMade' in o) {
-      notify.respond(this.d.listener, id, 0n, 0, notify.SECCOMP_USER_NOTIF_FLAG_CONTINUE);
-      return;
-    }
     if ('later' in o) {
       const { pin, open } = o.later;
       this.waiting.set(id, { pin, done: open.then((fd) => {
