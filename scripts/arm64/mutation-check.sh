@@ -62,7 +62,7 @@ if [ -z "$SUMMARY" ]; then
 fi
 say "with the mutation the suite says: $SUMMARY; failing checks:"
 grep -E '^not ok [0-9]+ - ' "$WORK/output.log" | sed 's/^/  /' >&2
-key='^not ok [0-9]+ - run: open of a file in files\.deny is refused with EPERM inside the command'
+key='^not ok [0-9]+ - run \(ptrace\): open of a file in files\.deny is refused with EPERM inside the command'
 if grep -qE "$key" "$WORK/output.log"; then
   seen=$(awk -v re="$key" '$0 ~ re { on = 1; next } on && /^  got:/ { getline; sub(/^ +/, ""); print; exit }' "$WORK/output.log")
   say "mutation check passed: the suite caught the broken arm64 deny path (the refused open returned: ${seen:-?})"
