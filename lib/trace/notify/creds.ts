@@ -11,8 +11,9 @@
 // thread for the call (the raw syscalls change this thread alone), and its own back after: effective
 // ids (the fs ids follow; real and saved stay root, so the thread can come back), groups, and the
 // effective capabilities of a caller that runs as root with some dropped.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { fdops } from '../../native/index.js';
+import { status } from './status.js';
 
 const EPERM = 1;
 const ESRCH = 3;
@@ -25,12 +26,8 @@ const ownCaps = (() => {
 interface Creds { readonly euid: number; readonly fsuid: number; readonly egid: number; readonly fsgid: number; readonly groups: readonly number[]; readonly capEff: bigint }
 
 function credsOf(tid: number): Creds | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${tid}/status`, 'latin1');
-  } catch {
-    return undefined;
-  }
+  const text = status(tid);
+  if (text === undefined) return undefined;
   const line = (name: string): string[] | undefined => /^(\S+):\s*(.*)$/m.exec(text.split('\n').find((l) => l.startsWith(`${name}:`)) ?? '')?.[2]?.trim().split(/\s+/).filter(Boolean);
   const uid = line('Uid')?.map(Number);
   const gid = line('Gid')?.map(Number);
