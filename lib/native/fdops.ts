@@ -9,7 +9,7 @@ import { syscallNumber } from './syscall.js';
 
 const flag = (name: string): number => Number(constantValue(hostArch(), name)!);
 
-/** open(2) flags of this machine's arch (lib/arch/constants.ts: O_DIRECTORY, O_NOFOLLOW, O_TMPFILE differ on arm64). */
+/** open(2) flags of this machine's arch (lib/arch/constants.ts: O_DIRECTORY and O_NOFOLLOW differ on arm64). */
 export const O = {
   ACCMODE: flag('O_ACCMODE'),
   CREAT: flag('O_CREAT'),
@@ -21,7 +21,6 @@ export const O = {
   NOFOLLOW: flag('O_NOFOLLOW'),
   CLOEXEC: flag('O_CLOEXEC'),
   PATH: flag('O_PATH'),
-  TMPFILE: flag('O_TMPFILE'),
 } as const;
 
 export const AT_FDCWD = -100;
