@@ -45,7 +45,7 @@ export async function runFast(fast: FastCommand, io: Io, ctx: RunContext): Promi
     return await (await import('./run.js')).run.run(fast.args, io, ctx);
   } catch (e) {
     // Loaded only now: its imports (the profile loader, yaml) would delay the tracer's start.
-    return (await import('./report.js')).reportError(e, io);
+    return (await import('./failure.js')).reportError(e, io);
   } finally {
     await ctx.prepared?.cancel();
   }

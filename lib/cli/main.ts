@@ -15,7 +15,7 @@ import { invoke } from './invoke.js';
 import { record } from './record.js';
 import { run } from './run.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
-import { reportError } from './report.js';
+import { reportError } from './failure.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: readonly Command<any>[] = [check, compile, run, record, invoke, bootstrap, doctor, merge];
