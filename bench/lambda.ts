@@ -46,7 +46,7 @@ async function sandboxed(n: number): Promise<{ results: InvocationResult[]; cold
   const { results } = await serveLocally({
     emulator: { events: Array.from({ length: n }, (_, i) => ({ n: i })), timeoutMs: 60_000, clock: fineClock },
     env: { SYSCAGE_PROFILE: profile, SYSCAGE_COMMAND: JSON.stringify([PY, runtime()]) },
-    deps: { log: { log: () => undefined } },
+    deps: { log: { log: () => undefined, emit: () => undefined } },
   });
   // Start → the first /next reaching the Runtime API (here including the emulator's own start, ~1 ms).
   const coldMs = (results[0]?.handedOutAt ?? NaN) - t0;

@@ -415,6 +415,7 @@ const tierLog = (tiers: Set<string>): Logger => ({
     const m = /^syscage: tier (\w+)/.exec(message);
     if (m) tiers.add(m[1]!);
   },
+  emit: () => undefined,
 });
 
 /**

@@ -299,6 +299,7 @@ async function behind(h: Handler, n: number, mode: 'monitor' | 'seatbelt', warni
       // Pids left out, so that one warning per start is one line.
       else if (level !== 'INFO' && level !== 'DEBUG' && level !== 'TRACE' && !/^syscage: tier runtime: bench/.test(message)) warnings.add(`${mode}: ${message.replace(/\[\d+\]/g, '[PID]')}`);
     },
+  emit: () => undefined,
   };
   const t0 = fineClock.now();
   const { results } = await serveLocally({

@@ -10,6 +10,9 @@
 //   profile missing or invalid        → /runtime/init/error; the handler never starts unsandboxed
 //   no tier the profile accepts       → /runtime/init/error (Runtime.InitError) naming the refusal
 //
+// Each invocation that broke the profile, and each restart, leaves one CloudWatch EMF record of
+// violation metrics in the log (metrics.ts), written when the invocation ends.
+//
 // The tier is chosen once (lib/tier): kernel or bpf run the handler under the
 // tracer (supervise), runtime under the process monitor (lib/monitor) and, for
 // a Node.js or Python handler, its seatbelt (lib/seatbelt). Every
@@ -26,6 +29,7 @@ import { chooseSeatbelt, type Seatbelted } from '../seatbelt/index.js';
 import { EXIT } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { lambdaLogger, type Logger } from './log.js';
+import { InvocationMetrics, metricDimensions } from './metrics.js';
 import { createRuntimeProxy, type RuntimeProxy, type RuntimeProxyOptions } from './proxy.js';
 import { namesSaid } from '../dns/said.js';
 
@@ -97,15 +101,19 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
   let served = 0; // invocations answered (by the handler or for it)
   /** The runtime tier's monitor, to be woken when an invocation starts (it polls slowly while idle). */
   let wakeMonitor: (() => void) | undefined;
+  /** Per-invocation violation metrics, once the tier is known. */
+  let metrics: InvocationMetrics | undefined;
   const proxy = await deps.createProxy({
     upstream,
     onInvocation: (ev) => {
       requestId.set(ev.requestId);
+      metrics?.end(); // what happened between invocations
       wakeMonitor?.();
     },
-    onResponseDone: () => {
+    onResponseDone: (id) => {
       served++;
       requestId.set(undefined);
+      metrics?.end(id);
     },
   });
 
@@ -148,6 +156,7 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
       tier, refusals: decision.refusals.map((r) => `${r.probe}: ${r.detail}`),
     });
     let prepared = decision.prepared;
+    metrics = new InvocationMetrics(metricDimensions(env, tier, profile.name), (r, rid) => log.emit('WARN', 'syscage: metrics', { ...r }, rid));
 
     const handlerEnv = { ...env, AWS_LAMBDA_RUNTIME_API: proxy.address };
     // The seatbelt (a Node.js or Python handler's in-runtime guard): by default in the runtime tier only.
@@ -165,6 +174,7 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
     }
     const report = (v: Reported, time: number, rid?: string): void => {
       const e = auditEvent(v, time, { profile: profile.name, requestId: rid, tier });
+      metrics?.event(e, rid);
       log.log(v.decision.action === 'allow' ? 'INFO' : 'WARN', humanLine(e), { syscage: e }, rid);
     };
     let crashes = 0;
@@ -233,9 +243,12 @@ export async function bootstrap(deps: BootstrapDeps = defaultDeps()): Promise<nu
         log.log('FATAL', `syscage: the handler failed ${crashes} times in a row; giving up`);
         return 1;
       }
+      metrics?.restart(inFlight?.requestId);
+      metrics?.end(inFlight?.requestId);
       await deps.sleep(backoff(crashes));
     }
   } finally {
+    metrics?.endAll();
     await proxy.close();
   }
 }

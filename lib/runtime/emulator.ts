@@ -34,6 +34,7 @@ const DEFAULT_TIMEOUT_MS = 3000;
 export const fromCallerEnv = (env: NodeJS.ProcessEnv = process.env): Partial<EmulatorOptions> => ({
   ...(env._HANDLER ? { handler: env._HANDLER } : {}),
   ...(env.LAMBDA_TASK_ROOT ? { taskRoot: env.LAMBDA_TASK_ROOT } : {}),
+  ...(env.AWS_LAMBDA_FUNCTION_NAME ? { functionName: env.AWS_LAMBDA_FUNCTION_NAME } : {}),
 });
 
 export interface EmulatorOptions {

@@ -8,6 +8,15 @@ const ORDER: readonly Level[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FAT
 
 export interface Logger {
   log(level: Level, message: string, fields?: Record<string, unknown>, requestId?: string): void;
+  /**
+   * A JSON object that must be a log event of its own (an EMF metrics record: CloudWatch extracts
+   * metrics only from an event that is one JSON object, nothing before or after it). Text format:
+   * the object alone on its line; JSON format: the object with the record's timestamp, level,
+   * requestId and message added. Not filtered by AWS_LAMBDA_LOG_LEVEL here: what alarms watch is
+   * not dropped by syscage (Lambda itself drops a JSON record below the function's application log
+   * level: docs/deploy.md).
+   */
+  emit(level: Level, message: string, record: Record<string, unknown>, requestId?: string): void;
 }
 
 export function lambdaLogger(env: NodeJS.ProcessEnv, write: (line: string) => void, now: () => Date = () => new Date()): Logger {
@@ -20,6 +29,10 @@ export function lambdaLogger(env: NodeJS.ProcessEnv, write: (line: string) => vo
       const timestamp = now().toISOString();
       if (json) write(JSON.stringify({ timestamp, level, ...(requestId ? { requestId } : {}), message, ...fields }) + '\n');
       else write(`${timestamp}\t${requestId ?? 'undefined'}\t${level}\t${message}${Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}`.replace(/\n/g, '\r') + '\n');
+    },
+    emit(level, message, record, requestId) {
+      if (!json) return write(JSON.stringify(record) + '\n');
+      write(JSON.stringify({ timestamp: now().toISOString(), level, ...(requestId ? { requestId } : {}), message, ...record }) + '\n');
     },
   };
 }

@@ -31,7 +31,10 @@ async function serve(profileText: string | undefined, events: unknown[], extraEn
       ...extraEnv,
     },
     deps: {
-      log: { log: (level: string, message: string, fields?: Record<string, unknown>, requestId?: string) => lines.push(JSON.stringify({ level, message, requestId, ...fields })) },
+      log: {
+        log: (level: string, message: string, fields?: Record<string, unknown>, requestId?: string) => lines.push(JSON.stringify({ level, message, requestId, ...fields })),
+        emit: (level: string, message: string, record: Record<string, unknown>, requestId?: string) => lines.push(JSON.stringify({ level, message, requestId, ...record })),
+      },
       sleep: async () => undefined,
     },
   });

@@ -37,7 +37,7 @@ async function invoke(events: unknown[], handler = 'index.handler', extraEnv: Re
     emulator: { events, handler, taskRoot, timeoutMs: 20_000 },
     env: { HOME: '/tmp', SYSCAGE_PROFILE: profile, SYSCAGE_COMMAND: JSON.stringify([process.execPath, ric]), ...extraEnv },
     deps: {
-      log: { log: (_level: string, message: string) => { if (/^syscage: (denied|killed)/.test(message)) denials.push(message); } },
+      log: { log: (_level: string, message: string) => { if (/^syscage: (denied|killed)/.test(message)) denials.push(message); }, emit: () => undefined },
       sleep: async () => undefined,
     },
   });
