@@ -21,7 +21,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['monitor', 'doctor'],
   ['tier'],
   ['runtime'],
-  ['record'],
+  ['record', 'report'],
   ['cli'],
 ];
 

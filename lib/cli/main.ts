@@ -13,12 +13,13 @@ import { doctor } from './doctor.js';
 import { merge } from './merge.js';
 import { invoke } from './invoke.js';
 import { record } from './record.js';
+import { report } from './report.js';
 import { run } from './run.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
 import { reportError } from './failure.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: readonly Command<any>[] = [check, compile, run, record, invoke, bootstrap, doctor, merge];
+const COMMANDS: readonly Command<any>[] = [check, compile, run, record, invoke, bootstrap, doctor, merge, report];
 
 export function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
