@@ -10,7 +10,7 @@ export const report: Command<Args> = {
   command: 'report <logs..>',
   describe: 'Write one self-contained HTML page from audit logs (run --log, Lambda/CloudWatch lines) and recordings',
   builder: (y: Argv) =>
-    y.positional('logs', { type: 'string', array: true, demandOption: true, describe: 'audit logs, CloudWatch exports or recorded profiles; - for stdin' })
+    y.positional('logs', { type: 'string', array: true, demandOption: true, describe: 'audit logs, CloudWatch exports or recorded profiles (/dev/stdin for a pipe)' })
       .option('output', { alias: 'o', type: 'string', default: 'report.html', describe: 'write the page to FILE (replaced atomically)' })
       .option('profile', { alias: 'p', type: 'string', describe: 'show the drift from this profile: what the logs show that it does not allow' })
       .example('$0 report events.jsonl -o report.html', '')

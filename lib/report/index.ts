@@ -10,7 +10,7 @@ import type { Profile } from '../profile/types.js';
 import { Aggregate, DEFAULT_LIMITS, type Limits } from './aggregate.js';
 import { Judge } from './drift.js';
 import { renderPage } from './html.js';
-import { openInput, splitLines } from './lines.js';
+import { isStdin, openInput, splitLines } from './lines.js';
 import { parseLine } from './parse.js';
 import { looksLikeRecording, readRecording } from './recording.js';
 
@@ -41,7 +41,7 @@ export interface Report {
 /** Every input exists and is a file (or `-`): checked before any is read. */
 export function checkInputs(inputs: readonly string[]): void {
   for (const f of inputs) {
-    if (f === '-') continue;
+    if (isStdin(f)) continue;
     let st;
     try {
       st = statSync(f);
@@ -76,7 +76,7 @@ export async function makeReport(opts: ReportOptions): Promise<Report> {
   for (const file of opts.inputs) {
     a.files++;
     const name = file === '-' ? 'stdin' : file;
-    const st = file === '-' ? undefined : statSync(file);
+    const st = isStdin(file) ? undefined : statSync(file);
     if (st?.isFile() && looksLikeRecording(head(file))) {
       const rec = readRecording(file);
       if (rec.error) {

@@ -16,9 +16,11 @@ export interface Line {
   readonly cut: boolean;
 }
 
-/** `-` is stdin. */
+/** `-` and /dev/stdin are this process's stdin (a pipe or a socket: not opened again by name). */
+export const isStdin = (path: string): boolean => path === '-' || path === '/dev/stdin';
+
 export function openInput(path: string): Readable {
-  return path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+  return isStdin(path) ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
 }
 
 export async function* splitLines(input: AsyncIterable<Buffer | string>, maxLine = MAX_LINE): AsyncGenerator<Line> {

@@ -62,7 +62,8 @@ function parseJsonAt(line: string, at: number): Parsed {
   const obj = jsonObjectAt(line, at);
   if (typeof obj === 'string') {
     // A JSON line that is cut or broken: bad only when it claims to be one of ours.
-    return /"syscage"|"syscall"\s*:|"decision"\s*:|"_aws"/.test(line) ? bad(obj) : OTHER;
+    // (an audit event starts {"time":…,"profile": — auditEvent writes those first).
+    return /"syscage"|"syscall"\s*:|"decision"\s*:|"_aws"/.test(line) || /^\{"time":"[^"]*","profile":/.test(line.slice(at)) ? bad(obj) : OTHER;
   }
   const o = obj as Record<string, unknown>;
   if ('_aws' in o) return EMF;
