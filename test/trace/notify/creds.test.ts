@@ -1,0 +1,48 @@
+// Whom a performed call runs as (lib/trace/notify/creds.ts): a caller with syscage's own identity is
+// served as syscage, with no switch; a caller with other ids is served through a switch. The first
+// case was broken by comparing /proc's supplementary groups with process.getgroups(), which adds the
+// effective gid: every caller of a root syscage looked different, and paid ~22 syscalls per call.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { credsFrom, identityOf } from '../../../lib/trace/notify/creds.js';
+
+const STATUS = 'Name:\tx\nUmask:\t0022\nUid:\t1000\t1001\t1002\t1003\nGid:\t10\t11\t12\t13\nGroups:\t27 4 100 \nCapEff:\t000001fffeffffff\n';
+
+t.test('credsFrom reads the ids, the groups (sorted) and the effective capabilities', async (t) => {
+  t.same(credsFrom(STATUS), { euid: 1001, fsuid: 1003, egid: 11, fsgid: 13, groups: [4, 27, 100], capEff: 0x1fffeffffffn });
+  t.same(credsFrom(STATUS.replace('Groups:\t27 4 100 ', 'Groups:\t'))?.groups, [], 'no supplementary groups');
+  t.equal(credsFrom('Name:\tx\nUid:\t1\n'), undefined, 'a status without the lines');
+});
+
+async function child(opts: { uid?: number; gid?: number }) {
+  const c = spawn('sleep', ['30'], { ...opts, stdio: 'ignore' });
+  await new Promise((r) => c.once('spawn', r));
+  // Until sleep has exec'd, the child still shares node's pre-exec state: wait for its own name.
+  for (let i = 0; i < 100; i++) {
+    const { readFileSync } = await import('node:fs');
+    if (readFileSync(`/proc/${c.pid}/comm`, 'utf8').trim() === 'sleep') break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return c;
+}
+
+t.test('a caller with syscage\'s own identity is served as syscage', async (t) => {
+  const c = await child({});
+  t.teardown(() => c.kill());
+  const a = identityOf(c.pid!);
+  const b = identityOf(c.pid!);
+  t.type(a, 'function');
+  t.equal(a, b, 'the same pass-through each time: no switch of identity');
+  t.equal((a as (w: () => number) => number)(() => 7), 7);
+});
+
+t.test('a caller with other ids is served through a switch', { skip: process.geteuid?.() === 0 ? false : 'needs root (a child of another uid)' }, async (t) => {
+  const c = await child({ uid: 65534, gid: 65534 });
+  t.teardown(() => c.kill());
+  const a = identityOf(c.pid!);
+  t.type(a, 'function');
+  t.not(a, identityOf(c.pid!), 'a switch made for this caller');
+  const seen = (a as (w: () => number[]) => number[])(() => [process.geteuid!(), process.getegid!()]);
+  t.same(seen, [65534, 65534], 'the work ran with the caller\'s effective ids (geteuid(2) reads this thread\'s)');
+  t.same([process.geteuid!(), process.getegid!()], [0, 0], 'and the thread has its own back after');
+});
