@@ -1,0 +1,175 @@
+// SyscageFunction: a Lambda function on provided.al2023 whose runtime syscage's bootstrap starts
+// sandboxed under a profile, with the syscage layer for its architecture attached.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, posix, resolve } from 'node:path';
+import { Annotations, Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { ISyscageLayer } from './layer.js';
+import { isShippedProfile, shippedProfilePath, TASK_ROOT, type ShippedProfile } from './profiles.js';
+
+/** The metric syscage's bootstrap writes (embedded metric format, lib/runtime/metrics.ts in syscage). */
+export const VIOLATIONS_METRIC = { namespace: 'syscage', metricName: 'Violations', dimension: 'FunctionName' } as const;
+
+/** The alarm on the function's violations. */
+export interface SyscageViolationsAlarmOptions {
+  /**
+   * The alarm fires when the function's `Violations` (calls the profile refused, or would have in
+   * `mode: audit`), summed over five minutes, are greater than this.
+   * @default 0 (any violation)
+   */
+  readonly threshold?: number;
+  /**
+   * An SNS topic told when the alarm fires.
+   * @default no action
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * The alarm's name.
+   * @default a name CloudFormation generates
+   */
+  readonly alarmName?: string;
+}
+
+/** Properties of a SyscageFunction: those of a lambda.Function but its runtime, architecture and code, and syscage's own. */
+export interface SyscageFunctionProps extends Omit<lambda.FunctionOptions, 'architecture'> {
+  /**
+   * The syscage layer (a SyscageLayer, or SyscageLayer.fromLayerVersionArn). It is attached first,
+   * before `layers`, and the function gets its architecture.
+   */
+  readonly syscage: ISyscageLayer;
+  /**
+   * The directory of the function's code, deployed to /var/task. Unless `profile` names a shipped
+   * profile, it must contain the profile, `profileFile` (default `syscage.yaml`): synthesis fails
+   * when it does not.
+   */
+  readonly code: string;
+  /**
+   * A profile the layer ships, used as is from /opt/syscage/profiles/NAME.yaml
+   * (SYSCAGE_PROFILE). A shipped profile names no handler command: give `command` too. To
+   * narrow or extend one, write your own profile (`extends: [NAME]`) into `code` instead.
+   * @default the profile `profileFile` in `code`
+   */
+  readonly profile?: ShippedProfile;
+  /**
+   * The profile's path inside `code` when `profile` is not given; SYSCAGE_PROFILE is
+   * /var/task/<profileFile>.
+   * @default 'syscage.yaml'
+   */
+  readonly profileFile?: string;
+  /**
+   * The handler command, the program that serves invocations (SYSCAGE_COMMAND, as a JSON array),
+   * e.g. `['/opt/bin/node', '/var/task/runtime.mjs']`. The profile's own `command:` wins over it.
+   * @default none: the profile's `command:`
+   */
+  readonly command?: string[];
+  /**
+   * The function's handler setting, passed to your runtime in `_HANDLER` (syscage does not read it).
+   * @default 'index.handler'
+   */
+  readonly handler?: string;
+  /**
+   * A CloudWatch alarm on the function's violations: namespace `syscage`, metric `Violations`,
+   * dimension `FunctionName`, Sum over 5 minutes greater than the threshold, missing data not
+   * breaching. `true` for the defaults.
+   * @default no alarm
+   */
+  readonly violationsAlarm?: boolean | SyscageViolationsAlarmOptions;
+}
+
+/** Environment variables syscage's bootstrap reads; set through `profile`, `profileFile` and `command`, never `environment`. */
+const OURS = ['SYSCAGE_PROFILE', 'SYSCAGE_COMMAND'];
+
+/**
+ * A Lambda function on `provided.al2023` sandboxed by syscage: the syscage layer attached (its
+ * `/opt/bootstrap` is the function's runtime), the function's architecture the layer's, its code
+ * from a directory holding the profile, SYSCAGE_PROFILE (and SYSCAGE_COMMAND when given) in its
+ * environment, logs in Lambda's JSON format unless told otherwise, and optionally an alarm on the
+ * `syscage`/`Violations` metric.
+ */
+export class SyscageFunction extends lambda.Function {
+  /** The alarm on violations, when `violationsAlarm` asked for one. */
+  readonly violationsAlarm?: cloudwatch.Alarm;
+  /** Where the function finds its profile (SYSCAGE_PROFILE). */
+  readonly profilePath: string;
+
+  constructor(scope: Construct, id: string, props: SyscageFunctionProps) {
+    const code = resolve(props.code);
+    const problems: string[] = [];
+    let profilePath: string;
+    if (props.profile !== undefined) {
+      if (!isShippedProfile(props.profile)) problems.push(`profile "${props.profile}" is not a profile the syscage layer ships`);
+      profilePath = shippedProfilePath(props.profile);
+      if (!props.command?.length) problems.push(`the shipped profile ${props.profile} names no handler command: give command (SYSCAGE_COMMAND), or write a profile of your own with command: into ${props.code}`);
+    } else {
+      const file = props.profileFile ?? 'syscage.yaml';
+      if (posix.isAbsolute(file) || file.split('/').includes('..')) problems.push(`profileFile must be a path inside code, not ${file}`);
+      profilePath = posix.join(TASK_ROOT, file);
+      const local = join(code, file);
+      if (!existsSync(code) || !statSync(code).isDirectory()) problems.push(`the function's code directory ${code} does not exist`);
+      else if (!existsSync(local)) problems.push(`no profile in the function's code: ${local} does not exist (syscage's bootstrap reads ${profilePath}: put the profile there, or name a shipped one with profile)`);
+      else if (!props.command?.length && namesNoCommand(readFileSync(local, 'utf8'))) {
+        problems.push(`the profile ${local} names no handler command: add command: to it, or give command`);
+      }
+    }
+    const environment: Record<string, string> = { ...props.environment };
+    for (const k of OURS) if (k in environment) problems.push(`set ${k} through ${k === 'SYSCAGE_PROFILE' ? 'profile or profileFile' : 'command'}, not environment`);
+    environment.SYSCAGE_PROFILE = profilePath;
+    if (props.command?.length) environment.SYSCAGE_COMMAND = JSON.stringify(props.command);
+
+    super(scope, id, {
+      ...props,
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      architecture: props.syscage.architecture,
+      handler: props.handler ?? 'index.handler',
+      // A missing directory is reported above; an empty asset keeps the tree buildable until synthesis fails on it.
+      code: existsSync(code) ? lambda.Code.fromAsset(code) : lambda.Code.fromCfnParameters(),
+      layers: [props.syscage.layerVersion, ...(props.layers ?? [])],
+      environment,
+      loggingFormat: props.loggingFormat ?? lambda.LoggingFormat.JSON,
+    });
+    this.profilePath = profilePath;
+    for (const p of problems) Annotations.of(this).addError(`syscage: ${p}`);
+
+    if (props.violationsAlarm) {
+      const o = props.violationsAlarm === true ? {} : props.violationsAlarm;
+      this.violationsAlarm = this.metricViolations().createAlarm(this, 'ViolationsAlarm', {
+        threshold: o.threshold ?? 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `syscage: calls the profile refused in ${this.node.path}`,
+        ...(o.alarmName !== undefined ? { alarmName: o.alarmName } : {}),
+      });
+      if (o.topic) this.violationsAlarm.addAlarmAction(new actions.SnsAction(o.topic));
+    }
+  }
+
+  /** The function's `syscage`/`Violations` metric, dimension FunctionName: Sum over 5 minutes unless props say otherwise. */
+  metricViolations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: VIOLATIONS_METRIC.namespace,
+      metricName: VIOLATIONS_METRIC.metricName,
+      dimensionsMap: { [VIOLATIONS_METRIC.dimension]: this.functionName },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+}
+
+/**
+ * Whether a profile's text surely names no handler command: no top-level `command:`, and no
+ * `extends` other than shipped profiles (which name none). A base of its own may name one.
+ */
+function namesNoCommand(text: string): boolean {
+  if (/^command\s*:/m.test(text)) return false;
+  const ext = /^extends\s*:\s*(.*)$/m.exec(text);
+  if (!ext) return true;
+  const flow = /^\[([^\]]*)\]/.exec(ext[1]!.trim());
+  if (!flow) return false;
+  return flow[1]!.split(',').map((s) => s.trim().replace(/^["']|["']$/g, '')).filter(Boolean).every(isShippedProfile);
+}

@@ -1,0 +1,33 @@
+// The profiles the syscage layer ships (profiles/*.yaml in syscage, /opt/syscage/profiles/ in the
+// layer: scripts/build-layer.mjs). test/profiles.test.ts checks this list against that folder.
+
+/** The shipped profiles, by name: the files profiles/NAME.yaml of syscage, in the layer at /opt/syscage/profiles/NAME.yaml. */
+export const SHIPPED_PROFILES = [
+  'lambda-nodejs',
+  'nodejs',
+  'no-network',
+  'no-subprocess',
+  'python',
+  'readonly-task',
+  'static-binary',
+] as const;
+
+/**
+ * The name of a profile the syscage layer ships: `lambda-nodejs` (a Node.js handler run by
+ * aws-lambda-ric), `python` (a Python standard-library runtime loop), `static-binary` (one static
+ * executable), `nodejs` (the syscalls Node.js needs), and the presets `no-network`,
+ * `no-subprocess`, `readonly-task` (meant for `extends`).
+ */
+export type ShippedProfile = (typeof SHIPPED_PROFILES)[number];
+
+/** Where the layer is unpacked in a function. */
+export const LAYER_ROOT = '/opt';
+
+/** Where a function's code is unpacked (LAMBDA_TASK_ROOT). */
+export const TASK_ROOT = '/var/task';
+
+/** The path of a shipped profile inside a function that has the layer: /opt/syscage/profiles/NAME.yaml. */
+export const shippedProfilePath = (name: ShippedProfile): string => `${LAYER_ROOT}/syscage/profiles/${name}.yaml`;
+
+/** Whether a string names a shipped profile. */
+export const isShippedProfile = (name: string): name is ShippedProfile => (SHIPPED_PROFILES as readonly string[]).includes(name);
