@@ -4,7 +4,7 @@
 //   TopK       heavy hitters by Space-Saving (Metwally et al.) with batched eviction: exact while
 //              the distinct keys fit; past that, a key's count may be over by at most `floor`
 //              (the largest count evicted), which the page states.
-//   Distinct   how many distinct keys: exact up to a cap, then a HyperLogLog estimate (±2%).
+//   Distinct   how many distinct keys: exact up to a cap, then a HyperLogLog estimate (1.6% standard error).
 //   TimeHistogram  counts over time in a fixed number of bins that widen as the span grows.
 
 export interface Counted<X> {

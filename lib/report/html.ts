@@ -94,7 +94,7 @@ export function renderPage(a: Aggregate, info: PageInfo): string {
   // --- summary ---------------------------------------------------------------
   h.push('<h2 id="summary">Summary</h2><div class="summary">');
   h.push(card(fmt(a.events), `events (${fmt(a.byDecision.deny)} denied, ${fmt(a.byDecision.kill)} killed, ${fmt(a.byDecision.log)} logged)`));
-  h.push(card(`${a.invocationIds.approximate ? '≈ ' : ''}${fmt(invCount)}`, a.invocationIds.approximate ? 'invocations (estimated, ±2%)' : 'invocations'));
+  h.push(card(`${a.invocationIds.approximate ? '≈ ' : ''}${fmt(invCount)}`, a.invocationIds.approximate ? 'invocations (HyperLogLog estimate, ~2% standard error)' : 'invocations'));
   h.push(card(fmt(a.restarts), 'handler restarts'));
   h.push(card(fmt(a.files), 'files read'));
   h.push(card(fmt(a.lines), 'lines'));
@@ -177,7 +177,7 @@ export function renderPage(a: Aggregate, info: PageInfo): string {
   if (invs.length === 0) h.push('<p class="note">None.</p>');
   invs.forEach((inv, i) => {
     const t = inv.tree;
-    h.push(`<details class="proc"${i < 3 ? ' open' : ''}><summary><code>${esc(clip(invName(inv), 120))}</code> — ${esc(plural(t.nodes.size, 'process', 'processes'))}</summary>`);
+    h.push(`<details class="proc"${i < 3 ? ' open=""' : ''}><summary><code>${esc(clip(invName(inv), 120))}</code> — ${esc(plural(t.nodes.size, 'process', 'processes'))}</summary>`);
     h.push(treeHtml(t.view()));
     if (t.droppedEvents) h.push(`<p class="note">and ${esc(plural(t.droppedPids, 'more process', 'more processes'))} (${esc(plural(t.droppedEvents, 'event'))}) not shown.</p>`);
     h.push('</details>');
