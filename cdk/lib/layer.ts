@@ -79,12 +79,12 @@ export class SyscageLayer extends Construct implements ISyscageLayer {
         : undefined;
     const named = /^syscage-layer-(x86_64|arm64)\.zip$/.exec(basename(zip))?.[1];
     if (problem) {
-      Annotations.of(this).addError(problem);
+      Annotations.of(this).addError(`syscage: ${problem}`);
       // Synthesis fails on the error above; this stands in for the code so that the rest of the tree can be built.
       code = lambda.Code.fromCfnParameters();
     } else {
       if (named && ARCHES[named] !== this.architecture) {
-        Annotations.of(this).addError(`the syscage layer zip ${basename(zip)} is built for ${named}, and the layer's architecture is ${arch}: `
+        Annotations.of(this).addError(`syscage: the syscage layer zip ${basename(zip)} is built for ${named}, and the layer's architecture is ${arch}: `
           + `give architecture: lambda.Architecture.${named === 'arm64' ? 'ARM_64' : 'X86_64'}, or the ${arch} zip`);
       }
       code = lambda.Code.fromAsset(zip);
