@@ -17,9 +17,9 @@ import { fdops, notify } from '../../native/index.js';
 import { argInt, argU64 } from '../decide/args.js';
 import { checkReachedSocket, type CheckOutcome, type DecideContext } from '../decide/index.js';
 import type { Trap } from '../types.js';
-import { pinPath } from './pin.js';
+import { callersFd, pinPath } from './pin.js';
 import { procDir } from './namespace.js';
-import type { As } from './creds.js';
+import type { Caller } from './creds.js';
 import { isFault } from '../types.js';
 
 const { O, AT_FDCWD } = fdops;
@@ -49,14 +49,11 @@ export interface Prepared {
  * the kernel walks the address /proc/self/fd/PIN in the namespace of the thread that connects, and
  * the caller's may have a /proc of its own making.
  */
-export function prepareConnect(trap: Trap, ctx: DecideContext, as: As): Prepared | { readonly errno: number } | { readonly refused: CheckOutcome & { refused: true } } {
+export function prepareConnect(trap: Trap, ctx: DecideContext, caller: Caller): Prepared | { readonly errno: number } | { readonly refused: CheckOutcome & { refused: true } } {
   const len = argInt(trap, 2);
   const bytes = ctx.view.readBytes(argU64(trap, 1), len);
   if (isFault(bytes)) return { errno: bytes.errno ?? EINVAL };
-  const pidfd = notify.pidfdOpen(trap.pid);
-  if (pidfd < 0) return { errno: -pidfd };
-  const socket = notify.pidfdGetfd(pidfd, argInt(trap, 0));
-  fdops.closeQuietly(pidfd);
+  const socket = callersFd(caller, trap.pid, argInt(trap, 0));
   if (socket < 0) return { errno: -socket };
   if (!(bytes.length > 2 && bytes.readUInt16LE(0) === AF_UNIX && bytes[2] !== 0)) return { socket, addr: bytes, pin: -1 };
   const fail = <T>(x: T): T => {
@@ -69,7 +66,7 @@ export function prepareConnect(trap: Trap, ctx: DecideContext, as: As): Prepared
   const path = bytes.subarray(2, end < 0 ? bytes.length : end).toString('utf8');
   const cwd = path.startsWith('/') ? undefined : ctx.view.cwd();
   if (isFault(cwd)) return fail({ errno: cwd.errno ?? EINVAL });
-  const pinned = pinPath(cwd === undefined ? path : `${cwd}/${path}`, 0, trap, as);
+  const pinned = pinPath(cwd === undefined ? path : `${cwd}/${path}`, 0, trap, caller);
   if (!('fd' in pinned)) return fail({ errno: pinned.errno });
   const link = fdops.readLinkAt(procDir(), `self/fd/${pinned.fd}`);
   const real = typeof link === 'number' ? undefined : link.toString('utf8');
@@ -82,13 +79,13 @@ export function prepareConnect(trap: Trap, ctx: DecideContext, as: As): Prepared
 }
 
 /** Connect, in syscage's own mount namespace and as the caller (creds.ts: the peer sees its ids). */
-export function connectPrepared(p: Prepared, as: As): Connected {
+export function connectPrepared(p: Prepared, caller: Caller): Connected {
   let pending = false;
   try {
     const flags = fdops.statusFlags(p.socket);
     const blocking = flags >= 0 && (flags & O.NONBLOCK) === 0;
     if (blocking) fdops.setStatusFlags(p.socket, flags | O.NONBLOCK);
-    const made = as(() => fdops.connectTo(p.socket, p.addr));
+    const made = caller.as(() => fdops.connectTo(p.socket, p.addr));
     const r = typeof made === 'number' ? made : -made.errno;
     if (blocking) fdops.setStatusFlags(p.socket, flags);
     if (r === -EINPROGRESS && blocking) {

@@ -65,6 +65,18 @@ const sameGroups = (a: readonly number[], b: readonly number[]): boolean => a.le
  */
 export type As = <T>(work: () => T) => T | { readonly errno: number };
 
+/**
+ * The caller of a performed call, as its steps reach it: how to act as it, and whether its call still
+ * waits. A handle taken through the caller's pid after the call's validity check (pidfd_getfd of
+ * its fd, /proc/PID/cwd) could belong to another process that got the pid of a caller killed
+ * meanwhile: each such step takes the handle, then asks `waiting()` (SECCOMP_IOCTL_NOTIF_ID_VALID)
+ * — a caller still waiting was alive all along, so the pid was its own — and drops the handle if not.
+ */
+export interface Caller {
+  readonly as: As;
+  readonly waiting: () => boolean;
+}
+
 const asSyscage: As = (work) => work();
 
 /** How to act as the caller `tid`; an errno when it cannot be known or taken on. */

@@ -39,20 +39,30 @@ function ownNamespace(): { readonly id: string; readonly fd: number } {
   return own;
 }
 
+/** No namespace to enter: the caller's is syscage's own. */
+export const OWN_NAMESPACE = -1;
+
 /**
- * Run `work` in the mount namespace of thread `tid` (at once when it is this thread's). Returns
- * what `work` returns, or `{ errno }` when the namespace cannot be entered.
+ * The mount namespace of thread `tid`: an fd to enter it (the caller's to close), OWN_NAMESPACE when
+ * it is this thread's, or `{ errno }` (ESRCH: gone; EPERM: cannot be opened).
  */
-export function inMountNamespaceOf<T>(tid: number, work: () => T): T | { readonly errno: number } {
+export function mountNamespaceOf(tid: number): number | { readonly errno: number } {
   const home = ownNamespace();
   const theirs = readlink(`/proc/${tid}/ns/mnt`);
   if (theirs === undefined) return { errno: 3 /* ESRCH: gone */ };
-  if (theirs === home.id) return work();
+  if (theirs === home.id) return OWN_NAMESPACE;
   const fd = fdops.openAt(AT_FDCWD, `/proc/${tid}/ns/mnt`, O.CLOEXEC);
-  if (fd < 0) return { errno: EPERM };
-  const entered = fdops.enterMountNamespace(fd);
-  fdops.closeQuietly(fd);
-  if (entered < 0) return { errno: EPERM };
+  return fd < 0 ? { errno: EPERM } : fd;
+}
+
+/**
+ * Run `work` in the mount namespace `ns` (mountNamespaceOf; at once for OWN_NAMESPACE). Returns
+ * what `work` returns, or `{ errno }` when the namespace cannot be entered.
+ */
+export function inMountNamespace<T>(ns: number, work: () => T): T | { readonly errno: number } {
+  if (ns === OWN_NAMESPACE) return work();
+  const home = ownNamespace();
+  if (fdops.enterMountNamespace(ns) < 0) return { errno: EPERM };
   try {
     return work();
   } finally {

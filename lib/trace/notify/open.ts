@@ -31,7 +31,7 @@ import { checkReached, isProblem, locatePath, openAccess, type CheckOutcome, typ
 import type { Trap } from '../types.js';
 import { pinPath } from './pin.js';
 import { procDir } from './namespace.js';
-import type { As } from './creds.js';
+import type { As, Caller } from './creds.js';
 
 const { O, AT_FDCWD } = fdops;
 const EEXIST = 17;
@@ -70,6 +70,9 @@ interface OpenArgs {
   readonly dirfd: number;
 }
 
+/** Can the call create a file (O_CREAT, or creat)? Then its caller's umask is needed. */
+export const mayCreate = (trap: Trap): boolean => ((openArgs(trap)?.flags ?? 0) & O.CREAT) !== 0;
+
 function openArgs(trap: Trap): OpenArgs | undefined {
   switch (trap.syscall) {
     case 'open': return { path: 0, dirfd: -1, flags: argInt(trap, 1), mode: argInt(trap, 2) & 0o7777 };
@@ -83,7 +86,7 @@ function openArgs(trap: Trap): OpenArgs | undefined {
  * Open for the caller what the decision allowed. `ctx.view` must be the view the decision read
  * (the same path bytes: notify/view.ts keeps each read).
  */
-export function performOpen(trap: Trap, ctx: DecideContext, umask: () => number, as: As): Opened {
+export function performOpen(trap: Trap, ctx: DecideContext, umask: number, caller: Caller): Opened {
   const a = openArgs(trap);
   if (!a) return { errno: EINVAL };
   if ((a.flags & O.PATH) !== 0) return { errno: EINVAL }; // the filter traces these: never here
@@ -91,7 +94,7 @@ export function performOpen(trap: Trap, ctx: DecideContext, umask: () => number,
   if (isProblem(t)) return { errno: t.errno ?? EPERM };
   if (t.kind !== 'path') return { errno: ENOENT };
   if (t.within !== undefined) return { errno: EPERM };
-  return open(AT_FDCWD, t.raw, a, trap, ctx, umask, as, 0);
+  return open(AT_FDCWD, t.raw, a, trap, ctx, umask, caller, 0);
 }
 
 /** A step made as the caller (creds.ts): its result, or -errno when the identity could not be taken on. */
@@ -100,19 +103,19 @@ const asNumber = (as: As, work: () => number): number => {
   return typeof r === 'number' ? r : -r.errno;
 };
 
-function open(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideContext, umask: () => number, as: As, depth: number): Opened {
+function open(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideContext, umask: number, caller: Caller, depth: number): Opened {
   const excl = (a.flags & O.CREAT) !== 0 && (a.flags & O.EXCL) !== 0;
-  const pin = pinPath(path, (a.flags & (O.NOFOLLOW | O.DIRECTORY)) | (excl ? O.NOFOLLOW : 0), trap, as, base);
+  const pin = pinPath(path, (a.flags & (O.NOFOLLOW | O.DIRECTORY)) | (excl ? O.NOFOLLOW : 0), trap, caller, base);
   if ('fd' in pin) {
     try {
-      return reopen(pin.fd, pin.callersFd, a, trap, ctx, excl, as);
+      return reopen(pin.fd, pin.callersFd, a, trap, ctx, excl, caller.as);
     } catch (e) {
       fdops.closeQuietly(pin.fd);
       throw e;
     }
   }
   if (pin.errno !== ENOENT || (a.flags & O.CREAT) === 0) return { errno: pin.errno };
-  return create(base, path, a, trap, ctx, umask, as, depth);
+  return create(base, path, a, trap, ctx, umask, caller, depth);
 }
 
 /** The pinned object exists: check what it is, then open it with the caller's flags. */
@@ -151,19 +154,19 @@ function reopen(pin: number, callersFd: boolean, a: OpenArgs, trap: Trap, ctx: D
 }
 
 /** The path is not there and the caller creates it: pin the parent, check parent + name, create the name there. */
-function create(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideContext, umask: () => number, as: As, depth: number): Opened {
+function create(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideContext, umask: number, caller: Caller, depth: number): Opened {
   const slash = path.lastIndexOf('/');
   const name = path.slice(slash + 1);
   if (name === '' || name === '.' || name === '..') return { errno: EISDIR };
   const parent = slash < 0 ? '.' : slash === 0 ? '/' : path.slice(0, slash);
-  const dir = pinPath(parent, O.DIRECTORY, trap, as, base);
+  const dir = pinPath(parent, O.DIRECTORY, trap, caller, base);
   if (!('fd' in dir)) return { errno: dir.errno };
   try {
     const reached = checked(dir.fd, name, 'write', trap, ctx, false);
     if (reached) return reached;
-    fdops.setUmask(umask());
+    fdops.setUmask(umask);
     const nonblock = (a.flags & O.NONBLOCK) === 0;
-    const fd = asNumber(as, () => fdops.openAt(dir.fd, name, a.flags | O.CLOEXEC | O.NOCTTY | O.NOFOLLOW | O.NONBLOCK, a.mode));
+    const fd = asNumber(caller.as, () => fdops.openAt(dir.fd, name, a.flags | O.CLOEXEC | O.NOCTTY | O.NOFOLLOW | O.NONBLOCK, a.mode));
     if (fd >= 0) {
       if (nonblock) fdops.setStatusFlags(fd, fdops.statusFlags(fd) & ~O.NONBLOCK);
       return { fd, cloexec: (a.flags & O.CLOEXEC) !== 0 };
@@ -173,7 +176,7 @@ function create(base: number, path: string, a: OpenArgs, trap: Trap, ctx: Decide
     if (depth >= MAXSYMLINKS) return { errno: ELOOP };
     const target = fdops.readLinkAt(dir.fd, name);
     if (typeof target === 'number') return { errno: -target };
-    return open(dir.fd, target.toString('utf8'), a, trap, ctx, umask, as, depth + 1);
+    return open(dir.fd, target.toString('utf8'), a, trap, ctx, umask, caller, depth + 1);
   } finally {
     fdops.closeQuietly(dir.fd);
   }

@@ -13,11 +13,12 @@ import { lstatSync, readlinkSync } from 'node:fs';
 import { fdops, notify } from '../../native/index.js';
 import type { Trap } from '../types.js';
 import { procDir } from './namespace.js';
-import type { As } from './creds.js';
+import type { Caller } from './creds.js';
 
 const { O, AT_FDCWD } = fdops;
 const ELOOP = 40;
 const EACCES = 13;
+const ESRCH = 3;
 const MAXSYMLINKS = 40;
 const RESOLVE_NO_MAGICLINKS = 0x02n;
 
@@ -33,11 +34,11 @@ export type Pinned =
  * Pin `path` (absolute, or relative to `base`) with O_PATH and the lookup flags in `lookup`
  * (O_NOFOLLOW, O_DIRECTORY).
  */
-export function pinPath(path: string, lookup: number, trap: Trap, as: As, base = AT_FDCWD): Pinned {
+export function pinPath(path: string, lookup: number, trap: Trap, caller: Caller, base = AT_FDCWD): Pinned {
   const flags = O.PATH | O.CLOEXEC | (lookup & (O.NOFOLLOW | O.DIRECTORY));
   // The walk as the caller (its search permissions); its own fds as syscage (creds.ts).
   const walk = (from: number, p: string): number => {
-    const r = as(() => fdops.openAt2(from, p, flags, 0, RESOLVE_NO_MAGICLINKS));
+    const r = caller.as(() => fdops.openAt2(from, p, flags, 0, RESOLVE_NO_MAGICLINKS));
     return typeof r === 'number' ? r : -r.errno;
   };
   const fd = walk(base, path);
@@ -53,7 +54,7 @@ export function pinPath(path: string, lookup: number, trap: Trap, as: As, base =
   // thread is the caller: creds.ts); its cwd or root through syscage's own /proc (a caller may have
   // mounted its own over /proc in its namespace).
   const n = /\/fd\/(\d+)$/.exec(at.link);
-  const link = n ? callersFd(trap.pid, Number(n[1])) : fdops.openAt(procDir(), at.link.slice('/proc/'.length), O.PATH | O.CLOEXEC);
+  const link = n ? callersFd(caller, trap.pid, Number(n[1])) : callersLink(caller, at.link.slice('/proc/'.length));
   if (link < 0) return { errno: -link };
   if (at.rest === '') return { fd: link, callersFd: true };
   const rest = walk(link, at.rest);
@@ -103,11 +104,23 @@ export function splitAtMagic(path: string, pid: number, tid: number): { link: st
   return undefined;
 }
 
+/** A handle taken through the caller's pid: kept only if its call still waits (creds.ts, Caller). */
+function ifWaiting(caller: Caller, fd: number): number {
+  if (fd < 0 || caller.waiting()) return fd;
+  fdops.closeQuietly(fd);
+  return -ESRCH;
+}
+
 /** A copy of the caller's fd `fd` (pidfd_getfd), or -errno. */
-export function callersFd(pid: number, fd: number): number {
+export function callersFd(caller: Caller, pid: number, fd: number): number {
   const pidfd = notify.pidfdOpen(pid);
   if (pidfd < 0) return pidfd;
   const dup = notify.pidfdGetfd(pidfd, fd);
   fdops.closeQuietly(pidfd);
-  return dup;
+  return ifWaiting(caller, dup);
+}
+
+/** One of the caller's magic links other than an fd (`PID/cwd`, `PID/task/TID/root`…: relative to syscage's own /proc), as an O_PATH fd, or -errno. */
+export function callersLink(caller: Caller, link: string): number {
+  return ifWaiting(caller, fdops.openAt(procDir(), link, O.PATH | O.CLOEXEC));
 }

@@ -12,8 +12,8 @@ import { fdops } from '../../native/index.js';
 import { argInt, argU32, argU64 } from '../decide/args.js';
 import { checkReached, forMatch, isProblem, locatePath, pathUses, type CheckOutcome, type DecideContext } from '../decide/index.js';
 import type { Detail, Trap } from '../types.js';
-import { callersFd, pinPath } from './pin.js';
-import type { As } from './creds.js';
+import { callersFd, callersLink, pinPath } from './pin.js';
+import type { Caller } from './creds.js';
 import { procDir } from './namespace.js';
 
 const { O, AT_FDCWD } = fdops;
@@ -33,7 +33,7 @@ export type Statted =
 const statBuf = Buffer.alloc(fdops.STAT_SIZE);
 const statxBuf = Buffer.alloc(fdops.STATX_SIZE);
 
-export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | undefined, as: As): Statted {
+export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | undefined, caller: Caller): Statted {
   const statx = trap.syscall === 'statx';
   const flags = argInt(trap, statx ? 2 : 3);
   const out = argU64(trap, statx ? 4 : 2);
@@ -47,10 +47,10 @@ export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | und
   if (t.kind === 'fd' && (flags & fdops.AT_EMPTY_PATH) === 0) return { errno: ENOENT };
   if (t.kind === 'fd') {
     // The caller's fd itself (pidfd_getfd works while this thread is the caller: creds.ts), or its cwd.
-    pin = t.fd === AT_FDCWD ? fdops.openAt(procDir(), `${trap.tid}/cwd`, O.PATH | O.CLOEXEC) : callersFd(trap.pid, t.fd);
+    pin = t.fd === AT_FDCWD ? callersLink(caller, `${trap.tid}/cwd`) : callersFd(caller, trap.pid, t.fd);
     if (pin < 0) return { errno: EBADF };
   } else if (t.kind === 'path' && t.within === undefined) {
-    const pinned = pinPath(t.raw, use.follow === 'nofollow' ? O.NOFOLLOW : 0, trap, as);
+    const pinned = pinPath(t.raw, use.follow === 'nofollow' ? O.NOFOLLOW : 0, trap, caller);
     if (!('fd' in pinned)) return { errno: pinned.errno };
     pin = pinned.fd;
     const refused = recheck(pin, pinned.callersFd, trap, ctx, detail);

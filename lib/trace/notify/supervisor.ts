@@ -24,11 +24,11 @@ import { tgidOf, umaskOf } from './status.js';
 import type { Verdict } from '../tracer.js';
 import type { Detail, Trap } from '../types.js';
 import { connectPrepared, finishConnect, prepareConnect } from './connect.js';
-import { performOpen, type Opened } from './open.js';
+import { mayCreate, performOpen, type Opened } from './open.js';
 import { performStat } from './stat.js';
 import { readOnce } from './view.js';
-import { inMountNamespaceOf, procDir } from './namespace.js';
-import { identityOf } from './creds.js';
+import { inMountNamespace, mountNamespaceOf, OWN_NAMESPACE, procDir } from './namespace.js';
+import { identityOf, type Caller } from './creds.js';
 
 const ENOENT = 2;
 const EINVAL = 22;
@@ -72,6 +72,35 @@ function wake(pin: number): void {
     const fd = fdops.openAt(procDir(), `self/fd/${pin}`, access | fdops.O.NONBLOCK);
     if (fd >= 0) fdops.closeQuietly(fd);
   }
+}
+
+/** The caller of an allowed call, as performing it needs it: how to act as it, its mount namespace (an fd, or OWN_NAMESPACE). */
+interface Found {
+  readonly as: Caller['as'];
+  readonly ns: number;
+  /** A call that may create a file: the caller's umask (0o022 when /proc does not say). */
+  readonly umask: number;
+}
+
+/**
+ * Take what performing the call needs of its caller by tid — its root and cwd (with syscage's rights:
+ * the call is then made as the caller, who may not read its own /proc entries from another process
+ * once non-dumpable), its identity (creds.ts), its mount namespace — BEFORE the call's validity check
+ * (ID_VALID): a call still waiting after them proves they were its caller's, not those of a process
+ * that got the tid of a caller killed meanwhile. Handles taken later go through Caller.waiting().
+ */
+function findCaller(trap: Trap, ctx: DecideContext): Found | { readonly errno: number } {
+  ctx.view.root();
+  ctx.view.cwd();
+  const as = identityOf(trap.tid);
+  if (typeof as === 'number') return { errno: as };
+  const umask = mayCreate(trap) ? umaskOf(trap.tid) ?? 0o022 : 0o022;
+  const ns = mountNamespaceOf(trap.tid);
+  return typeof ns === 'number' ? { as, ns, umask } : ns;
+}
+
+function releaseCaller(found: Found | { readonly errno: number }): void {
+  if ('ns' in found && found.ns !== OWN_NAMESPACE) fdops.closeQuietly(found.ns);
 }
 
 export class NotifySupervisor {
@@ -151,8 +180,13 @@ export class NotifySupervisor {
     const trap: Trap = { tid: n.tid, pid, arch: start.arch, nr: n.nr, syscall: this.names.name(start.arch, n.nr) ?? '(unknown)', args: n.args, entry };
     const ctx = this.contextOf(trap, readOnce(n.tid, pid));
     const decision = decideIn(ctx, trap);
+    // What performing the call needs of the caller by its tid, taken before the check below too.
+    const found = decision.action === 'allow' ? findCaller(trap, ctx) : undefined;
     // What was read may already be stale: the caller gone (its tid reused), or its call withdrawn.
-    if (!notify.stillPending(this.d.listener, n.id)) return;
+    if (!notify.stillPending(this.d.listener, n.id)) {
+      if (found) releaseCaller(found);
+      return;
+    }
     if (decision.action === 'allow') {
       if (decision.log || isAudited(decision)) {
         this.counts.logged++;
@@ -160,7 +194,14 @@ export class NotifySupervisor {
       } else {
         this.counts.allowed++;
       }
-      this.perform(n.id, trap, ctx, decision.detail);
+      this.counts.performed++;
+      const caller = found!;
+      if ('errno' in caller) return void notify.respond(this.d.listener, n.id, 0n, caller.errno);
+      try {
+        this.perform(n.id, trap, ctx, decision.detail, { ...caller, waiting: () => notify.stillPending(this.d.listener, n.id) });
+      } finally {
+        releaseCaller(caller);
+      }
       return;
     }
     this.refuse(n.id, trap, decision);
@@ -194,16 +235,9 @@ export class NotifySupervisor {
     notify.respond(this.d.listener, id, 0n, EPERM);
   }
 
-  private perform(id: bigint, trap: Trap, ctx: DecideContext, detail: Detail | undefined): void {
-    this.counts.performed++;
-    // The caller's root and cwd, read now with syscage's rights: the call is then made as the caller
-    // (creds.ts), who may not read its own /proc entries from another process (non-dumpable after a setuid).
-    ctx.view.root();
-    ctx.view.cwd();
-    const as = identityOf(trap.tid);
-    if (typeof as === 'number') return void notify.respond(this.d.listener, id, 0n, as);
+  private perform(id: bigint, trap: Trap, ctx: DecideContext, detail: Detail | undefined, caller: Found & Caller): void {
     if (trap.syscall === 'newfstatat' || trap.syscall === 'statx') {
-      const s = inMountNamespaceOf(trap.tid, () => performStat(trap, ctx, detail, as));
+      const s = inMountNamespace(caller.ns, () => performStat(trap, ctx, detail, caller));
       if ('refused' in s) return this.refuse(id, trap, refusal(s.refused, ctx.matchers, false));
       if ('errno' in s) return void notify.respond(this.d.listener, id, 0n, s.errno);
       // Written as syscage (the caller may not be writable by its own ids from another process), and
@@ -213,11 +247,11 @@ export class NotifySupervisor {
       return;
     }
     if (trap.syscall === 'connect') {
-      const p = inMountNamespaceOf(trap.tid, () => prepareConnect(trap, ctx, as));
+      const p = inMountNamespace(caller.ns, () => prepareConnect(trap, ctx, caller));
       if ('refused' in p) return this.refuse(id, trap, refusal(p.refused, ctx.matchers, false));
       if ('errno' in p) return void notify.respond(this.d.listener, id, 0n, p.errno);
       // Back in syscage's own namespace: the kernel walks the address /proc/self/fd/PIN where the connecting thread is.
-      const c = connectPrepared(p, as);
+      const c = connectPrepared(p, caller);
       if ('pending' in c) {
         this.connecting.set(c.pending, id);
         return;
@@ -225,7 +259,7 @@ export class NotifySupervisor {
       notify.respond(this.d.listener, id, 0n, c.errno);
       return;
     }
-    const o: Opened = inMountNamespaceOf(trap.tid, () => performOpen(trap, ctx, () => umaskOf(trap.tid) ?? 0o022, as));
+    const o: Opened = inMountNamespace(caller.ns, () => performOpen(trap, ctx, caller.umask, caller));
     if ('refused' in o) return this.refuse(id, trap, refusal(o.refused, ctx.matchers, false));
     if ('errno' in o) {
       notify.respond(this.d.listener, id, 0n, o.errno);
