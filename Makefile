@@ -2,11 +2,14 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: help build test test-platform syscalls bench check-profiles clean layer test-arm64 test-arm64-mutation
+CDK_MODULES := cdk/node_modules/.package-lock.json
+
+.PHONY: help build test test-cdk test-platform syscalls bench check-profiles clean layer test-arm64 test-arm64-mutation
 
 help:
 	@echo "make build           install dependencies (npm ci), compile TypeScript to dist/lib and bundle the CLI into dist/bundle"
-	@echo "make test            build, then run the whole test suite (npm test)"
+	@echo "make test            build, then run the whole test suite (npm test), then the CDK constructs' tests (make test-cdk)"
+	@echo "make test-cdk        the CDK constructs in cdk/ (syscage-cdk): npm ci there, build, tap (template assertions, cdk synth of cdk/example offline)"
 	@echo "make test-platform  (root) the Lambda platform simulator's refusals, checked against the real kernel (test/platform/)"
 	@echo "make syscalls        regenerate lib/arch/syscalls.csv from the pinned kernel headers and refresh profiles/schema.json"
 	@echo "make bench           benchmarks (bench/README.md): prints a table"
@@ -32,7 +35,18 @@ test: $(NODE_MODULES)
 	@status=0; npm test || status=$$?; \
 	echo "# the kernel-tier suites again, under the ptrace backend (SYSCAGE_BACKEND=ptrace)"; \
 	SYSCAGE_BACKEND=ptrace npx tap $(PTRACE_PASS) || status=$$?; \
-	node test/escapes/summary.mjs || status=1; exit $$status
+	node test/escapes/summary.mjs || status=1; \
+	$(MAKE) --no-print-directory test-cdk || status=$$?; exit $$status
+
+# The CDK constructs (cdk/, its own npm package): their own dependencies (aws-cdk-lib, constructs,
+# the aws-cdk CLI), build, then tap (cdk/test/: template assertions, `cdk synth` of cdk/example
+# offline, the example's function served by `syscage invoke`, which needs the root's build).
+$(CDK_MODULES): cdk/package.json cdk/package-lock.json
+	cd cdk && npm ci --no-audit --no-fund
+
+test-cdk: $(NODE_MODULES) $(CDK_MODULES)
+	@test -f dist/bundle/cli/entry.js || npm run build
+	cd cdk && npm run build && npx tap
 
 # The Lambda platform simulator (test/platform/simulate.mjs): each variant's refusals, checked
 # against the real kernel. Needs root (it installs a filter without no_new_privs, then uid 993).
