@@ -23,7 +23,7 @@ export function syscage(args: readonly string[], o: { cwd?: string; input?: stri
 /** A refused call as the supervisor reports it. */
 export function reported(over: {
   pid?: number; ppid?: number; exe?: string; syscall?: string; path?: string; access?: string; argv?: string[]; address?: string; name?: string;
-  action?: 'deny' | 'kill' | 'allow'; rule?: { what: string; text?: string; line?: number };
+  action?: 'deny' | 'kill' | 'allow'; rule?: { what: string; text?: string; line?: number; file?: string };
 } = {}): Reported {
   const r = over.rule ?? { what: 'files.deny', text: '/etc/shadow', line: 12 };
   return {
@@ -34,7 +34,7 @@ export function reported(over: {
       action: over.action ?? 'deny',
       errno: 1,
       reason: `${over.syscall ?? 'openat'}: refused`,
-      rule: { what: r.what, ...(r.text ? { text: r.text } : {}), loc: { file: 'profiles/examples/demo.yaml', line: r.line ?? 12, col: 10 } },
+      rule: { what: r.what, ...(r.text ? { text: r.text } : {}), loc: { file: r.file ?? 'profiles/examples/demo.yaml', line: r.line ?? 12, col: 10 } },
       detail: {
         ...(over.argv ? { exec: { path: over.path ?? over.argv[0]!, argv: over.argv }, access: 'exec' } : over.path !== undefined ? { paths: [over.path], access: over.access ?? 'read' } : {}),
         ...(over.address ? { address: over.address } : {}),
@@ -44,6 +44,6 @@ export function reported(over: {
   };
 }
 
-export function event(over: Parameters<typeof reported>[0] & { time?: number; requestId?: string; tier?: 'kernel' | 'runtime' } = {}): AuditEvent {
-  return auditEvent(reported(over), over.time ?? Date.UTC(2026, 0, 2, 3, 4, 5), { profile: 'demo', ...(over.requestId ? { requestId: over.requestId } : {}), tier: over.tier ?? 'kernel' });
+export function event(over: Parameters<typeof reported>[0] & { time?: number; requestId?: string; tier?: 'kernel' | 'runtime'; profile?: string } = {}): AuditEvent {
+  return auditEvent(reported(over), over.time ?? Date.UTC(2026, 0, 2, 3, 4, 5), { profile: over.profile ?? 'demo', ...(over.requestId ? { requestId: over.requestId } : {}), tier: over.tier ?? 'kernel' });
 }
