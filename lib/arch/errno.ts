@@ -6,7 +6,7 @@
 // Kernel-internal codes (ERESTARTSYS = 512 and up) never reach user space and are left out.
 
 /** Canonical names, in numeric order. 41 and 58 are unassigned (once EWOULDBLOCK and EDEADLOCK). */
-const CANONICAL: readonly (readonly [string, number])[] = [
+const CANONICAL = [
   ['EPERM', 1], ['ENOENT', 2], ['ESRCH', 3], ['EINTR', 4], ['EIO', 5], ['ENXIO', 6], ['E2BIG', 7],
   ['ENOEXEC', 8], ['EBADF', 9], ['ECHILD', 10], ['EAGAIN', 11], ['ENOMEM', 12], ['EACCES', 13],
   ['EFAULT', 14], ['ENOTBLK', 15], ['EBUSY', 16], ['EEXIST', 17], ['EXDEV', 18], ['ENODEV', 19],
@@ -33,7 +33,10 @@ const CANONICAL: readonly (readonly [string, number])[] = [
   ['ENOMEDIUM', 123], ['EMEDIUMTYPE', 124], ['ECANCELED', 125], ['ENOKEY', 126],
   ['EKEYEXPIRED', 127], ['EKEYREVOKED', 128], ['EKEYREJECTED', 129], ['EOWNERDEAD', 130],
   ['ENOTRECOVERABLE', 131], ['ERFKILL', 132], ['EHWPOISON', 133],
-];
+] as const satisfies readonly (readonly [string, number])[];
+
+/** The numbers by canonical name, for code: `const { EPERM, ENOENT } = E;`. */
+export const E = Object.freeze(Object.fromEntries(CANONICAL)) as { readonly [K in (typeof CANONICAL)[number] as K[0]]: K[1] };
 
 /** Second names for the same number. ENOTSUP is glibc's (POSIX) name; the kernel has only EOPNOTSUPP. */
 const ALIASES: readonly (readonly [string, string])[] = [

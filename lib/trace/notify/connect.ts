@@ -21,11 +21,10 @@ import { callersFd, pinPath } from './pin.js';
 import { procDir } from './namespace.js';
 import type { Caller } from './creds.js';
 import { isFault } from '../types.js';
+import { E } from '../../arch/errno.js';
 
 const { O, AT_FDCWD } = fdops;
-const EINPROGRESS = 115;
-const EINVAL = 22;
-const EPERM = 1;
+const { EINPROGRESS, EINVAL, EPERM } = E;
 const AF_UNIX = 1;
 const SUN_PATH = 108;
 

@@ -14,9 +14,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { fdops } from '../../native/index.js';
 import { status } from './status.js';
+import { E } from '../../arch/errno.js';
 
-const EPERM = 1;
-const ESRCH = 3;
+const { EPERM, ESRCH } = E;
 interface Creds { readonly euid: number; readonly fsuid: number; readonly egid: number; readonly fsgid: number; readonly groups: readonly number[]; readonly capEff: bigint }
 
 /** The words of a "Name:\tw1\tw2…" line of a status file; undefined when there is none. */

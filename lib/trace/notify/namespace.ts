@@ -6,9 +6,10 @@
 // performing it in syscage's own namespace would open another file than the one the caller names.
 import { fdops } from '../../native/index.js';
 import { readlink } from '../proc.js';
+import { E } from '../../arch/errno.js';
 
 const { O, AT_FDCWD } = fdops;
-const EPERM = 1;
+const { EPERM, ESRCH } = E;
 
 let own: { readonly id: string; readonly fd: number } | undefined;
 let proc: number | undefined;
@@ -49,7 +50,7 @@ export const OWN_NAMESPACE = -1;
 export function mountNamespaceOf(tid: number): number | { readonly errno: number } {
   const home = ownNamespace();
   const theirs = readlink(`/proc/${tid}/ns/mnt`);
-  if (theirs === undefined) return { errno: 3 /* ESRCH: gone */ };
+  if (theirs === undefined) return { errno: ESRCH }; // gone
   if (theirs === home.id) return OWN_NAMESPACE;
   const fd = fdops.openAt(AT_FDCWD, `/proc/${tid}/ns/mnt`, O.CLOEXEC);
   return fd < 0 ? { errno: EPERM } : fd;

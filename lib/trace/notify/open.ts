@@ -32,14 +32,10 @@ import type { Trap } from '../types.js';
 import { pinPath } from './pin.js';
 import { procDir } from './namespace.js';
 import type { As, Caller } from './creds.js';
+import { E } from '../../arch/errno.js';
 
 const { O, AT_FDCWD } = fdops;
-const EEXIST = 17;
-const ELOOP = 40;
-const ENOENT = 2;
-const EISDIR = 21;
-const EINVAL = 22;
-const EPERM = 1;
+const { EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, EPERM } = E;
 const MAXSYMLINKS = 40;
 const S_IFDIR = 0o040000;
 const S_IFCHR = 0o020000;

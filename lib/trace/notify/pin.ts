@@ -14,11 +14,10 @@ import { fdops, notify } from '../../native/index.js';
 import type { Trap } from '../types.js';
 import { procDir } from './namespace.js';
 import type { Caller } from './creds.js';
+import { E } from '../../arch/errno.js';
 
 const { O, AT_FDCWD } = fdops;
-const ELOOP = 40;
-const EACCES = 13;
-const ESRCH = 3;
+const { EACCES, ELOOP, ESRCH } = E;
 const MAXSYMLINKS = 40;
 const RESOLVE_NO_MAGICLINKS = 0x02n;
 

@@ -15,11 +15,10 @@ import type { Detail, Trap } from '../types.js';
 import { callersFd, callersLink, pinPath } from './pin.js';
 import type { Caller } from './creds.js';
 import { procDir } from './namespace.js';
+import { E } from '../../arch/errno.js';
 
 const { O, AT_FDCWD } = fdops;
-const EPERM = 1;
-const ENOENT = 2;
-const EBADF = 9;
+const { EBADF, ENOENT, EPERM } = E;
 const AT_NO_AUTOMOUNT = 0x800;
 /** statx: AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC. */
 const AT_STATX_SYNC_TYPE = 0x6000;

@@ -29,11 +29,9 @@ import { performStat } from './stat.js';
 import { readOnce } from './view.js';
 import { inMountNamespace, mountNamespaceOf, OWN_NAMESPACE, procDir } from './namespace.js';
 import { identityOf, type Caller } from './creds.js';
+import { E } from '../../arch/errno.js';
 
-const ENOENT = 2;
-const EINVAL = 22;
-const EPERM = 1;
-const EINTR = 4;
+const { EINTR, EINVAL, ENOENT, EPERM } = E;
 
 export interface NotifyCounts {
   traps: number;
