@@ -26,8 +26,9 @@ build: $(NODE_MODULES)
 
 # The whole suite (the kernel tier under its preferred backend: seccomp user notification where
 # the kernel allows it), then the kernel-tier suites again under the ptrace backend, then the
-# escape corpus's summary (test/escapes/README.md), last line "kernel (B backend): N attempts,
-# N blocked, N escaped"; fails when a run fails or the corpus left no results.
+# escape corpus's summary (test/escapes/README.md), "kernel (B backend): N attempts,
+# N blocked, N escaped", then the CDK constructs' tests (test-cdk: a third tap run and summary);
+# fails when a run fails or the corpus left no results.
 PTRACE_PASS = test/run/*.test.ts test/trace/*.test.ts test/dns/egress.test.ts test/escapes/corpus-paths.test.ts \
 	test/escapes/corpus-races.test.ts test/escapes/corpus-syscalls.test.ts test/escapes/corpus-default-allow.test.ts
 test: $(NODE_MODULES)
