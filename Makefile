@@ -8,7 +8,7 @@ CDK_MODULES := cdk/node_modules/.package-lock.json
 
 help:
 	@echo "make build           install dependencies (npm ci), compile TypeScript to dist/lib and bundle the CLI into dist/bundle"
-	@echo "make test            build, then run the whole test suite (npm test), then the CDK constructs' tests (make test-cdk)"
+	@echo "make test            build, then run the whole test suite (npm test), the CDK constructs' tests (make test-cdk) among them"
 	@echo "make test-cdk        the CDK constructs in cdk/ (syscage-cdk): npm ci there, build, tap (template assertions, cdk synth of cdk/example offline)"
 	@echo "make test-platform  (root) the Lambda platform simulator's refusals, checked against the real kernel (test/platform/)"
 	@echo "make syscalls        regenerate lib/arch/syscalls.csv from the pinned kernel headers and refresh profiles/schema.json"
@@ -25,9 +25,9 @@ build: $(NODE_MODULES)
 	npm run build
 
 # The whole suite (the kernel tier under its preferred backend: seccomp user notification where
-# the kernel allows it), then the kernel-tier suites again under the ptrace backend, then the
-# escape corpus's summary (test/escapes/README.md), "kernel (B backend): N attempts,
-# N blocked, N escaped", then the CDK constructs' tests (test-cdk: a third tap run and summary);
+# the kernel allows it), then the kernel-tier suites again under the ptrace backend, then the CDK
+# constructs' tests (test-cdk: a third tap run), then the escape corpus's summary
+# (test/escapes/README.md), last line "kernel (B backend): N attempts, N blocked, N escaped";
 # fails when a run fails or the corpus left no results.
 PTRACE_PASS = test/run/*.test.ts test/trace/*.test.ts test/dns/egress.test.ts test/escapes/corpus-paths.test.ts \
 	test/escapes/corpus-races.test.ts test/escapes/corpus-syscalls.test.ts test/escapes/corpus-default-allow.test.ts
@@ -36,8 +36,8 @@ test: $(NODE_MODULES)
 	@status=0; npm test || status=$$?; \
 	echo "# the kernel-tier suites again, under the ptrace backend (SYSCAGE_BACKEND=ptrace)"; \
 	SYSCAGE_BACKEND=ptrace npx tap $(PTRACE_PASS) || status=$$?; \
-	node test/escapes/summary.mjs || status=1; \
-	$(MAKE) --no-print-directory test-cdk || status=$$?; exit $$status
+	$(MAKE) --no-print-directory test-cdk || status=$$?; \
+	node test/escapes/summary.mjs || status=1; exit $$status
 
 # The CDK constructs (cdk/, its own npm package): their own dependencies (aws-cdk-lib, constructs,
 # the aws-cdk CLI), build, then tap (cdk/test/: template assertions, `cdk synth` of cdk/example
