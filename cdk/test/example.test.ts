@@ -33,8 +33,10 @@ const home = join(work, 'home');
 mkdirSync(home);
 // Offline for real where this machine can: a network namespace with nothing in it but loopback.
 const isolated = can('unshare', '--net', 'true');
-const synthArgv = [join(cdkRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--no-notices', '--no-version-reporting', '--no-lookups',
-  '-c', `layerZip=${zip.path}`, '-o', out];
+/** The aws-cdk CLI's synth, as a user would run it offline (docs/deploy.md), for this layer zip and output directory. */
+const synthArgs = (layer: string, output: string) => [join(cdkRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--no-notices', '--no-version-reporting', '--no-lookups',
+  '-c', `layerZip=${layer}`, '-o', output];
+const synthArgv = synthArgs(zip.path, out);
 const synth = spawnSync(isolated ? 'unshare' : process.execPath, isolated ? ['--net', process.execPath, ...synthArgv] : synthArgv, {
   cwd: join(cdkRoot, 'example'),
   // HOME: a fresh one, so no ~/.aws/credentials or ~/.cdk of this machine is read.
@@ -75,6 +77,23 @@ t.test('cdk synth of the example app: no credentials, no network, a template', a
 
 t.test('offline for real: synthesized in a network namespace with no network', { skip: isolated ? false : 'cannot make a network namespace here (unshare --net needs root): synthesized with the network present' }, async (t) => {
   t.equal(synth.status, 0, 'cdk synth needed no network');
+});
+
+t.test('cdk synth of the same app with no profile beside its code and no layer zip: the errors, no stack trace, exit 1', async (t) => {
+  // The example app, run from a directory whose function/ has the runtime but no syscage.yaml.
+  const app = join(work, 'broken');
+  mkdirSync(join(app, 'function'), { recursive: true });
+  writeFileSync(join(app, 'function', 'runtime.mjs'), readFileSync(join(cdkRoot, 'example', 'function', 'runtime.mjs')));
+  writeFileSync(join(app, 'cdk.json'), JSON.stringify({ app: `${JSON.stringify(process.execPath)} ${JSON.stringify(join(cdkRoot, 'dist', 'example', 'bin', 'app.js'))}` }));
+  const missingZip = join(work, 'nowhere', 'syscage-layer-x86_64.zip');
+  const r = spawnSync(process.execPath, synthArgs(missingZip, join(work, 'broken.out')), {
+    cwd: app, env: { ...cleanEnv(), HOME: home, CDK_DISABLE_VERSION_CHECK: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' }, encoding: 'utf8', timeout: 120_000,
+  });
+  const text = r.stdout + r.stderr;
+  t.equal(r.status, 1, 'cdk synth failed');
+  t.ok(text.includes(`syscage: no profile in the function's code: ${join(app, 'function', 'syscage.yaml')} does not exist (syscage's bootstrap reads /var/task/syscage.yaml`), 'the missing profile, by its path', { text });
+  t.ok(text.includes(`syscage: the syscage layer zip ${missingZip} does not exist: build it in a syscage checkout with \`make layer ARCH=x86_64\``), 'the missing layer zip, and how to build it', { text });
+  t.notMatch(text, /^\s+at .*\(.*:\d+:\d+\)$/m, 'no JavaScript stack trace');
 });
 
 // ---- the function, run as deployed ---------------------------------------------------------
