@@ -1,7 +1,7 @@
 // `make bench`: runs the benchmarks and prints one table per topic.
 // Performance targets are checked here, never in timed tests.
 //
-//   node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt|egress|coldstart] [--quick]
+//   node dist/bench/run.js [--only compile|runtime|record|lambda|monitor|seatbelt|egress|coldstart|report] [--quick]
 //
 // The results also go to bench/out/latest.json (machine, options, every number).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { benchEgress, EGRESS_DEFAULT_OPTIONS, EGRESS_QUICK_OPTIONS, renderEgress
 import { benchLambda, renderLambda } from './lambda.js';
 import { benchMonitor, MONITOR_DEFAULT_OPTIONS, MONITOR_QUICK_OPTIONS, renderMonitor } from './monitor.js';
 import { benchRecord, RECORD_DEFAULT_OPTIONS, RECORD_QUICK_OPTIONS, renderRecord } from './record.js';
+import { benchReport, renderReport, REPORT_DEFAULT_OPTIONS, REPORT_QUICK_OPTIONS } from './report.js';
 import { benchSeatbelt, renderSeatbelt, SEATBELT_DEFAULT_OPTIONS, SEATBELT_QUICK_OPTIONS } from './seatbelt.js';
 import { benchRuntime, DEFAULT_OPTIONS, QUICK_OPTIONS } from './runtime.js';
 import { renderRuntime } from './runtime-report.js';
@@ -60,6 +61,7 @@ const TOPICS: readonly Topic[] = [
   topic('seatbelt', { full: SEATBELT_DEFAULT_OPTIONS, quick: SEATBELT_QUICK_OPTIONS }, benchSeatbelt, renderSeatbelt),
   topic('egress', { full: EGRESS_DEFAULT_OPTIONS, quick: EGRESS_QUICK_OPTIONS }, benchEgress, renderEgress),
   topic('coldstart', { full: COLDSTART_DEFAULT_OPTIONS, quick: COLDSTART_QUICK_OPTIONS }, benchColdstart, renderColdstart),
+  topic('report', { full: REPORT_DEFAULT_OPTIONS, quick: REPORT_QUICK_OPTIONS }, benchReport, renderReport),
 ];
 
 const argv = process.argv.slice(2);

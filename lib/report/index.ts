@@ -87,7 +87,7 @@ export async function makeReport(opts: ReportOptions): Promise<Report> {
       for (const o of rec.entries) a.observed(o, file);
       continue;
     }
-    for await (const line of splitLines(openInput(file))) {
+    for await (const batch of splitLines(openInput(file))) for (const line of batch) {
       a.lines++;
       const where = `${name}:${line.no}`;
       if (line.cut) {

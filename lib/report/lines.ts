@@ -23,7 +23,8 @@ export function openInput(path: string): Readable {
   return isStdin(path) ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
 }
 
-export async function* splitLines(input: AsyncIterable<Buffer | string>, maxLine = MAX_LINE): AsyncGenerator<Line> {
+/** The lines of a stream, a chunk's worth at a time (an array per chunk: one await per chunk, not per line). */
+export async function* splitLines(input: AsyncIterable<Buffer | string>, maxLine = MAX_LINE): AsyncGenerator<Line[]> {
   let no = 0;
   let parts: Buffer[] = [];
   let held = 0;
@@ -41,16 +42,18 @@ export async function* splitLines(input: AsyncIterable<Buffer | string>, maxLine
   for await (const chunk of input) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     let start = 0;
+    const batch: Line[] = [];
     for (;;) {
       const nl = buf.indexOf(10, start);
       if (nl < 0) break;
-      yield line(keep(buf.subarray(start, nl)));
+      batch.push(line(keep(buf.subarray(start, nl))));
       start = nl + 1;
     }
+    if (batch.length > 0) yield batch;
     // A copy: the tail must not keep the whole chunk alive.
     if (start < buf.length) parts.push(Buffer.from(keep(buf.subarray(start))));
   }
-  if (parts.length > 0) yield line(Buffer.alloc(0));
+  if (parts.length > 0) yield [line(Buffer.alloc(0))];
 
   /** What of a piece still fits in the line; the rest is dropped and the line marked cut. */
   function keep(piece: Buffer): Buffer {

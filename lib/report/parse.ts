@@ -33,7 +33,8 @@ export function parseLine(line: string): Parsed {
       if (f[1]!.includes('{""')) return parseLine(f[1]!.replace(/""/g, '"'));
     }
   }
-  const text = TEXT_RECORD.exec(line);
+  // (A JSON record has no raw tab: only a line with one can be a Text record.)
+  const text = line.includes('\t') ? TEXT_RECORD.exec(line) : null;
   if (text) return parseText(text[1]!, text[2]!, text[4]!);
   const m = JSON_START.exec(line);
   if (m) return parseJsonAt(line, m.index);
@@ -90,6 +91,13 @@ const bad = (why: string): Parsed => ({ kind: 'bad', why });
  * A string is the reason it is not one.
  */
 export function jsonObjectAt(s: string, at: number): unknown {
+  // Most records end the line: the native parser takes them whole; only when something follows
+  // (an export's columns) is the end found by scanning.
+  if (s.charCodeAt(s.length - 1) === 125 /* } */) {
+    try {
+      return JSON.parse(at === 0 ? s : s.slice(at)) as unknown;
+    } catch { /* scanned below */ }
+  }
   let depth = 0;
   let inString = false;
   for (let i = at; i < s.length; i++) {
