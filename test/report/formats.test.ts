@@ -3,7 +3,7 @@
 // EMF records from the metrics module, those lines as CloudWatch exports them, and a recording
 // by a real `syscage record`. Each is read back into the same events.
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lambdaLogger } from '../../lib/runtime/log.js';
 import { emfRecord } from '../../lib/runtime/metrics.js';
@@ -100,6 +100,8 @@ t.test('a real syscage run --log, refused by the demo profile, read back', { ski
 t.test('a real syscage record: its entries are observed behaviour with their counts', { skip: !BUILT && NOT_BUILT }, async (t) => {
   const dir = tempDir();
   const rec = join(dir, 'rec.yaml');
+  // A fixed name (a temporary one would be recorded generalised, as "*"), removed afterwards.
+  t.teardown(() => rmSync('/tmp/syscage-report-rec.txt', { force: true }));
   const r = await syscage(['record', '-o', rec, '--', '/bin/sh', '-c', 'cat /etc/hostname /etc/hostname >/dev/null; echo x > /tmp/syscage-report-rec.txt']);
   t.equal(r.status, 0, 'recorded', { stderr: r.stderr });
   const { aggregate: a } = await makeReport({ inputs: [rec] });
