@@ -151,9 +151,9 @@ t.test('the deployed function\'s code, under the deployed profile, answers an ev
   const answer = JSON.parse(r.stdout.trim().split('\n').pop() ?? 'null') as { greeting?: string; node?: string } | null;
   t.equal(answer?.greeting, 'hello, syscage', 'the handler\'s answer');
   if (!zip.standIn) t.match(answer?.node, /^v26\./, 'served by the layer\'s own Node.js 26');
-  const records = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message?: string; syscage?: { syscall: string } });
+  const records = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message?: string; syscage?: { syscall: string }; _aws?: unknown });
   t.ok(records.some((l) => /^syscage: tier /.test(l.message ?? '')), 'syscage\'s own Lambda JSON log records', { stderr: r.stderr });
-  // Node.js 26's libuv tries io_uring at start and does without it when refused (test/runtime/ric.test.ts in syscage): nothing else is refused.
-  const refused = records.filter((l) => l.syscage).map((l) => l.syscage!.syscall).filter((s) => s !== 'io_uring_setup');
-  t.same(refused, [], 'the profile refuses nothing the function does (but Node 26\'s io_uring_setup)');
+  // Node.js 26's libuv probes for io_uring at start: answered ENOSYS in the kernel, unreported, not a violation.
+  t.same(records.filter((l) => l.syscage).map((l) => l.syscage!.syscall), [], 'the profile refuses nothing the function does', { stderr: r.stderr });
+  t.same(records.filter((l) => l._aws), [], 'so no violation metric: the alarm stays quiet on a clean start');
 });

@@ -12,7 +12,8 @@
 //      (ENOSYS unless set): "this kernel lacks it" is what libc and runtimes
 //      fall back from (glibc retries clone3 as clone, faccessat2 as faccessat,
 //      statx as fstatat only on ENOSYS), where EPERM breaks them. Unnamed
-//      PROTECTED syscalls are refused even when `default` allows everything.
+//      PROTECTED syscalls are refused even when `default` allows everything;
+//      an unnamed io_uring_setup gets ENOSYS, unreported (a runtime's probe).
 //   4. an allow or log outcome for a syscall that a present files / exec /
 //      network section governs, or that sends a signal, becomes TRACE(id): the
 //      supervisor checks its pointer arguments and decides.
@@ -35,6 +36,17 @@ const ENOSYS = errnoNumber('ENOSYS')!;
 const CLONE_THREAD = 0x10000n;
 const CLONE_UNTRACED = 0x00800000n;
 const PR_SET_SECCOMP = 22n;
+
+/**
+ * io_uring_setup, unless the profile names it: "this kernel has no io_uring" (ENOSYS), answered by
+ * the kernel and not reported, whatever `default` says. io_uring is refused like every protected
+ * syscall (its operations would pass no filter), but its setup is a probe that runtimes make at
+ * every start and do without when it fails — Node.js 26's libuv, to batch epoll_ctl — so reporting
+ * it would make every start of a Node function a violation, and every violation alarm fire on cold
+ * starts. io_uring_enter and io_uring_register, which only a program that has a ring would make,
+ * stay refused and reported.
+ */
+const IO_URING_PROBE = 'built-in: io_uring_setup answers ENOSYS, unreported (runtimes probe for io_uring at start and do without)';
 
 /** What the kernel does with a call; `trace` hands it to the supervisor. */
 export type FilterAction =
@@ -228,6 +240,7 @@ class Planner {
     if (kill) return this.finish(name, nr, [], { kind: 'kill' }, { what: 'syscalls.kill', loc: kill.loc });
     const deny = this.listed(sc.deny, name);
     if (deny) return this.finish(name, nr, [], { kind: 'errno', errno: this.profile.errno.value }, { what: 'syscalls.deny', loc: deny.loc });
+    if (name === 'io_uring_setup' && !this.named.has(name)) return this.finish(name, nr, [], { kind: 'errno', errno: ENOSYS, quiet: true }, { what: IO_URING_PROBE });
 
     const steps: RuleStep[] = [];
     sc.rules.forEach((r, i) => {

@@ -65,7 +65,12 @@ export function expectedAction(p: Profile, arch: Arch, input: Input, supervised 
   let quietFallback = false;
   if (inList('kill')) out = { action: 'kill' };
   else if (inList('deny')) out = { action: 'errno', errno: p.errno.value };
-  else if (name === 'prctl' && ((input.args[0] ?? 0n) & 0xffffffffn) === PR_SET_SECCOMP && !allowedByName('seccomp')) {
+  else if (name === 'io_uring_setup' && !inList('allow') && !inList('log') && !p.syscalls.rules.some((r) => r.syscalls.some((n) => n.value === name))) {
+    // A runtime's probe for io_uring (Node.js 26's libuv, at every start): "no io_uring here",
+    // whatever the default says, and not reported — unless the profile names it.
+    out = { action: 'errno', errno: ENOSYS };
+    quietFallback = true;
+  } else if (name === 'prctl' && ((input.args[0] ?? 0n) & 0xffffffffn) === PR_SET_SECCOMP && !allowedByName('seccomp')) {
     // A tracee may not install seccomp filters through prctl either, unless seccomp is allowed by name.
     out = { action: 'errno', errno: p.errno.value };
   } else if (name === 'clone' && ((input.args[0] ?? 0n) & CLONE_UNTRACED) !== 0n) {
@@ -114,7 +119,7 @@ export function expectedAction(p: Profile, arch: Arch, input: Input, supervised 
     return audit ? out : refuse;
   }
   // With a supervisor every refusal is reported by it before it is applied (or, in audit mode,
-  // not) — except the quiet ENOSYS of clone3, a fallback mechanism, not a violation.
+  // not) — except the quiet ENOSYS of clone3 and io_uring_setup, fallback mechanisms, not violations.
   if (quietFallback) return out;
   if (!permitted && supervised) return { action: 'trace', checks: [], then: 'allow', refuse: describe(out) };
   if (!permitted && audit) return { action: 'log' };
