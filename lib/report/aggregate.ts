@@ -67,6 +67,8 @@ export class Aggregate {
   emf = 0;
   restarts = 0;
   hidden = 0;
+  /** Events with a field cut to its bound (parse.ts: MAX_TEXT, MAX_NAME, MAX_LIST). */
+  cut = 0;
   audit = 0;
   recordings = 0;
   recordedEntries = 0;

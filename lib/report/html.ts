@@ -6,6 +6,7 @@ import type { Counted } from './bounded.js';
 import { clip, esc } from './escape.js';
 import { barChart, COLORS, duration, histogram, timeline } from './svg.js';
 import type { TreeView } from './tree.js';
+import { MAX_LIST, MAX_NAME, MAX_TEXT } from './parse.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -56,7 +57,7 @@ function approxNote(t: { approximate: boolean; floor: number }): string {
 
 function chart(title: string, cls: string, rows: Counted<{ where: string; text: string }>[], t: { approximate: boolean; floor: number; size: number }): string {
   if (rows.length === 0) return `<h3>${esc(title)}</h3><p class="note">None.</p>`;
-  const bars = rows.map((r) => ({ label: r.key, value: r.count, title: `${r.key}: ${fmt(r.count)}${r.err ? ` (±${fmt(r.err)})` : ''} — e.g. ${r.extra.where}: ${r.extra.text}` }));
+  const bars = rows.map((r) => ({ label: r.key, value: r.count, title: `${clip(r.key, 300)}: ${fmt(r.count)}${r.err ? ` (±${fmt(r.err)})` : ''} — e.g. ${clip(r.extra.where, 200)}: ${clip(r.extra.text, 300)}` }));
   return `<h3>${esc(title)}</h3>${barChart(bars, { cls: `bars ${cls}` })}${t.size > rows.length ? `<p class="note">Top ${rows.length} shown.</p>` : ''}${approxNote(t)}`;
 }
 
@@ -101,12 +102,13 @@ export function renderPage(a: Aggregate, info: PageInfo): string {
   h.push(card(fmt(a.bad), 'bad lines (skipped)'));
   h.push(card(fmt(a.other), 'other lines (not syscage)'));
   h.push(card(fmt(a.emf), 'EMF metric records'));
+  if (a.cut) h.push(card(fmt(a.cut), 'events with a field cut (too long: see Bounds)'));
   if (a.hidden) h.push(card(fmt(a.hidden), 'hidden (ENOENT, not violations)'));
   if (a.audit) h.push(card(fmt(a.audit), 'not enforced (audit mode)'));
   if (a.recordings) h.push(card(fmt(a.recordedEntries), `recorded entries (${plural(a.recordings, 'recording')})`));
   h.push('</div>');
   const tiers = [...a.tiers].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k}: ${fmt(v)}`).join(', ') || '—';
-  const profiles = a.profiles.top(20).map((p) => `<code>${esc(p.key)}</code> (${esc(fmt(p.count))})`).join(', ') || '—';
+  const profiles = a.profiles.top(20).map((p) => `<code>${esc(clip(p.key, 64))}</code> (${esc(fmt(p.count))})`).join(', ') || '—';
   h.push(`<table class="facts"><tr><th>time span</th><td>${esc(span)}</td></tr><tr><th>tiers</th><td>${esc(tiers)}</td></tr><tr><th>profiles seen</th><td>${profiles}${a.profiles.size > 20 ? ' …' : ''}</td></tr></table>`);
 
   // --- over time ---------------------------------------------------------------
@@ -128,7 +130,7 @@ export function renderPage(a: Aggregate, info: PageInfo): string {
     const busiest = a.busiest.top(10);
     if (invCount > 1) {
       h.push('<h3>Busiest invocations</h3><table class="busiest"><tr><th>request id</th><th>events</th></tr>');
-      for (const b of busiest) h.push(`<tr><td><code>${esc(b.key)}</code></td><td class="n">${esc(fmt(b.count))}${b.err ? ` (±${esc(fmt(b.err))})` : ''}</td></tr>`);
+      for (const b of busiest) h.push(`<tr><td><code>${esc(clip(b.key, 64))}</code></td><td class="n">${esc(fmt(b.count))}${b.err ? ` (±${esc(fmt(b.err))})` : ''}</td></tr>`);
       h.push('</table>', approxNote(a.busiest));
     }
   }
@@ -147,7 +149,7 @@ export function renderPage(a: Aggregate, info: PageInfo): string {
   else {
     h.push('<table class="rules"><tr><th>rule</th><th>entry</th><th>at</th><th>events</th></tr>');
     for (const r of rules) {
-      h.push(`<tr><td><code>${esc(r.extra.what)}</code></td><td><code>${esc(clip(r.extra.text ?? '', 200))}</code></td><td><code>${esc(r.extra.at ?? '')}</code></td><td class="n">${esc(fmt(r.count))}</td></tr>`);
+      h.push(`<tr><td><code>${esc(clip(r.extra.what, 64))}</code></td><td><code>${esc(clip(r.extra.text ?? '', 200))}</code></td><td><code>${esc(clip(r.extra.at ?? '', 200))}</code></td><td class="n">${esc(fmt(r.count))}</td></tr>`);
     }
     h.push('</table>');
     if (a.rules.size > rules.length) h.push(`<p class="note">Top ${rules.length} rules shown.</p>`);
@@ -164,7 +166,7 @@ export function renderPage(a: Aggregate, info: PageInfo): string {
       h.push('<table class="drift"><tr><th>act</th><th>what</th><th>how often</th><th>not allowed by</th><th>example</th></tr>');
       for (const d of drift) {
         const x = d.extra;
-        h.push(`<tr><td>${esc(x.act.kind)}</td><td><code>${esc(clip(x.act.object, 300))}</code></td><td class="n">${esc(fmt(d.count))}</td><td><code>${esc(x.why)}</code></td><td><code>${esc(x.example.where)}</code>: ${esc(clip(x.example.text, 300))}</td></tr>`);
+        h.push(`<tr><td>${esc(x.act.kind)}</td><td><code>${esc(clip(x.act.object, 300))}</code></td><td class="n">${esc(fmt(d.count))}</td><td><code>${esc(clip(x.why, 300))}</code></td><td><code>${esc(clip(x.example.where, 200))}</code>: ${esc(clip(x.example.text, 300))}</td></tr>`);
       }
       h.push('</table>');
       if (a.drift.size > drift.length) h.push(`<p class="note">Top ${drift.length} shown of ${fmt(a.drift.size)}.</p>`);
@@ -194,12 +196,12 @@ export function renderPage(a: Aggregate, info: PageInfo): string {
   // --- bad lines ---------------------------------------------------------------
   if (a.bad) {
     h.push(`<h2 id="bad">Bad lines</h2><p class="note">${esc(plural(a.bad, 'line'))} looked like syscage records but did not parse; skipped.</p><ul>`);
-    for (const b of info.badLines) h.push(`<li><code>${esc(b.where)}</code>: ${esc(b.why)}</li>`);
+    for (const b of info.badLines) h.push(`<li><code>${esc(clip(b.where, 300))}</code>: ${esc(clip(b.why, 300))}</li>`);
     if (a.bad > info.badLines.length) h.push(`<li>and ${esc(fmt(a.bad - info.badLines.length))} more</li>`);
     h.push('</ul>');
   }
 
-  h.push(`<h2 id="bounds">Bounds</h2><p class="note">The report is made in one pass with bounded memory: each top list tracks at most ${fmt(a.limits.keys)} distinct keys (Space-Saving; counts are marked approximate when that was exceeded), invocations are counted exactly up to ${fmt(a.limits.distinct)} (HyperLogLog beyond), the first ${fmt(a.limits.invocations)} invocations are kept in detail with at most ${fmt(a.limits.marks)} timeline marks and 64 processes each.</p>`);
+  h.push(`<h2 id="bounds">Bounds</h2><p class="note">The report is made in one pass with bounded memory: each top list tracks at most ${fmt(a.limits.keys)} distinct keys (Space-Saving; counts are marked approximate when that was exceeded), invocations are counted exactly up to ${fmt(a.limits.distinct)} (HyperLogLog beyond), the first ${fmt(a.limits.invocations)} invocations are kept in detail with at most ${fmt(a.limits.marks)} timeline marks and 64 processes each. Every string of an event is cut at ${fmt(MAX_TEXT)} characters (paths, argv elements, programs, addresses, reasons, rule entries) or ${fmt(MAX_NAME)} (request ids, profile, syscall and rule names), argv and paths at ${fmt(MAX_LIST)} elements; a cut ends in …${a.cut ? ` (${esc(plural(a.cut, 'event'))} had a field cut)` : ''}.</p>`);
   h.push('</main></body></html>\n');
   return h.join('\n');
 }

@@ -16,6 +16,7 @@ import { looksLikeRecording, readRecording } from './recording.js';
 
 export { parseLine, type Parsed } from './parse.js';
 export { esc } from './escape.js';
+import { clip } from './escape.js';
 export { CSP } from './html.js';
 export { Aggregate, DEFAULT_LIMITS, type Limits } from './aggregate.js';
 
@@ -70,7 +71,7 @@ export async function makeReport(opts: ReportOptions): Promise<Report> {
   const badLines: { where: string; why: string }[] = [];
   const onBad = (where: string, why: string) => {
     a.bad++;
-    if (badLines.length < 20) badLines.push({ where, why });
+    if (badLines.length < 20) badLines.push({ where: clip(where, 300), why: clip(why, 300) });
     if (a.bad <= maxWarnings) opts.warn?.(`${where}: bad line skipped: ${why}`);
   };
   for (const file of opts.inputs) {
@@ -97,7 +98,7 @@ export async function makeReport(opts: ReportOptions): Promise<Report> {
       if (line.text === '') continue;
       const p = parseLine(line.text);
       switch (p.kind) {
-        case 'event': a.event(p.event, where, name); break;
+        case 'event': a.event(p.event, where, name); if (p.cut) a.cut++; break;
         case 'restart': a.restart(p.requestId, p.time, name); break;
         case 'emf': a.emf++; break;
         case 'other': a.other++; break;

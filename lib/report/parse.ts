@@ -12,7 +12,8 @@
 import type { AuditEvent } from '../audit/event.js';
 
 export type Parsed =
-  | { readonly kind: 'event'; readonly event: AuditEvent }
+  /** `cut`: a field was longer than its bound (MAX_TEXT, MAX_NAME, MAX_LIST) and was cut. */
+  | { readonly kind: 'event'; readonly event: AuditEvent; readonly cut: boolean }
   | { readonly kind: 'restart'; readonly requestId?: string; readonly time?: string; readonly what: string }
   | { readonly kind: 'emf' }
   | { readonly kind: 'other' }
@@ -46,7 +47,7 @@ export function parseLine(line: string): Parsed {
 function parseText(time: string, requestId: string, message: string): Parsed {
   const rid = requestId && requestId !== 'undefined' ? requestId : undefined;
   // An export's columns after the message (a tab, a CSV quote) are not part of what happened.
-  if (message.startsWith(RESTART)) return { kind: 'restart', ...(rid ? { requestId: rid } : {}), time, what: message.slice(RESTART.length).split('\t', 1)[0]!.replace(/"$/, '') };
+  if (message.startsWith(RESTART)) return restart(rid, time, message.slice(RESTART.length).split('\t', 1)[0]!.replace(/"$/, ''));
   // The event's JSON cannot contain the sequence {"syscage": (quotes inside its strings are
   // escaped), the message before it can: the last one is the record's.
   const at = message.lastIndexOf(' {"syscage":');
@@ -72,9 +73,7 @@ function parseJsonAt(line: string, at: number): Parsed {
   if (typeof o.message === 'string' && 'level' in o) {
     const rid = typeof o.requestId === 'string' ? o.requestId : undefined;
     if ('syscage' in o) return eventOf(o.syscage, rid);
-    if (o.message.startsWith(RESTART)) {
-      return { kind: 'restart', ...(rid ? { requestId: rid } : {}), ...(typeof o.timestamp === 'string' ? { time: o.timestamp } : {}), what: o.message.slice(RESTART.length) };
-    }
+    if (o.message.startsWith(RESTART)) return restart(rid, typeof o.timestamp === 'string' ? o.timestamp : undefined, o.message.slice(RESTART.length));
     return OTHER;
   }
   if ('syscage' in o) return eventOf(o.syscage, undefined);
@@ -84,6 +83,63 @@ function parseJsonAt(line: string, at: number): Parsed {
 }
 
 const bad = (why: string): Parsed => ({ kind: 'bad', why });
+
+/** A restart, its strings bounded like an event's; a time outside TIME_WINDOW is left out. */
+function restart(requestId: string | undefined, time: string | undefined, what: string): Parsed {
+  const c = { n: 0 };
+  const rid = requestId === undefined ? undefined : own(bound(requestId, MAX_NAME, c));
+  const t = time === undefined ? NaN : Date.parse(time);
+  return { kind: 'restart', ...(rid ? { requestId: rid } : {}), ...(time !== undefined && inWindow(t) ? { time } : {}), what: bound(what, MAX_TEXT, c) };
+}
+
+// Bounds on what one event may keep: every string of a log is the attacker's and a line may be
+// 1 MiB, so a field kept whole (an invocation id in the exact set, a key of a top list, a path in
+// a process tree) would let a log of distinct long strings take memory without bound. Each field
+// is cut at parse time, its end replaced by '…', and the event counted as cut.
+
+/** Paths, argv elements, exe, addresses, host names, reasons, a rule's entry and position. */
+export const MAX_TEXT = 1024;
+/** Request ids, profile names, syscall names, errno names, access, a rule's name. */
+export const MAX_NAME = 128;
+/** Elements of argv and paths; past it the last kept element says how many more there were. */
+export const MAX_LIST = 32;
+
+/**
+ * At most `max` UTF-16 units, ending in '…' when cut (never splitting a surrogate pair). The cut
+ * text is copied: a substring of a long string may keep the whole of it alive in V8.
+ */
+export function bound(s: string, max: number, cut: { n: number }): string {
+  if (s.length <= max) return s;
+  cut.n++;
+  let end = max - 1;
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  const units = new Array<number>(end + 1);
+  for (let i = 0; i < end; i++) units[i] = s.charCodeAt(i);
+  units[end] = 0x2026;
+  return String.fromCharCode(...units);
+}
+
+/** A fresh copy of a bounded string (one taken out of a line by a regexp is a slice of the line). */
+function own(s: string): string {
+  if (s.length < 13) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i += 4096) out += String.fromCharCode(...Array.from({ length: Math.min(4096, s.length - i) }, (_, j) => s.charCodeAt(i + j)));
+  return out;
+}
+
+function boundList(l: readonly string[], cut: { n: number }): string[] {
+  const out = l.slice(0, MAX_LIST).map((x) => bound(x, MAX_TEXT, cut));
+  if (l.length > MAX_LIST) {
+    cut.n++;
+    out[MAX_LIST - 1] = `… (${l.length - MAX_LIST + 1} more)`;
+  }
+  return out;
+}
+
+/** Events outside this window are bad lines: no syscage ran then, and the page could not date them. */
+export const TIME_WINDOW = { from: Date.UTC(1970, 0, 1), to: Date.UTC(2200, 0, 1) } as const;
+const inWindow = (t: number): boolean => t >= TIME_WINDOW.from && t < TIME_WINDOW.to;
 
 /**
  * The JSON object that starts at `at`: its end found by scanning (strings and escapes
@@ -134,6 +190,7 @@ function eventOf(v: unknown, requestId: string | undefined): Parsed {
   const e = v as Record<string, unknown>;
   const wrong = (field: string): Parsed => bad(`an audit event whose "${field}" is missing or of the wrong type`);
   if (!isStr(e.time) || Number.isNaN(Date.parse(e.time))) return wrong('time');
+  if (!inWindow(Date.parse(e.time))) return bad('an audit event whose "time" is outside 1970-01-01 … 2200-01-01');
   if (!isStr(e.profile)) return wrong('profile');
   if (!isInt(e.pid)) return wrong('pid');
   if (!isStr(e.syscall)) return wrong('syscall');
@@ -152,6 +209,25 @@ function eventOf(v: unknown, requestId: string | undefined): Parsed {
     const s = e.signal as Record<string, unknown> | null;
     if (typeof s !== 'object' || s === null || !isInt(s.target) || !isInt(s.sig)) return wrong('signal');
   }
-  const event = (requestId && e.requestId === undefined ? { ...e, requestId } : e) as unknown as AuditEvent;
-  return { kind: 'event', event };
+  // Only the known fields, each bounded; the time as an ISO string of its own.
+  const c = { n: 0 };
+  const out: Record<string, unknown> = { time: new Date(Date.parse(e.time)).toISOString(), pid: e.pid, decision: e.decision, enforced: e.enforced };
+  for (const f of ['tid', 'ppid', 'hidden', 'tier'] as const) if (e[f] !== undefined) out[f] = e[f];
+  const rid = requestId && e.requestId === undefined ? own(bound(requestId, MAX_NAME, c)) : e.requestId;
+  if (rid !== undefined) out.requestId = rid;
+  out.profile = e.profile;
+  out.syscall = e.syscall;
+  for (const f of ['errno', 'access'] as const) if (e[f] !== undefined) out[f] = e[f];
+  for (const f of ['profile', 'syscall', 'errno', 'access', 'requestId'] as const) if (isStr(out[f])) out[f] = bound(out[f], MAX_NAME, c);
+  for (const f of ['exe', 'path', 'address', 'name', 'reason'] as const) if (isStr(e[f])) out[f] = bound(e[f], MAX_TEXT, c);
+  for (const f of ['paths', 'argv'] as const) if (strList(e[f])) out[f] = boundList(e[f], c);
+  if (e.rule !== undefined) {
+    const r = e.rule as { what: string; text?: string; at?: string };
+    out.rule = { what: bound(r.what, MAX_NAME, c), ...(r.text !== undefined ? { text: bound(r.text, MAX_TEXT, c) } : {}), ...(r.at !== undefined ? { at: bound(r.at, MAX_TEXT, c) } : {}) };
+  }
+  if (e.signal !== undefined) {
+    const sg = e.signal as { target: number; sig: number };
+    out.signal = { target: sg.target, sig: sg.sig };
+  }
+  return { kind: 'event', event: out as unknown as AuditEvent, cut: c.n > 0 };
 }

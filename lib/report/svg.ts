@@ -26,7 +26,7 @@ export function barChart(bars: readonly Bar[], { width = 760, label = 330, cls =
     const y = i * row + 2;
     const w = Math.max(2, Math.round((b.value / max) * room));
     out.push(
-      `<g class="bar-row"><title>${esc(b.title ?? b.label)}</title>` +
+      `<g class="bar-row"><title>${esc(clip(b.title ?? b.label, 1000))}</title>` +
       `<text x="${label - 8}" y="${y + 15}" text-anchor="end" class="label">${esc(clip(b.label, 48))}</text>` +
       `<rect class="bar" x="${label}" y="${y + 3}" width="${w}" height="${row - 7}" fill="${color}"></rect>` +
       `<text x="${label + w + 6}" y="${y + 15}" class="value">${esc(fmt(b.value))}</text></g>`,
@@ -87,7 +87,7 @@ export function timeline(invs: readonly Invocation[], { width = 960 } = {}): str
     const span = Math.max(1, inv.last - inv.first);
     const name = inv.synthetic ? `${inv.id} (no request id)` : inv.id;
     const sum = `${fmt(inv.events)} events (${fmt(inv.byDecision.deny)} denied, ${fmt(inv.byDecision.kill)} killed, ${fmt(inv.byDecision.log)} logged)${inv.restarts ? `, ${inv.restarts} restarts` : ''}, from ${new Date(inv.first).toISOString()} over ${duration(inv.last - inv.first)}`;
-    out.push(`<g class="tl-row" data-events="${inv.events}"><title>${esc(`${name}: ${sum}`)}</title>`);
+    out.push(`<g class="tl-row" data-events="${inv.events}"><title>${esc(`${clip(name, 140)}: ${sum}`)}</title>`);
     out.push(`<text x="${label - 8}" y="${y + 16}" text-anchor="end" class="label">${esc(clip(name, 40))}</text>`);
     out.push(`<rect class="track" x="${label}" y="${y + 4}" width="${track}" height="${row - 8}" fill="#eef0f3"></rect>`);
     // One mark per pixel column and decision: more would draw nothing new.
