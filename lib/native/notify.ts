@@ -42,6 +42,7 @@ const SYS = {
   ioctl: syscallNumber('ioctl'),
   pidfdOpen: syscallNumber('pidfd_open'),
   pidfdGetfd: syscallNumber('pidfd_getfd'),
+  pidfdSendSignal: syscallNumber('pidfd_send_signal'),
   ppoll: syscallNumber('ppoll'),
 };
 
@@ -125,6 +126,11 @@ export function syncWakeUp(listener: number): boolean {
 /** pidfd_open(pid, 0): an fd naming a thread group leader; -errno on failure (ESRCH: gone). */
 export function pidfdOpen(pid: number): number {
   return ffi.syscall6(SYS.pidfdOpen, pid, 0);
+}
+
+/** pidfd_send_signal(pidfd, sig, NULL, 0) (5.1): 0, or -errno (ESRCH: gone). */
+export function pidfdSignal(pidfd: number, sig: number): number {
+  return ffi.syscall6(SYS.pidfdSendSignal, pidfd, sig, 0, 0);
 }
 
 /** pidfd_getfd(pidfd, fd, 0): a duplicate of the process's fd `fd` in this process (close-on-exec); -errno on failure. */

@@ -2,7 +2,8 @@
 // operations pass no filter). Its setup — the probe Node.js 26's libuv makes at every start — is
 // answered ENOSYS in the kernel and not reported, so that no Node function starts with a violation;
 // io_uring_enter, which only a program holding a ring makes, is refused and reported. A profile
-// that names io_uring_setup gets what it says.
+// that names io_uring_setup gets what it says (test/run/forbidden.test.ts has no io_uring row: its
+// table is of refusals reported with the profile's errno).
 import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,4 +44,11 @@ t.test('a profile that names io_uring_setup gets what it says: denied and report
   t.equal(r.status, 0, 'ran', { stderr: r.stderr });
   t.equal(r.stdout.trim(), '-1 1', 'EPERM, the profile\'s errno');
   t.match(evs.filter((e) => e.syscall === 'io_uring_setup'), [{ errno: 'EPERM' }], 'reported once');
+});
+
+t.test('naming io_uring_setup in syscalls.allow lifts the protection: the ring is set up', needsPython, async (t) => {
+  const { r, evs } = await run(profile('allowed', 'syscalls:\n  allow: [io_uring_setup]\n'), 425);
+  t.equal(r.status, 0, 'ran', { stderr: r.stderr });
+  t.match(r.stdout.trim(), /^\d+ 0$/, 'io_uring_setup returned a ring fd');
+  t.same(evs, [], 'nothing reported');
 });

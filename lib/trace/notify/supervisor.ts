@@ -15,6 +15,7 @@
 // runs as made.
 import { compile as compileProgram, decode, SECCOMP_RET_TRACE, type Program } from '../../bpf/index.js';
 import { AUDIT_ARCH, syscallTable } from '../../arch/index.js';
+import { SIGKILL } from '../../arch/signal.js';
 import { fdops, notify, writeMemory } from '../../native/index.js';
 import { isAudited, refusal, type DecideContext, type Ruling } from '../decide/index.js';
 import { contextFor, decideIn, reporterFor, type ContextFor } from '../deciding.js';
@@ -97,6 +98,9 @@ function findCaller(trap: Trap, ctx: DecideContext): Found | { readonly errno: n
   return typeof ns === 'number' ? { as, ns, umask } : ns;
 }
 
+/** The process an event names: its pid, parent and program. */
+const traceeOf = (pid: number): Verdict['tracee'] => ({ pid, ppid: ppidOf(pid), exe: exeOf(pid) });
+
 function releaseCaller(found: Found | { readonly errno: number }): void {
   if ('ns' in found && found.ns !== OWN_NAMESPACE) fdops.closeQuietly(found.ns);
 }
@@ -178,46 +182,54 @@ export class NotifySupervisor {
     const trap: Trap = { tid: n.tid, pid, arch: start.arch, nr: n.nr, syscall: this.names.name(start.arch, n.nr) ?? '(unknown)', args: n.args, entry };
     const ctx = this.contextOf(trap, readOnce(n.tid, pid));
     const decision = decideIn(ctx, trap);
-    // What performing the call needs of the caller by its tid, taken before the check below too.
+    // What performing the call needs of the caller by its tid, and the process an event will name,
+    // taken before the check below too: a call still waiting after it proves they were its caller's.
     const found = decision.action === 'allow' ? findCaller(trap, ctx) : undefined;
-    // What was read may already be stale: the caller gone (its tid reused), or its call withdrawn.
-    if (!notify.stillPending(this.d.listener, n.id)) {
-      if (found) releaseCaller(found);
-      return;
+    const reported = decision.action !== 'allow' || decision.log || isAudited(decision);
+    const who = reported ? traceeOf(pid) : undefined;
+    const pidfd = decision.action === 'kill' ? notify.pidfdOpen(pid) : -1;
+    try {
+      // What was read may already be stale: the caller gone (its tid reused), or its call withdrawn.
+      if (!notify.stillPending(this.d.listener, n.id)) {
+        if (found) releaseCaller(found);
+        return;
+      }
+      if (decision.action !== 'allow') return this.refuse(n.id, trap, decision, who, pidfd);
+    } finally {
+      if (pidfd >= 0) fdops.closeQuietly(pidfd);
     }
-    if (decision.action === 'allow') {
-      if (decision.log || isAudited(decision)) {
+    try {
+      if (reported) {
         this.counts.logged++;
-        this.report(this.verdict(trap, decision));
+        this.report(this.verdict(trap, decision, who));
       } else {
         this.counts.allowed++;
       }
       this.counts.performed++;
       const caller = found!;
       if ('errno' in caller) return void notify.respond(this.d.listener, n.id, 0n, caller.errno);
-      try {
-        this.perform(n.id, trap, ctx, decision.detail, { ...caller, waiting: () => notify.stillPending(this.d.listener, n.id) });
-      } finally {
-        releaseCaller(caller);
-      }
-      return;
+      this.perform(n.id, trap, ctx, decision.detail, { ...caller, waiting: () => notify.stillPending(this.d.listener, n.id) });
+    } finally {
+      releaseCaller(found!);
     }
-    this.refuse(n.id, trap, decision);
   }
 
-  /** Apply a refusal: report it, then fail the call, or kill its process. */
-  private refuse(id: bigint, trap: Trap, decision: Ruling): void {
+  /**
+   * Apply a refusal: report it, then fail the call, or kill its process. `who`: the process as read
+   * before the call's validity check (a refusal found while performing reads it then).
+   */
+  private refuse(id: bigint, trap: Trap, decision: Ruling, who?: Verdict['tracee'], pidfd = -1): void {
     if (decision.action === 'deny' && decision.quiet) {
       notify.respond(this.d.listener, id, 0n, decision.errno);
       return;
     }
     if (decision.action === 'deny' && decision.hidden) {
       this.counts.hidden++;
-      if (this.d.start.verbose) this.report(this.verdict(trap, decision));
+      if (this.d.start.verbose) this.report(this.verdict(trap, decision, who));
       notify.respond(this.d.listener, id, 0n, decision.errno);
       return;
     }
-    const verdict = this.verdict(trap, decision);
+    const verdict = this.verdict(trap, decision, who);
     this.report(verdict);
     if (decision.action === 'deny') {
       this.counts.denied++;
@@ -227,10 +239,26 @@ export class NotifySupervisor {
     // Kill: the event is written (report above), then the whole process dies; the call never runs.
     this.counts.killed++;
     this.kills.set(trap.pid, verdict);
-    try {
-      process.kill(trap.pid, 'SIGKILL');
-    } catch { /* gone already */ }
+    if (pidfd >= 0) notify.pidfdSignal(pidfd, SIGKILL);
+    else this.kill(trap.pid, id);
     notify.respond(this.d.listener, id, 0n, EPERM);
+  }
+
+  /**
+   * SIGKILL the process of call `id` (a kill found while performing it), through a pidfd taken
+   * before checking that the call still waits: never another process that got the pid of a caller
+   * killed meanwhile. (A kill decided at once has its pidfd from before the call's first check.) A
+   * call no longer waiting was withdrawn (a signal: it comes again, and is refused again) or its
+   * caller is gone.
+   */
+  private kill(pid: number, id: bigint): void {
+    const pidfd = notify.pidfdOpen(pid);
+    if (pidfd < 0) return; // gone already
+    try {
+      if (notify.stillPending(this.d.listener, id)) notify.pidfdSignal(pidfd, SIGKILL);
+    } finally {
+      fdops.closeQuietly(pidfd);
+    }
   }
 
   private perform(id: bigint, trap: Trap, ctx: DecideContext, detail: Detail | undefined, caller: Found & Caller): void {
@@ -303,7 +331,7 @@ export class NotifySupervisor {
     notify.respond(this.d.listener, id, 0n, finishConnect(socket));
   }
 
-  private verdict(trap: Trap, decision: Ruling): Verdict {
-    return { trap, decision, tracee: { pid: trap.pid, ppid: ppidOf(trap.pid), exe: exeOf(trap.pid) }, enforced: true };
+  private verdict(trap: Trap, decision: Ruling, who = traceeOf(trap.pid)): Verdict {
+    return { trap, decision, tracee: who, enforced: true };
   }
 }
