@@ -97,7 +97,8 @@ const CLOSED_KEPT = 64;
  * between two), each written once as one record when its invocation ends.
  */
 export class InvocationMetrics {
-  private readonly open = new Map<string, Tally>();
+  /** Open tallies, with the time of what opened each: its record's Timestamp (the time outside invocations may be written hours later, after a freeze). */
+  private readonly open = new Map<string, { readonly tally: Tally; readonly since: number }>();
   private readonly closed: string[] = [];
 
   constructor(
@@ -119,13 +120,13 @@ export class InvocationMetrics {
   /** `requestId`'s invocation is over: its record, when it broke anything or was restarted. */
   end(requestId?: string): void {
     const key = requestId ?? '';
-    const t = this.open.get(key);
+    const o = this.open.get(key);
     this.open.delete(key);
     if (requestId) {
       this.closed.push(requestId);
       if (this.closed.length > CLOSED_KEPT) this.closed.shift();
     }
-    if (t && (t.Violations > 0 || t.Restarts > 0)) this.write(emfRecord(this.dims, t, this.now(), requestId), requestId);
+    if (o && (o.tally.Violations > 0 || o.tally.Restarts > 0)) this.write(emfRecord(this.dims, o.tally, o.since, requestId), requestId);
   }
 
   /** Every tally still open (the bootstrap is ending). */
@@ -136,6 +137,7 @@ export class InvocationMetrics {
   /** A late event of an invocation already written goes to the time outside invocations. */
   private tally(requestId: string | undefined): Tally {
     const key = requestId && !this.closed.includes(requestId) ? requestId : '';
-    return this.open.get(key) ?? this.open.set(key, zero()).get(key)!;
+    const o = this.open.get(key) ?? this.open.set(key, { tally: zero(), since: this.now() }).get(key)!;
+    return o.tally;
   }
 }

@@ -49,6 +49,16 @@ t.test('one record per invocation, written when it ends; none for a clean one', 
   t.notOk('requestId' in out[1]!.r, 'which names no request id');
 });
 
+t.test('a record is stamped with the time of what opened it, not of its writing', async (t) => {
+  let now = 1000;
+  const out: EmfRecord[] = [];
+  const m = new InvocationMetrics(dims, (r) => out.push(r), () => now);
+  m.event(event({}));
+  now = 1000 + 3_600_000; // the environment was frozen for an hour before the next invocation
+  m.end();
+  t.equal(out[0]?._aws.Timestamp, 1000);
+});
+
 t.test('a restart: counted in the failed invocation\'s record, or in a record of its own', async (t) => {
   const out: EmfRecord[] = [];
   const m = new InvocationMetrics(dims, (r) => out.push(r));
