@@ -123,6 +123,7 @@ export class TimeHistogram<S extends string> {
   }
 
   add(t: number, s: S): void {
+    if (!Number.isFinite(t)) return;
     if (this.start === undefined) this.start = Math.floor(t / this.width) * this.width;
     while (t < this.start) this.widen(true);
     while (t >= this.start + this.bins * this.width) this.widen(false);

@@ -4,7 +4,7 @@
 import type { Aggregate, Invocation } from './aggregate.js';
 import type { Counted } from './bounded.js';
 import { clip, esc } from './escape.js';
-import { barChart, COLORS, duration, histogram, timeline } from './svg.js';
+import { barChart, COLORS, duration, histogram, iso, timeline } from './svg.js';
 import type { TreeView } from './tree.js';
 import { MAX_LIST, MAX_NAME, MAX_TEXT } from './parse.js';
 
@@ -80,7 +80,7 @@ function invName(inv: Invocation): string {
 
 export function renderPage(a: Aggregate, info: PageInfo): string {
   const h: string[] = [];
-  const span = Number.isFinite(a.first) ? `${new Date(a.first).toISOString()} → ${new Date(a.last).toISOString()} (${duration(a.last - a.first)})` : '—';
+  const span = Number.isFinite(a.first) ? `${iso(a.first)} → ${iso(a.last)} (${duration(a.last - a.first)})` : '—';
   const invCount = a.invocationIds.count;
   const card = (value: string, what: string) => `<div class="card"><b>${esc(value)}</b><span>${esc(what)}</span></div>`;
 

@@ -15,6 +15,12 @@ export interface Bar {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
+/** A time as ISO 8601; one outside what a Date can hold (a histogram's range widened past it) as a number of ms. */
+export function iso(t: number): string {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? `${fmt(t)} ms since 1970` : d.toISOString();
+}
+
 /** Horizontal bars, largest first (the caller's order). */
 export function barChart(bars: readonly Bar[], { width = 760, label = 330, cls = 'bars', color = '#d9822b' } = {}): string {
   const row = 22;
@@ -62,12 +68,12 @@ export function histogram(h: HistogramView, { width = 760, height = 170 } = {}):
       if (v <= 0) continue;
       const bh = Math.max(1, (v / max) * plotH);
       y -= bh;
-      out.push(`<rect class="hbar ${d}" x="${(left + i * bw).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLORS[d]}"><title>${esc(`${new Date(r.t).toISOString()}: ${fmt(v)} ${d}`)}</title></rect>`);
+      out.push(`<rect class="hbar ${d}" x="${(left + i * bw).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLORS[d]}"><title>${esc(`${iso(r.t)}: ${fmt(v)} ${d}`)}</title></rect>`);
     }
   });
   const end = h.start + h.rows.length * h.width;
-  out.push(`<text x="${left}" y="${height - 6}" class="axis">${esc(new Date(h.start).toISOString())}</text>`);
-  out.push(`<text x="${width - 10}" y="${height - 6}" text-anchor="end" class="axis">${esc(new Date(end).toISOString())}</text>`);
+  out.push(`<text x="${left}" y="${height - 6}" class="axis">${esc(iso(h.start))}</text>`);
+  out.push(`<text x="${width - 10}" y="${height - 6}" text-anchor="end" class="axis">${esc(iso(end))}</text>`);
   out.push('</svg>');
   return out.join('');
 }
@@ -86,7 +92,7 @@ export function timeline(invs: readonly Invocation[], { width = 960 } = {}): str
     const y = i * row + 2;
     const span = Math.max(1, inv.last - inv.first);
     const name = inv.synthetic ? `${inv.id} (no request id)` : inv.id;
-    const sum = `${fmt(inv.events)} events (${fmt(inv.byDecision.deny)} denied, ${fmt(inv.byDecision.kill)} killed, ${fmt(inv.byDecision.log)} logged)${inv.restarts ? `, ${inv.restarts} restarts` : ''}, from ${new Date(inv.first).toISOString()} over ${duration(inv.last - inv.first)}`;
+    const sum = `${fmt(inv.events)} events (${fmt(inv.byDecision.deny)} denied, ${fmt(inv.byDecision.kill)} killed, ${fmt(inv.byDecision.log)} logged)${inv.restarts ? `, ${inv.restarts} restarts` : ''}, from ${iso(inv.first)} over ${duration(inv.last - inv.first)}`;
     out.push(`<g class="tl-row" data-events="${inv.events}"><title>${esc(`${clip(name, 140)}: ${sum}`)}</title>`);
     out.push(`<text x="${label - 8}" y="${y + 16}" text-anchor="end" class="label">${esc(clip(name, 40))}</text>`);
     out.push(`<rect class="track" x="${label}" y="${y + 4}" width="${track}" height="${row - 8}" fill="#eef0f3"></rect>`);
