@@ -99,6 +99,9 @@ export class SyscageFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: SyscageFunctionProps) {
     const code = resolve(props.code);
     const problems: string[] = [];
+    // The code directory is deployed as is, with a shipped profile as with one of its own.
+    const codeProblem = codeDirectoryProblem(code);
+    if (codeProblem) problems.push(codeProblem);
     let profilePath: string;
     if (props.profile !== undefined) {
       if (!isShippedProfile(props.profile)) problems.push(`profile "${props.profile}" is not a profile the syscage layer ships`);
@@ -106,11 +109,15 @@ export class SyscageFunction extends lambda.Function {
       if (!props.command?.length) problems.push(`the shipped profile ${props.profile} names no handler command: give command (SYSCAGE_COMMAND), or write a profile of your own with command: into ${props.code}`);
     } else {
       const file = props.profileFile ?? 'syscage.yaml';
-      if (posix.isAbsolute(file) || file.split('/').includes('..')) problems.push(`profileFile must be a path inside code, not ${file}`);
+      const fileProblem = file === '' || file.split('/').every((p) => p === '' || p === '.') ? `profileFile is empty: give the profile's path inside code (default syscage.yaml)`
+        : posix.isAbsolute(file) || file.split('/').includes('..') ? `profileFile must be a path inside code, not ${file}` : undefined;
+      if (fileProblem) problems.push(fileProblem);
       profilePath = posix.join(TASK_ROOT, file);
       const local = join(code, file);
-      if (!existsSync(code) || !statSync(code).isDirectory()) problems.push(`the function's code directory ${code} does not exist`);
-      else if (!existsSync(local)) problems.push(`no profile in the function's code: ${local} does not exist (syscage's bootstrap reads ${profilePath}: put the profile there, or name a shipped one with profile)`);
+      if (codeProblem || fileProblem) {
+        // reported above: nothing to read
+      } else if (!existsSync(local)) problems.push(`no profile in the function's code: ${local} does not exist (syscage's bootstrap reads ${profilePath}: put the profile there, or name a shipped one with profile)`);
+      else if (!statSync(local).isFile()) problems.push(`the profile ${local} is not a file: profileFile names the profile's YAML file inside code, not ${file}`);
       else if (!props.command?.length && namesNoCommand(readFileSync(local, 'utf8'))) {
         problems.push(`the profile ${local} names no handler command: add command: to it, or give command`);
       }
@@ -125,8 +132,8 @@ export class SyscageFunction extends lambda.Function {
       runtime: lambda.Runtime.PROVIDED_AL2023,
       architecture: props.syscage.architecture,
       handler: props.handler ?? 'index.handler',
-      // A missing directory is reported above; an empty asset keeps the tree buildable until synthesis fails on it.
-      code: existsSync(code) ? lambda.Code.fromAsset(code) : lambda.Code.fromCfnParameters(),
+      // A missing or wrong code directory is reported above; a placeholder keeps the tree buildable until synthesis fails on it.
+      code: codeProblem ? lambda.Code.fromCfnParameters() : lambda.Code.fromAsset(code),
       layers: [props.syscage.layerVersion, ...(props.layers ?? [])],
       environment,
       loggingFormat: props.loggingFormat ?? lambda.LoggingFormat.JSON,
@@ -159,6 +166,14 @@ export class SyscageFunction extends lambda.Function {
       ...props,
     });
   }
+}
+
+/** What is wrong with the function's code directory, if anything. */
+function codeDirectoryProblem(code: string): string | undefined {
+  if (!existsSync(code)) return `the function's code directory ${code} does not exist`;
+  if (statSync(code).isDirectory()) return undefined;
+  return `the function's code ${code} is ${/\.(zip|jar)$/i.test(code) ? 'a zip' : 'a file'}, not a directory: give the directory of the function's code `
+    + '(its files and its profile; it is deployed to /var/task as is, zipped by the CDK)' + (/\.(zip|jar)$/i.test(code) ? ': unpack the zip into a directory and give that' : '');
 }
 
 /**

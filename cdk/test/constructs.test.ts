@@ -170,6 +170,27 @@ t.test('a user\'s mistakes are synthesis errors that say what to do', async (t) 
     const { s } = oneFunction({ code: join(work, 'nowhere') });
     oneError(t, s, /^syscage: the function's code directory .*nowhere does not exist$/);
   });
+  t.test('a shipped profile and no code directory', async (t) => {
+    const { s } = oneFunction({ code: join(work, 'nowhere'), profile: 'python', command: ['/opt/python/bin/python3', '/var/task/runtime.py'] });
+    oneError(t, s, /^syscage: the function's code directory .*nowhere does not exist$/);
+  });
+  t.test('code that is a zip or another file, not a directory', async (t) => {
+    const zipped = join(codeDir('zipped', { 'function.zip': 'PK' }), 'function.zip');
+    for (const profile of [undefined, 'python'] as const) {
+      const { s } = oneFunction({ code: zipped, ...(profile ? { profile, command: ['/x'] } : {}) });
+      oneError(t, s, /^syscage: the function's code .*function\.zip is a zip, not a directory: give the directory of the function's code \(.*\): unpack the zip into a directory and give that$/);
+    }
+    const { s } = oneFunction({ code: join(code, 'runtime.mjs') });
+    oneError(t, s, /^syscage: the function's code .*runtime\.mjs is a file, not a directory: give the directory of the function's code \(its files and its profile; it is deployed to \/var\/task as is, zipped by the CDK\)$/);
+  });
+  t.test('profileFile empty, or a directory', async (t) => {
+    for (const profileFile of ['', '.', './']) {
+      oneError(t, oneFunction({ code, profileFile }).s, /^syscage: profileFile is empty: give the profile's path inside code \(default syscage\.yaml\)$/);
+    }
+    const nested = codeDir('nested', {});
+    mkdirSync(join(nested, 'sandbox'), { recursive: true });
+    oneError(t, oneFunction({ code: nested, profileFile: 'sandbox' }).s, /^syscage: the profile .*nested\/sandbox is not a file: profileFile names the profile's YAML file inside code, not sandbox$/);
+  });
   t.test('a shipped profile and no command', async (t) => {
     const { s } = oneFunction({ code, profile: 'static-binary' });
     oneError(t, s, /^syscage: the shipped profile static-binary names no handler command: give command/);
