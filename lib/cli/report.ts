@@ -1,10 +1,10 @@
-// syscage report LOG... [-o report.html] [--profile P] — audit logs and recordings → one HTML page.
+// syscage report LOG... [-o report.html] [--profile P [--arch A]] — audit logs and recordings → one HTML page.
 import type { Argv } from 'yargs';
 import type { Command } from './common.js';
 import { loadForCommand } from './common.js';
 import { EXIT } from './io.js';
 
-interface Args { logs: string[]; output: string; profile?: string }
+interface Args { logs: string[]; output: string; profile?: string; arch: 'x86_64' | 'aarch64' }
 
 export const report: Command<Args> = {
   command: 'report <logs..>',
@@ -13,6 +13,7 @@ export const report: Command<Args> = {
     y.positional('logs', { type: 'string', array: true, demandOption: true, describe: 'audit logs, CloudWatch exports or recorded profiles (/dev/stdin for a pipe)' })
       .option('output', { alias: 'o', type: 'string', default: 'report.html', describe: 'write the page to FILE (replaced atomically)' })
       .option('profile', { alias: 'p', type: 'string', describe: 'show the drift from this profile: what the logs show that it does not allow' })
+      .option('arch', { type: 'string', choices: ['x86_64', 'aarch64'] as const, default: 'x86_64' as const, describe: 'the arch the logs come from, for the drift\'s syscall lists (events do not say it)' })
       .example('$0 report events.jsonl -o report.html', '')
       .example('aws logs tail /aws/lambda/orders --since 1d > day.log && $0 report day.log --profile syscage.yaml', ''),
   run: async (args, io) => {
@@ -24,7 +25,7 @@ export const report: Command<Args> = {
     const { version } = await import('./main.js');
     const { html, aggregate: a } = await makeReport({
       inputs: args.logs,
-      ...(profile ? { profile, profilePath: args.profile } : {}),
+      ...(profile ? { profile, profilePath: args.profile, arch: args.arch } : {}),
       warn: (line) => io.err(`syscage: ${line}\n`),
       version: version(),
     });

@@ -72,6 +72,8 @@ export class Aggregate {
   audit = 0;
   recordings = 0;
   recordedEntries = 0;
+  /** Recorded acts of a section the profile lacks: a recording names no syscall to judge them by. */
+  unjudged = 0;
   readonly byDecision: Record<Decision, number> = { deny: 0, kill: 0, log: 0 };
   first = Infinity;
   last = -Infinity;
@@ -165,7 +167,8 @@ export class Aggregate {
   observed(o: Observed, file: string): void {
     this.recordedEntries++;
     this.recorded.add(`${o.kind}\t${o.value}`, () => ({ kind: o.kind, value: o.value, ...(o.example ? { example: o.example } : {}) }), o.count);
-    if (this.judge) {
+    if (this.judge && !this.judge.hasSection(o.kind)) this.unjudged += o.count;
+    else if (this.judge) {
       const act: Act = { kind: o.kind, object: o.example ?? o.value };
       this.judgeAct(act, undefined, o.count, () => ({ where: `${file}:${o.line}`, text: `recorded: ${o.kind} ${o.value}${o.example ? ` (e.g. ${o.example})` : ''}` }));
     }

@@ -160,7 +160,8 @@ export function renderPage(a: Aggregate, info: PageInfo): string {
   if (info.profile) {
     const drift = a.drift.top(200);
     h.push(`<h2 id="drift">Drift from <code>${esc(info.profile)}</code></h2>`);
-    h.push('<p class="note">What the logs and recordings show the function doing that this profile does not allow.</p>');
+    h.push(`<p class="note">What the logs and recordings show the function doing that this profile does not allow. An act of a section the profile does not have (files, exec, network) is judged by its syscall lists, as built for ${esc(a.judge?.arch ?? 'x86_64')} (the logs do not say the arch).</p>`);
+    if (a.unjudged) h.push(`<p class="note warn">${esc(plural(a.unjudged, 'recorded act'))} not judged: the profile has no section for them and a recording names no syscall to judge them by.</p>`);
     if (drift.length === 0) h.push('<p class="note">None: the profile allows everything the logs show.</p>');
     else {
       h.push('<table class="drift"><tr><th>act</th><th>what</th><th>how often</th><th>not allowed by</th><th>example</th></tr>');

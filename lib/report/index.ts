@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import type { Arch } from '../arch/index.js';
 import type { Profile } from '../profile/types.js';
 import { Aggregate, DEFAULT_LIMITS, type Limits } from './aggregate.js';
 import { Judge } from './drift.js';
@@ -25,6 +26,8 @@ export interface ReportOptions {
   /** Judge drift against this (loaded) profile; `profilePath` is how the page names it. */
   readonly profile?: Profile;
   readonly profilePath?: string;
+  /** The arch the profile's syscall lists are judged for (events do not say theirs): x86_64 unless given. */
+  readonly arch?: Arch;
   /** A warning line (no newline): bad lines, capped. */
   readonly warn?: (line: string) => void;
   /** How many bad lines are warned about one by one (the rest are counted). */
@@ -66,7 +69,7 @@ function head(file: string): string {
 
 export async function makeReport(opts: ReportOptions): Promise<Report> {
   checkInputs(opts.inputs);
-  const a = new Aggregate(opts.limits ?? DEFAULT_LIMITS, opts.profile ? new Judge(opts.profile) : undefined);
+  const a = new Aggregate(opts.limits ?? DEFAULT_LIMITS, opts.profile ? new Judge(opts.profile, opts.arch) : undefined);
   const maxWarnings = opts.maxWarnings ?? 10;
   const badLines: { where: string; why: string }[] = [];
   const onBad = (where: string, why: string) => {
