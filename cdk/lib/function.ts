@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { ISyscageLayer } from './layer.js';
-import { isShippedProfile, shippedProfilePath, TASK_ROOT, type ShippedProfile } from './profiles.js';
+import { FUNCTION_PROFILES, isFunctionProfile, isShippedProfile, shippedProfilePath, TASK_ROOT, type FunctionProfile, type ShippedProfile } from './profiles.js';
 
 /** The metric syscage's bootstrap writes (embedded metric format, lib/runtime/metrics.ts in syscage). */
 export const VIOLATIONS_METRIC = { namespace: 'syscage', metricName: 'Violations', dimension: 'FunctionName' } as const;
@@ -48,12 +48,14 @@ export interface SyscageFunctionProps extends Omit<lambda.FunctionOptions, 'arch
    */
   readonly code: string;
   /**
-   * A profile the layer ships, used as is from /opt/syscage/profiles/NAME.yaml
-   * (SYSCAGE_PROFILE). A shipped profile names no handler command: give `command` too. To
-   * narrow or extend one, write your own profile (`extends: [NAME]`) into `code` instead.
+   * A whole profile the layer ships (`lambda-nodejs`, `python`, `static-binary`), used as is from
+   * /opt/syscage/profiles/NAME.yaml (SYSCAGE_PROFILE). A shipped profile names no handler command:
+   * give `command` too. To narrow or extend one, or to use the presets (`no-network`,
+   * `no-subprocess`, `readonly-task`) or `nodejs` (syscalls only), which alone leave a function
+   * nearly unconfined, write your own profile (`extends: [lambda-nodejs, no-network]`) into `code`.
    * @default the profile `profileFile` in `code`
    */
-  readonly profile?: ShippedProfile;
+  readonly profile?: FunctionProfile;
   /**
    * The profile's path inside `code` when `profile` is not given; SYSCAGE_PROFILE is
    * /var/task/<profileFile>.
@@ -105,6 +107,7 @@ export class SyscageFunction extends lambda.Function {
     let profilePath: string;
     if (props.profile !== undefined) {
       if (!isShippedProfile(props.profile)) problems.push(`profile "${props.profile}" is not a profile the syscage layer ships`);
+      else if (!isFunctionProfile(props.profile)) problems.push(notWholeProfile(props.profile, props.code));
       profilePath = shippedProfilePath(props.profile);
       if (!props.command?.length) problems.push(`the shipped profile ${props.profile} names no handler command: give command (SYSCAGE_COMMAND), or write a profile of your own with command: into ${props.code}`);
     } else {
@@ -174,6 +177,13 @@ function codeDirectoryProblem(code: string): string | undefined {
   if (statSync(code).isDirectory()) return undefined;
   return `the function's code ${code} is ${/\.(zip|jar)$/i.test(code) ? 'a zip' : 'a file'}, not a directory: give the directory of the function's code `
     + '(its files and its profile; it is deployed to /var/task as is, zipped by the CDK)' + (/\.(zip|jar)$/i.test(code) ? ': unpack the zip into a directory and give that' : '');
+}
+
+/** Why a shipped profile that is not whole is no profile for a function alone. */
+function notWholeProfile(name: ShippedProfile, code: string): string {
+  const what = name === 'nodejs' ? 'decides syscalls only (no files, exec or network section)' : 'is a preset for extends (it only narrows)';
+  return `the shipped profile ${name} ${what}: alone it leaves the function nearly unconfined; name a whole one (${FUNCTION_PROFILES.join(', ')}), `
+    + `or write a profile of your own into ${code} with extends: [${name === 'nodejs' ? 'lambda-nodejs' : `lambda-nodejs, ${name}`}]`;
 }
 
 /**

@@ -20,6 +20,19 @@ export const SHIPPED_PROFILES = [
  */
 export type ShippedProfile = (typeof SHIPPED_PROFILES)[number];
 
+/**
+ * The shipped profiles that are whole profiles for a function, which SyscageFunction's `profile`
+ * takes: each decides syscalls (`default: deny`) and has files, exec, network and process sections
+ * (test/profiles.test.ts derives this list from profiles/*.yaml). The others are bases for
+ * `extends`: `nodejs` decides syscalls only, and the presets `no-network`, `no-subprocess`,
+ * `readonly-task` only narrow one kind of access. A section a profile lacks leaves that kind of
+ * access unchecked (docs/profile.md), so any of them alone leaves a function nearly unconfined.
+ */
+export const FUNCTION_PROFILES = ['lambda-nodejs', 'python', 'static-binary'] as const satisfies readonly ShippedProfile[];
+
+/** The name of a whole shipped profile for a function: `lambda-nodejs`, `python` or `static-binary`. */
+export type FunctionProfile = (typeof FUNCTION_PROFILES)[number];
+
 /** Where the layer is unpacked in a function. */
 export const LAYER_ROOT = '/opt';
 
@@ -31,3 +44,6 @@ export const shippedProfilePath = (name: ShippedProfile): string => `${LAYER_ROO
 
 /** Whether a string names a shipped profile. */
 export const isShippedProfile = (name: string): name is ShippedProfile => (SHIPPED_PROFILES as readonly string[]).includes(name);
+
+/** Whether a string names a whole shipped profile for a function. */
+export const isFunctionProfile = (name: string): name is FunctionProfile => (FUNCTION_PROFILES as readonly string[]).includes(name);

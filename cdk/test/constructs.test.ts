@@ -191,6 +191,17 @@ t.test('a user\'s mistakes are synthesis errors that say what to do', async (t) 
     mkdirSync(join(nested, 'sandbox'), { recursive: true });
     oneError(t, oneFunction({ code: nested, profileFile: 'sandbox' }).s, /^syscage: the profile .*nested\/sandbox is not a file: profileFile names the profile's YAML file inside code, not sandbox$/);
   });
+  t.test('a shipped profile that is not whole: a preset, or nodejs (from JavaScript, past the type)', async (t) => {
+    for (const profile of ['no-network', 'no-subprocess', 'readonly-task'] as const) {
+      // @ts-expect-error: the presets are not whole profiles, and the type says so
+      const { s } = oneFunction({ code, profile, command: ['/x'] });
+      oneError(t, s, new RegExp(`^syscage: the shipped profile ${profile} is a preset for extends \\(it only narrows\\): alone it leaves the function nearly unconfined; `
+        + `name a whole one \\(lambda-nodejs, python, static-binary\\), or write a profile of your own into .* with extends: \\[lambda-nodejs, ${profile}\\]$`));
+    }
+    // @ts-expect-error: nodejs decides syscalls only
+    const { s } = oneFunction({ code, profile: 'nodejs', command: ['/x'] });
+    oneError(t, s, /^syscage: the shipped profile nodejs decides syscalls only \(no files, exec or network section\): .* with extends: \[lambda-nodejs\]$/);
+  });
   t.test('a shipped profile and no command', async (t) => {
     const { s } = oneFunction({ code, profile: 'static-binary' });
     oneError(t, s, /^syscage: the shipped profile static-binary names no handler command: give command/);

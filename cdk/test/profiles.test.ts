@@ -1,21 +1,63 @@
 // The typed names of the shipped profiles (lib/profiles.ts) are the profiles syscage ships
-// (profiles/*.yaml beside this package), and the path a function is given for one is where the
+// (profiles/*.yaml beside this package), the ones SyscageFunction's `profile` takes are those
+// that are whole profiles for a function, and the path a function is given for one is where the
 // layer puts it (scripts/build-layer.mjs: profiles/ → syscage/profiles/ in the zip, unpacked at /opt).
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIPPED_PROFILES, shippedProfilePath } from '../lib/index.js';
+import { parse } from 'yaml';
+import { FUNCTION_PROFILES, SHIPPED_PROFILES, shippedProfilePath } from '../lib/index.js';
 import { syscageRoot } from './helpers/paths.js';
 
 const folder = join(syscageRoot, 'profiles');
+const onDisk = readdirSync(folder).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)).sort();
 
 t.test('SHIPPED_PROFILES is the list of profiles/*.yaml', async (t) => {
-  const onDisk = readdirSync(folder).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)).sort();
   t.ok(onDisk.length >= 7, `profiles/ has the shipped profiles (${onDisk.join(', ')})`);
   t.same([...SHIPPED_PROFILES].sort(), onDisk, 'the same names: add or remove one in cdk/lib/profiles.ts when profiles/ changes');
   for (const name of SHIPPED_PROFILES) {
     t.match(readFileSync(join(folder, `${name}.yaml`), 'utf8'), new RegExp(`^name: ${name}$`, 'm'), `profiles/${name}.yaml says name: ${name}`);
+  }
+});
+
+// A profile as it applies, its extends chain followed (docs/profile.md, "extends": a section
+// present anywhere in the chain is present in the result; a scalar of the profile overrides its
+// bases'). Shipped profiles extend only shipped ones.
+type Profile = { default?: string; extends?: string | string[]; syscalls?: unknown; files?: unknown; exec?: unknown; network?: unknown; process?: unknown };
+const load = (name: string): Profile => parse(readFileSync(join(folder, `${name}.yaml`), 'utf8')) as Profile;
+function resolved(name: string): { default?: string; sections: Set<string> } {
+  const p = load(name);
+  const bases = p.extends === undefined ? [] : [p.extends].flat();
+  const out = { default: undefined as string | undefined, sections: new Set<string>() };
+  for (const b of bases) {
+    const r = resolved(b);
+    out.default = r.default ?? out.default;
+    for (const s of r.sections) out.sections.add(s);
+  }
+  if (p.default !== undefined) out.default = p.default;
+  for (const s of ['syscalls', 'files', 'exec', 'network', 'process'] as const) if (p[s] !== undefined) out.sections.add(s);
+  return out;
+}
+// A section a profile lacks leaves that kind of access unchecked (docs/profile.md): a whole profile
+// for a function refuses what it does not name and checks files, programs, destinations, processes.
+const WHOLE = ['syscalls', 'files', 'exec', 'network', 'process'];
+const isWhole = (name: string) => {
+  const r = resolved(name);
+  return r.default === 'deny' && WHOLE.every((s) => r.sections.has(s));
+};
+
+t.test('FUNCTION_PROFILES (the typed `profile` option) are the whole profiles of profiles/*.yaml', async (t) => {
+  const whole = onDisk.filter(isWhole);
+  t.same([...FUNCTION_PROFILES].sort(), whole, `the profiles that are default: deny with ${WHOLE.join(', ')} sections, their extends followed`);
+  t.same([...FUNCTION_PROFILES].sort(), ['lambda-nodejs', 'python', 'static-binary'], 'lambda-nodejs, python, static-binary');
+  for (const name of onDisk.filter((n) => !isWhole(n))) {
+    const r = resolved(name);
+    // The header comment as one line of prose.
+    const header = readFileSync(join(folder, `${name}.yaml`), 'utf8').split('\nversion:')[0]!.replace(/\n#\s*/g, ' ');
+    const missing = WHOLE.filter((s) => !r.sections.has(s));
+    t.comment(`${name} is not whole: ${r.default === 'deny' ? '' : 'not default: deny; '}no ${missing.join(', ')} section`);
+    t.match(header, /a preset for `extends`|extend it and add those sections/, `profiles/${name}.yaml's header says it is meant for extends`);
   }
 });
 
