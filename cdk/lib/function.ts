@@ -130,8 +130,16 @@ export class SyscageFunction extends lambda.Function {
     environment.SYSCAGE_PROFILE = profilePath;
     if (props.command?.length) environment.SYSCAGE_COMMAND = JSON.stringify(props.command);
 
+    // Lambda's JSON format unless the function says otherwise, through loggingFormat or the
+    // deprecated logFormat (aws-cdk-lib takes only one of them).
+    const { logFormat, loggingFormat } = props;
+    const bothFormats = logFormat !== undefined && loggingFormat !== undefined;
+    if (bothFormats) problems.push(`give loggingFormat or the deprecated logFormat, not both (loggingFormat ${loggingFormat}, logFormat ${logFormat} here)`);
+    const logging = logFormat === undefined || bothFormats ? { loggingFormat: loggingFormat ?? lambda.LoggingFormat.JSON } : { logFormat };
+    // Without the props' own logFormat key (even undefined, jsii would warn that it is deprecated).
+    const { logFormat: _logFormat, loggingFormat: _loggingFormat, ...rest } = props;
     super(scope, id, {
-      ...props,
+      ...rest,
       runtime: lambda.Runtime.PROVIDED_AL2023,
       architecture: props.syscage.architecture,
       handler: props.handler ?? 'index.handler',
@@ -139,7 +147,7 @@ export class SyscageFunction extends lambda.Function {
       code: codeProblem ? lambda.Code.fromCfnParameters() : lambda.Code.fromAsset(code),
       layers: [props.syscage.layerVersion, ...(props.layers ?? [])],
       environment,
-      loggingFormat: props.loggingFormat ?? lambda.LoggingFormat.JSON,
+      ...logging,
     });
     this.profilePath = profilePath;
     for (const p of problems) Annotations.of(this).addError(`syscage: ${p}`);

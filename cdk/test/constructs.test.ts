@@ -36,6 +36,7 @@ function oneFunction(props: FnProps, arch: 'x86_64' | 'arm64' = 'x86_64') {
   return { s, fn, template: Template.fromStack(s) };
 }
 const errors = (s: Stack) => Annotations.fromStack(s).findError('*', Match.anyValue()).map((m) => String(m.entry.data));
+const warnings = (s: Stack) => Annotations.fromStack(s).findWarning('*', Match.anyValue()).map((m) => String(m.entry.data));
 /** Exactly one synthesis error, matching re. */
 const oneError = (t: Test, s: Stack, re: RegExp) => {
   const e = errors(s);
@@ -122,6 +123,23 @@ t.test('the environment syscage reads', async (t) => {
   t.test('the log format can be set otherwise', async (t) => {
     const { template } = oneFunction({ code, loggingFormat: lambda.LoggingFormat.TEXT });
     template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogFormat: 'Text' } });
+  });
+});
+
+t.test('the deprecated logFormat is respected, never a crash', async (t) => {
+  const loggingConfig = (template: Template) => Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.LoggingConfig;
+  for (const logFormat of ['JSON', 'Text']) {
+    // aws-cdk-lib throws "Only define LogFormat or LoggingFormat, not both" if the construct adds its default to a logFormat.
+    const { s, template } = oneFunction({ code, logFormat, violationsAlarm: true });
+    t.same(loggingConfig(template), { LogFormat: logFormat }, `logFormat ${logFormat}: the function's LogFormat`);
+    // Text is fine for the alarm: the metrics record is then the bare EMF object on its own line (lib/runtime/log.ts).
+    t.same(errors(s), [], `logFormat ${logFormat}: no synthesis error`);
+    t.same(warnings(s), [], `logFormat ${logFormat}: no warning`);
+  }
+  t.test('both logFormat and loggingFormat: one synthesis error, no stack trace', async (t) => {
+    const { s, template } = oneFunction({ code, logFormat: 'Text', loggingFormat: lambda.LoggingFormat.JSON });
+    oneError(t, s, /^syscage: give loggingFormat or the deprecated logFormat, not both \(loggingFormat JSON, logFormat Text here\)$/);
+    t.same(loggingConfig(template), { LogFormat: 'JSON' }, 'loggingFormat kept meanwhile');
   });
 });
 
