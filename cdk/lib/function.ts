@@ -136,6 +136,15 @@ export class SyscageFunction extends lambda.Function {
     const bothFormats = logFormat !== undefined && loggingFormat !== undefined;
     if (bothFormats) problems.push(`give loggingFormat or the deprecated logFormat, not both (loggingFormat ${loggingFormat}, logFormat ${logFormat} here)`);
     const logging = logFormat === undefined || bothFormats ? { loggingFormat: loggingFormat ?? lambda.LoggingFormat.JSON } : { logFormat };
+    // syscage writes its events and its metrics record at WARN; with JSON logs Lambda drops records
+    // below the application log level (a Text log is not filtered, and aws-cdk-lib takes a level
+    // only with JSON).
+    const level = `${props.applicationLogLevelV2 ?? props.applicationLogLevel ?? ''}`.toUpperCase();
+    const hides = HIDING_LEVELS.includes(level);
+    if (hides && props.violationsAlarm) {
+      problems.push(`the application log level ${level} hides syscage's metrics: syscage writes its metrics record (what the violations alarm watches) and its events at WARN, and Lambda drops JSON records below ${level}, so the alarm could never fire: set applicationLogLevelV2 to WARN or lower (INFO, the default, is fine)`);
+    }
+
     // Without the props' own logFormat key (even undefined, jsii would warn that it is deprecated).
     const { logFormat: _logFormat, loggingFormat: _loggingFormat, ...rest } = props;
     super(scope, id, {
@@ -151,6 +160,11 @@ export class SyscageFunction extends lambda.Function {
     });
     this.profilePath = profilePath;
     for (const p of problems) Annotations.of(this).addError(`syscage: ${p}`);
+    if (hides && !props.violationsAlarm) {
+      Annotations.of(this).addWarningV2('syscage:logLevelHidesEvents', `syscage: the application log level ${level} hides syscage's events and metrics: `
+        + `syscage writes what the sandbox refused (or would have, in mode: audit) and its metrics record at WARN, and Lambda drops JSON records below ${level}; `
+        + 'refusals are still enforced, but nothing says so: set applicationLogLevelV2 to WARN or lower');
+    }
 
     if (props.violationsAlarm) {
       const o = props.violationsAlarm === true ? {} : props.violationsAlarm;
@@ -178,6 +192,9 @@ export class SyscageFunction extends lambda.Function {
     });
   }
 }
+
+/** Application log levels above WARN, at which Lambda drops syscage's records (WARN) from a JSON log. */
+const HIDING_LEVELS = ['ERROR', 'FATAL'];
 
 /** What is wrong with the function's code directory, if anything. */
 function codeDirectoryProblem(code: string): string | undefined {

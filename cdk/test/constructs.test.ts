@@ -143,6 +143,33 @@ t.test('the deprecated logFormat is respected, never a crash', async (t) => {
   });
 });
 
+t.test('an application log level above WARN, at which Lambda drops syscage\'s WARN records', async (t) => {
+  const level = (template: Template) => Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.LoggingConfig.ApplicationLogLevel;
+  t.test('with the violations alarm: a synthesis error (the alarm could never fire)', async (t) => {
+    for (const applicationLogLevelV2 of [lambda.ApplicationLogLevel.ERROR, lambda.ApplicationLogLevel.FATAL]) {
+      const { s } = oneFunction({ code, applicationLogLevelV2, violationsAlarm: true });
+      oneError(t, s, new RegExp(`^syscage: the application log level ${applicationLogLevelV2} hides syscage's metrics: .*the alarm could never fire: set applicationLogLevelV2 to WARN or lower`));
+    }
+    const { s } = oneFunction({ code, applicationLogLevel: 'error', violationsAlarm: { topic: undefined } });
+    oneError(t, s, /^syscage: the application log level ERROR hides syscage's metrics/);
+  });
+  t.test('without the alarm: a warning that can be acknowledged (the refusals are enforced, only unreported)', async (t) => {
+    const { s, template } = oneFunction({ code, applicationLogLevelV2: lambda.ApplicationLogLevel.ERROR });
+    t.same(errors(s), [], 'no synthesis error');
+    const w = warnings(s);
+    t.equal(w.length, 1, 'one warning', { warnings: w });
+    t.match(w[0], /^syscage: the application log level ERROR hides syscage's events and metrics: .*set applicationLogLevelV2 to WARN or lower \[ack: syscage:logLevelHidesEvents\]$/);
+    t.equal(level(template), 'ERROR', 'the level is the function\'s');
+  });
+  t.test('WARN and lower: neither', async (t) => {
+    for (const applicationLogLevelV2 of [lambda.ApplicationLogLevel.WARN, lambda.ApplicationLogLevel.INFO, lambda.ApplicationLogLevel.DEBUG, lambda.ApplicationLogLevel.TRACE]) {
+      const { s, template } = oneFunction({ code, applicationLogLevelV2, violationsAlarm: true });
+      t.same([...errors(s), ...warnings(s)], [], `${applicationLogLevelV2}: no error, no warning`);
+      t.equal(level(template), applicationLogLevelV2, `${applicationLogLevelV2}: the function's ApplicationLogLevel`);
+    }
+  });
+});
+
 t.test('the alarm on syscage/Violations', async (t) => {
   t.test('absent unless asked for', async (t) => {
     const { template, fn } = oneFunction({ code });
