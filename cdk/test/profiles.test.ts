@@ -1,9 +1,8 @@
 // The typed names of the shipped profiles (lib/profiles.ts) are the profiles syscage ships
 // (profiles/*.yaml beside this package), the ones SyscageFunction's `profile` takes are those
 // that are whole profiles for a function, and the path a function is given for one is where the
-// layer puts it (scripts/build-layer.mjs: profiles/ → syscage/profiles/ in the zip, unpacked at /opt).
+// layer puts it (dist/syscage-layer-<arch>.zip: profiles/ → syscage/profiles/, unpacked at /opt).
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -61,22 +60,45 @@ t.test('FUNCTION_PROFILES (the typed `profile` option) are the whole profiles of
   }
 });
 
+// Where the layer puts the profiles: the built layer zip's own listing when `make layer` has built
+// it (its central directory, read here: no unzip(1) needed).
+/** The names of a zip's entries, from its central directory (no zip64: the layer is far below 4 GiB). */
+function zipNames(file: string): string[] {
+  const b = readFileSync(file);
+  let end = b.length - 22;
+  while (end >= 0 && b.readUInt32LE(end) !== 0x06054b50) end--;
+  if (end < 0) throw new Error(`${file}: no end of central directory`);
+  const count = b.readUInt16LE(end + 10);
+  let at = b.readUInt32LE(end + 16);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (b.readUInt32LE(at) !== 0x02014b50) throw new Error(`${file}: bad central directory entry ${i}`);
+    const n = b.readUInt16LE(at + 28), x = b.readUInt16LE(at + 30), c = b.readUInt16LE(at + 32);
+    names.push(b.toString('utf8', at + 46, at + 46 + n));
+    at += 46 + n + x + c;
+  }
+  return names;
+}
+
+const zips = (['x86_64', 'arm64'] as const).map((arch) => ({ arch, file: join(syscageRoot, 'dist', `syscage-layer-${arch}.zip`) }));
+const built = zips.filter((z) => existsSync(z.file));
+
 t.test('a shipped profile is at /opt/syscage/profiles/NAME.yaml in the layer', async (t) => {
   t.equal(shippedProfilePath('python'), '/opt/syscage/profiles/python.yaml');
-  // The layer's builder copies profiles/ to syscage/profiles/ in the zip (unpacked at /opt).
-  const builder = readFileSync(join(syscageRoot, 'scripts', 'build-layer.mjs'), 'utf8');
-  t.match(builder, /for \(const f of walk\(join\(root, 'profiles'\)\)\) addFrom\(`syscage\/profiles\/\$\{f\}`, join\(root, 'profiles', f\)\);/,
-    'scripts/build-layer.mjs puts profiles/F at syscage/profiles/F');
-});
-
-const zip = join(syscageRoot, 'dist', 'syscage-layer-x86_64.zip');
-const unzip = '/usr/bin/unzip';
-t.test('in the built layer zip, each shipped profile is where the function is told it is', {
-  skip: !existsSync(zip) ? 'dist/syscage-layer-x86_64.zip is not built (make layer ARCH=x86_64)' : !existsSync(unzip) ? `${unzip} is not installed` : false,
-}, async (t) => {
-  const names = execFileSync(unzip, ['-Z1', zip], { encoding: 'utf8', maxBuffer: 16 << 20 }).split('\n');
-  for (const name of SHIPPED_PROFILES) {
-    const inZip = shippedProfilePath(name).replace(/^\/opt\//, '');
-    t.ok(names.includes(inZip), `${inZip} is in the zip`);
+  for (const { arch, file } of built) {
+    const names = zipNames(file);
+    t.ok(names.includes('bootstrap'), `dist/syscage-layer-${arch}.zip: a layer (bootstrap at its root)`);
+    for (const name of SHIPPED_PROFILES) {
+      const inZip = shippedProfilePath(name).replace(/^\/opt\//, '');
+      t.ok(names.includes(inZip), `dist/syscage-layer-${arch}.zip has ${inZip}`);
+    }
+  }
+  if (built.length === 0) {
+    // No layer zip to list (make layer needs the npm registry and minutes, and scripts/build-layer.mjs
+    // has no listing without building), so the next best: the builder's own line that copies profiles/.
+    t.comment('no dist/syscage-layer-<arch>.zip (make layer has not built one): checking scripts/build-layer.mjs\'s source instead of a zip listing');
+    const builder = readFileSync(join(syscageRoot, 'scripts', 'build-layer.mjs'), 'utf8');
+    t.match(builder, /for \(const f of walk\(join\(root, 'profiles'\)\)\) addFrom\(`syscage\/profiles\/\$\{f\}`, join\(root, 'profiles', f\)\);/,
+      'scripts/build-layer.mjs puts profiles/F at syscage/profiles/F');
   }
 });
