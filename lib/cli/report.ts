@@ -11,7 +11,7 @@ export const report: Command<Args> = {
   describe: 'Write one self-contained HTML page from audit logs (run --log, Lambda/CloudWatch lines) and recordings',
   builder: (y: Argv) =>
     y.positional('logs', { type: 'string', array: true, demandOption: true, describe: 'audit logs, CloudWatch exports or recorded profiles (/dev/stdin for a pipe)' })
-      .option('output', { alias: 'o', type: 'string', default: 'report.html', describe: 'write the page to FILE (replaced atomically)' })
+      .option('output', { alias: 'o', type: 'string', default: 'report.html', describe: 'write the page to FILE (replaced atomically, mode 0600); - for stdout' })
       .option('profile', { alias: 'p', type: 'string', describe: 'show the drift from this profile: what the logs show that it does not allow' })
       .option('arch', { type: 'string', choices: ['x86_64', 'aarch64'] as const, default: 'x86_64' as const, describe: 'the arch the logs come from, for the drift\'s syscall lists (events do not say it)' })
       .example('$0 report events.jsonl -o report.html', '')
@@ -29,9 +29,10 @@ export const report: Command<Args> = {
       warn: (line) => io.err(`syscage: ${line}\n`),
       version: version(),
     });
-    writeAtomically(args.output, html);
+    if (args.output === '-') io.out(html);
+    else writeAtomically(args.output, html);
     const n = (x: number, one: string, many = `${one}s`) => `${x} ${x === 1 ? one : many}`;
-    io.err(`syscage: wrote ${args.output}: ${n(a.events, 'event')}, ${a.invocationIds.approximate ? '~' : ''}${n(a.invocationIds.count, 'invocation')}, ${n(a.bad, 'bad line')}\n`);
+    io.err(`syscage: wrote ${args.output === '-' ? 'stdout' : args.output}: ${n(a.events, 'event')}, ${a.invocationIds.approximate ? '~' : ''}${n(a.invocationIds.count, 'invocation')}, ${n(a.bad, 'bad line')}\n`);
     return EXIT.ok;
   },
 };

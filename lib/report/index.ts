@@ -120,11 +120,11 @@ export async function makeReport(opts: ReportOptions): Promise<Report> {
   return { html, aggregate: a };
 }
 
-/** Write a file whole or not at all: a temporary file beside it, then a rename. */
+/** Write a file whole or not at all: a temporary file beside it, then a rename; 0600 (the page holds argv and paths). */
 export function writeAtomically(path: string, text: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   try {
-    writeFileSync(tmp, text, { mode: 0o644 });
+    writeFileSync(tmp, text, { mode: 0o600 });
     renameSync(tmp, path);
   } catch (e) {
     try { unlinkSync(tmp); } catch { /* never written */ }
