@@ -7,9 +7,8 @@
 // one of them. Sensitive grants are marked `# WARNING:` above the entry and
 // listed in the header; they are returned too, for the command to print.
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
-import { parseAddress } from '../profile/address.js';
 import type { Profile } from '../profile/types.js';
-import { compileMatchers, type AddressQuery } from '../trace/decide/matchers.js';
+import { compileMatchers, addressQuery } from '../trace/decide/matchers.js';
 import { blockList, comments, plural, scalar, shellLine, type Item } from './yaml-text.js';
 import {
   DIR_THRESHOLD, PORT_RANGE, generaliseAddresses, generaliseFiles, generalisePrograms,
@@ -79,16 +78,6 @@ function item(e: Entry, text: string, comment: string): Item {
   return { text, comment, warnings: e.warnings };
 }
 
-/** A destination text → what the address rules match it as. */
-function query(text: string): AddressQuery | undefined {
-  // The tracer writes a NUL of an abstract name as "\0".
-  if (text.startsWith('unix:@')) return { kind: 'unix', abstract: true, path: text.slice(6).replace(/\\0/g, '\0') };
-  if (text.startsWith('unix:')) return { kind: 'unix', abstract: false, path: text.slice(5) };
-  const r = parseAddress(text);
-  if ('message' in r || r.kind !== 'ip' || r.family === 'any') return undefined;
-  return { kind: 'ip', family: r.family, addr: r.lo, port: r.portLo };
-}
-
 interface Subtracted {
   readonly obs: Observation;
   readonly warnings: string[];
@@ -112,7 +101,7 @@ function subtract(obs: Observation, base: Profile): Subtracted {
     const list = m.network?.[kind];
     if (!list) return true;
     if (t === 'unix:') return !list.anyAbstract();
-    const q = query(t);
+    const q = addressQuery(t);
     return !q || !list.which(q);
   }));
   return { obs: { ...obs, files, exec, connect: dests(obs.connect, 'connect'), bind: dests(obs.bind, 'bind') }, warnings };

@@ -8,10 +8,9 @@
 import type { Arch } from '../arch/index.js';
 import type { AuditEvent } from '../audit/event.js';
 import { planProfile, type FilterAction, type Origin, type Plan, type SyscallPlan } from '../compile/index.js';
-import { parseAddress } from '../profile/address.js';
 import { locText, type SourceLoc } from '../profile/diagnostic.js';
 import type { Profile } from '../profile/types.js';
-import { compileMatchers, type AddressQuery, type Matchers } from '../trace/decide/matchers.js';
+import { compileMatchers, addressQuery, type Matchers } from '../trace/decide/matchers.js';
 import type { ObservedKind } from './recording.js';
 
 export type ActKind = ObservedKind | 'syscall';
@@ -40,15 +39,6 @@ export function actOf(e: AuditEvent): Act | undefined {
   if (e.name !== undefined) return { kind: 'connect', object: e.name, syscall };
   if (e.signal) return undefined;
   return { kind: 'syscall', object: e.syscall };
-}
-
-/** A destination text → what the address rules match. */
-function query(text: string): AddressQuery | undefined {
-  if (text.startsWith('unix:@')) return { kind: 'unix', abstract: true, path: text.slice(6).replace(/\\0/g, '\0') };
-  if (text.startsWith('unix:')) return { kind: 'unix', abstract: false, path: text.slice(5) };
-  const r = parseAddress(text);
-  if ('message' in r || r.kind !== 'ip' || r.family === 'any') return undefined;
-  return { kind: 'ip', family: r.family, addr: r.lo, port: r.portLo };
 }
 
 /** Events do not say their arch: `syscage report --arch`, x86_64 by default. */
@@ -103,7 +93,7 @@ export class Judge {
       case 'bind': {
         const list = m.network?.[act.kind];
         if (!list) return this.bySyscall(act);
-        const q = query(act.object);
+        const q = addressQuery(act.object);
         if (q && list.which(q)) return undefined;
         // A name (a refused lookup, or the name an address was bound to) allowed by a host rule.
         const host = name ?? (q ? undefined : act.object.replace(/:\d+$/, ''));

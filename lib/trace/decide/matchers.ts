@@ -2,7 +2,7 @@
 // load. The hot path asks one question per list ("does any glob match?") with
 // one combined RegExp; only when a call is refused or logged do we look for
 // the entry that decided, to name it with its file:line.
-import { ipMatches } from '../../profile/address.js';
+import { ipMatches, parseAddress } from '../../profile/address.js';
 import type { SourceLoc } from '../../profile/diagnostic.js';
 import { compileGlobs } from '../../profile/glob.js';
 import type { Address, Located, Profile, Violation } from '../../profile/types.js';
@@ -61,6 +61,19 @@ export interface FileMatchers {
 export type AddressQuery =
   | { readonly kind: 'ip'; readonly family: 4 | 6; readonly addr: bigint; readonly port: number }
   | { readonly kind: 'unix'; readonly abstract: boolean; readonly path: string };
+
+/**
+ * A destination as events and recordings write it ("203.0.113.7:443", "[::1]:80", "unix:/run/x.sock",
+ * "unix:@name", an abstract name's NULs as "\0") → what the address rules match; undefined for a
+ * host name, a range or anything else that is not one socket address.
+ */
+export function addressQuery(text: string): AddressQuery | undefined {
+  if (text.startsWith('unix:@')) return { kind: 'unix', abstract: true, path: text.slice(6).replace(/\\0/g, '\0') };
+  if (text.startsWith('unix:')) return { kind: 'unix', abstract: false, path: text.slice(5) };
+  const r = parseAddress(text);
+  if ('message' in r || r.kind !== 'ip' || r.family === 'any') return undefined;
+  return { kind: 'ip', family: r.family, addr: r.lo, port: r.portLo };
+}
 
 /** One profile list of addresses, e.g. network.connect. */
 export class AddressList {
