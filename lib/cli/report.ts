@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import type { Command } from './common.js';
 import { loadForCommand } from './common.js';
 import { EXIT } from './io.js';
+import { writeAtomically } from '../record/index.js';
 
 interface Args { logs: string[]; output: string; profile?: string; arch: 'x86_64' | 'aarch64' }
 
@@ -18,7 +19,7 @@ export const report: Command<Args> = {
       .example('aws logs tail /aws/lambda/orders --since 1d > day.log && $0 report day.log --profile syscage.yaml', ''),
   run: async (args, io) => {
     // Loaded here, not at the top: the CLI's start stays fast for every other command.
-    const { makeReport, writeAtomically, checkInputs } = await import('../report/index.js');
+    const { makeReport, checkInputs } = await import('../report/index.js');
     checkInputs(args.logs);
     // A bad profile throws ProfileError: main prints its diagnostics (file:line:col) and exits 2.
     const profile = args.profile === undefined ? undefined : loadForCommand(args.profile, io);
@@ -30,7 +31,7 @@ export const report: Command<Args> = {
       version: version(),
     });
     if (args.output === '-') io.out(html);
-    else writeAtomically(args.output, html);
+    else writeAtomically(args.output, html, { mode: 0o600 }); // the page holds argv and paths
     const n = (x: number, one: string, many = `${one}s`) => `${x} ${x === 1 ? one : many}`;
     io.err(`syscage: wrote ${args.output === '-' ? 'stdout' : args.output}: ${n(a.events, 'event')}, ${a.invocationIds.approximate ? '~' : ''}${n(a.invocationIds.count, 'invocation')}, ${n(a.bad, 'bad line')}\n`);
     return EXIT.ok;

@@ -3,7 +3,7 @@
 // crash or a full disk never leaves half a profile where a profile was.
 import { randomBytes } from 'node:crypto';
 import {
-  accessSync, closeSync, constants, fsyncSync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync,
+  accessSync, closeSync, constants, fsyncSync, linkSync, openSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -63,6 +63,8 @@ export interface WriteAtomicallyOptions {
    * Default false: replace it.
    */
   readonly noClobber?: boolean;
+  /** The file's mode, whatever it was (e.g. 0600 for a page that holds argv and paths). Default: an existing file's, else 0666 less the umask. */
+  readonly mode?: number;
 }
 
 /**
@@ -70,17 +72,26 @@ export interface WriteAtomicallyOptions {
  * directory, fsync, then rename over `path` (or link to it, noClobber), and
  * fsync the directory. Keeps an existing file's permissions. Throws the
  * filesystem's error (with .path) when it cannot; the temporary file is
- * removed then.
+ * removed then. Something there that is not a regular file (a device such as
+ * /dev/null or /dev/stdout, a FIFO) is written to as it is: a rename would
+ * replace it with a file (as root, `report -o /dev/null` once replaced the
+ * machine's /dev/null); a directory is EISDIR.
  */
 export function writeAtomically(path: string, text: string, opts: WriteAtomicallyOptions = {}): void {
   const full = resolve(path);
   const dir = dirname(full);
-  let mode = 0o666;
+  let st;
   try {
-    mode = statSync(full).mode & 0o7777;
+    st = statSync(full);
   } catch {
     // a new file: 0666 less the umask
   }
+  if (st?.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), { code: 'EISDIR', syscall: 'open', path });
+  if (st && !st.isFile()) {
+    writeFileSync(full, text);
+    return;
+  }
+  const mode = opts.mode ?? (st ? st.mode & 0o7777 : 0o666);
   const tmp = join(dir, `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd: number;
   try {

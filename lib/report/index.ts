@@ -3,8 +3,7 @@
 //   read    lines.ts (streamed lines), parse.ts (what a line is), recording.ts (profiles as observed behaviour)
 //   gather  aggregate.ts (one pass, bounded: bounded.ts, tree.ts), drift.ts (against --profile)
 //   draw    svg.ts, html.ts (escape.ts for every string of a log)
-import { closeSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { Arch } from '../arch/index.js';
 import type { Profile } from '../profile/types.js';
@@ -118,30 +117,4 @@ export async function makeReport(opts: ReportOptions): Promise<Report> {
     ...(opts.version ? { version: opts.version } : {}),
   });
   return { html, aggregate: a };
-}
-
-/**
- * Write a file whole or not at all: a temporary file beside it, then a rename; 0600 (the page holds
- * argv and paths). Something there that is not a regular file (a device like /dev/null or
- * /dev/stdout, a FIFO) is written to as it is: a rename would replace it with a file — as root,
- * `-o /dev/null` replaced the machine's /dev/null.
- */
-export function writeAtomically(path: string, text: string): void {
-  let existing: ReturnType<typeof statSync> | undefined;
-  try {
-    existing = statSync(path);
-  } catch { /* not there: created below */ }
-  if (existing && !existing.isFile()) {
-    if (existing.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), { code: 'EISDIR', syscall: 'open', path });
-    writeFileSync(path, text);
-    return;
-  }
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  try {
-    writeFileSync(tmp, text, { mode: 0o600 });
-    renameSync(tmp, path);
-  } catch (e) {
-    try { unlinkSync(tmp); } catch { /* never written */ }
-    throw e;
-  }
 }

@@ -1,5 +1,6 @@
-// checkWritable and writeAtomically, on a real temporary directory.
+// checkWritable and writeAtomically (record's profiles and report's page), on a real temporary directory.
 import t from 'tap';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkWritable, writeAtomically } from '../../lib/record/profile-file.js';
@@ -67,4 +68,24 @@ t.test('writeAtomically: errors name the output, not the temporary file', async 
   if (!root) chmodSync(ro, 0o755);
   writeFileSync(join(dir, 'file'), '');
   t.throws(() => writeAtomically(join(dir, 'file', 'x.yaml'), 'x'), { code: 'ENOTDIR', path: join(dir, 'file', 'x.yaml') });
+});
+
+t.test('writeAtomically: a FIFO is written to as it is, never replaced; a directory is EISDIR; mode forces the mode', async (t) => {
+  const dir = t.testdir({ sub: {} });
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  // The reader is another process: the write below blocks this one until the FIFO has one.
+  const cat = spawn('cat', [fifo]);
+  const got = new Promise<string>((resolve) => {
+    let text = '';
+    cat.stdout.setEncoding('utf8').on('data', (c) => { text += c; }).on('end', () => resolve(text));
+  });
+  writeAtomically(fifo, 'through\n');
+  t.equal(await got, 'through\n');
+  t.ok(statSync(fifo).isFIFO(), 'still a FIFO');
+  t.throws(() => writeAtomically(join(dir, 'sub'), 'x'), { code: 'EISDIR' });
+  t.ok(statSync(join(dir, 'sub')).isDirectory(), 'the directory untouched');
+  const page = join(dir, 'page.html');
+  writeAtomically(page, 'p', { mode: 0o600 });
+  t.equal(statSync(page).mode & 0o777, 0o600);
 });
