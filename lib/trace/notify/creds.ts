@@ -37,10 +37,6 @@ export function credsFrom(text: string): Creds | undefined {
   return { euid: uid[1]!, fsuid: uid[3]!, egid: gid[1]!, fsgid: gid[3]!, groups, capEff: BigInt(`0x${cap}`) };
 }
 
-function credsOf(tid: number): Creds | undefined {
-  const text = status(tid);
-  return text === undefined ? undefined : credsFrom(text);
-}
 
 /**
  * This thread's own identity, from the same source as a caller's (/proc/…/status), so that the two
@@ -79,8 +75,11 @@ export interface Caller {
 
 const asSyscage: As = (work) => work();
 
-/** How to act as the caller `tid`; an errno when it cannot be known or taken on. */
-export function identityOf(tid: number): As | number {
+/**
+ * How to act as the caller `tid`; an errno when it cannot be known or taken on. `statusOf`: its
+ * /proc/TID/status, read when needed (a root syscage reads it; the caller may share the one read).
+ */
+export function identityOf(tid: number, statusOf: () => string | undefined = () => status(tid)): As | number {
   if (own.uid !== 0) {
     try {
       const st = statSync(`/proc/${tid}`);
@@ -89,7 +88,8 @@ export function identityOf(tid: number): As | number {
       return ESRCH;
     }
   }
-  const c = credsOf(tid);
+  const text = statusOf();
+  const c = text === undefined ? undefined : credsFrom(text);
   if (!c) return ESRCH;
   const capsDiffer = c.euid === 0 && ownCaps !== undefined && c.capEff !== ownCaps.effective;
   if (c.euid === own.uid && c.fsuid === own.uid && c.egid === own.gid && c.fsgid === own.gid && sameGroups(c.groups, own.groups) && !capsDiffer) return asSyscage;

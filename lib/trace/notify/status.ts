@@ -37,8 +37,5 @@ export function tgidOf(tid: number): number | undefined {
   return tgid;
 }
 
-/** A thread's umask ("Umask:", octal; Linux 4.7+); undefined when gone or not said. */
-export function umaskOf(tid: number): number | undefined {
-  const text = status(tid);
-  return text === undefined ? undefined : field(text, 'Umask', 8);
-}
+/** The umask a status file states ("Umask:", octal; Linux 4.7+); undefined when gone or not said. */
+export const umaskFrom = (text: string | undefined): number | undefined => (text === undefined ? undefined : field(text, 'Umask', 8));
