@@ -1,7 +1,7 @@
 // The calls the notification backend makes on a caller's behalf (lib/trace/notify): opening a
-// path relative to an fd, connecting a socket, and the per-thread state a create depends on. Each
-// returns the kernel's answer as a number: the result (>= 0), or -errno. Nothing here throws for
-// what the kernel refuses: the refusal is the caller's answer.
+// path relative to an fd, connecting and sending on a socket, and the per-thread state a create
+// depends on. Each returns the kernel's answer as a number: the result (>= 0), or -errno. Nothing
+// here throws for what the kernel refuses: the refusal is the caller's answer.
 import { hostArch } from '../arch/index.js';
 import { constantValue } from '../arch/constants.js';
 import * as ffi from './ffi.js';
@@ -34,6 +34,7 @@ const SYS = {
   unshare: syscallNumber('unshare'),
   fcntl: syscallNumber('fcntl'),
   connect: syscallNumber('connect'),
+  sendto: syscallNumber('sendto'),
   getsockopt: syscallNumber('getsockopt'),
 };
 
@@ -95,7 +96,18 @@ export function connectTo(fd: number, addr: Buffer): number {
   return sys(SYS.connect, fd, ffi.addressOf(addr), addr.length);
 }
 
+const NOTHING = Buffer.alloc(1);
+/**
+ * sendto(fd, data, flags, addr): the count of bytes sent, or -errno. No `addr` (or an empty one):
+ * a NULL destination.
+ */
+export function sendTo(fd: number, data: Buffer, flags: number, addr?: Buffer): number {
+  const at = addr && addr.length > 0 ? addr : undefined;
+  return sys(SYS.sendto, fd, ffi.addressOf(data.length > 0 ? data : NOTHING), data.length, flags, at ? ffi.addressOf(at) : 0, at ? at.length : 0);
+}
+
 const SOL_SOCKET = 1;
+const SO_TYPE = 3;
 const SO_ERROR = 4;
 const intBuf = Buffer.alloc(4);
 const lenBuf = Buffer.alloc(4);
@@ -105,6 +117,15 @@ const lenAddr = ffi.addressOf(lenBuf);
 export function socketError(fd: number): number {
   lenBuf.writeUInt32LE(4);
   const r = sys(SYS.getsockopt, fd, SOL_SOCKET, SO_ERROR, intAddr, lenAddr);
+  return r < 0 ? r : intBuf.readInt32LE(0);
+}
+
+/** SOCK_STREAM, SOCK_DGRAM... */
+export const SOCK_STREAM = 1;
+/** getsockopt(fd, SOL_SOCKET, SO_TYPE): the socket's type (SOCK_STREAM, SOCK_DGRAM...), or -errno (ENOTSOCK). */
+export function socketType(fd: number): number {
+  lenBuf.writeUInt32LE(4);
+  const r = sys(SYS.getsockopt, fd, SOL_SOCKET, SO_TYPE, intAddr, lenAddr);
   return r < 0 ? r : intBuf.readInt32LE(0);
 }
 

@@ -9,7 +9,7 @@ export {
 } from './seccomp.js';
 export * as ptrace from './ptrace.js';
 export { WNOHANG, waitAny, waitFor, yieldCpu, sleepMs, type Waited } from './wait.js';
-export { readMemory, readCString, writeMemory } from './memory.js';
+export { readMemory, readMemoryLarge, readCString, writeMemory } from './memory.js';
 export { spawn, type SpawnOptions } from './spawn.js';
 export { pipe, closeFd, keepOnExec, resetSignals, blockSignals, exec, exitProcess, O_CLOEXEC } from './process.js';
 export { bindInPrivateNamespace } from './mount.js';

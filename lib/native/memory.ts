@@ -37,6 +37,25 @@ export function readMemory(pid: number, addr: bigint, len: number): Buffer | num
 }
 
 /**
+ * `len` bytes at `addr` read straight into a new buffer of their own (for more than readMemory's
+ * 64 KiB: a payload to send), or a positive errno when any of them cannot be read.
+ */
+export function readMemoryLarge(pid: number, addr: bigint, len: number): Buffer | number {
+  if (len <= scratch.length) return readMemory(pid, addr, len);
+  if (addr === 0n) return EFAULT;
+  const buf = Buffer.allocUnsafe(len);
+  const lv = Buffer.alloc(16);
+  const rv = Buffer.alloc(16);
+  lv.writeBigUInt64LE(BigInt(ffi.addressOf(buf)), 0);
+  lv.writeBigUInt64LE(BigInt(len), 8);
+  rv.writeBigUInt64LE(addr, 0);
+  rv.writeBigUInt64LE(BigInt(len), 8);
+  const r = ffi.processVmReadv(pid, ffi.addressOf(lv), 1, ffi.addressOf(rv), 1);
+  if (r.errno !== 0) return r.errno;
+  return Number(r.ret) < len ? EFAULT : buf;
+}
+
+/**
  * A NUL-terminated string at `addr`: the bytes before the NUL (decoded as
  * UTF-8 by the caller), or a positive errno: EFAULT for an unreadable byte,
  * ENAMETOOLONG when no NUL comes within `max` bytes.

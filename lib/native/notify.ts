@@ -1,7 +1,8 @@
 // seccomp user notification (seccomp_unotify(2)), from the supervisor's side: the listener fd a
 // filter installed with SECCOMP_FILTER_FLAG_NEW_LISTENER returns, and the ioctls that receive a
 // notification, answer it, check it is still pending and install an fd in the caller. Also the
-// pidfd calls that reach a caller's fd (pidfd_open 5.3, pidfd_getfd 5.6) and ppoll.
+// pidfd calls that reach a caller's fd (pidfd_open 5.3, pidfd_getfd 5.6), tgkill (a performed
+// send's SIGPIPE) and ppoll.
 //
 // The structs (include/uapi/linux/seccomp.h), the same on x86_64 and arm64:
 //   seccomp_notif        80 B   u64 id @0, u32 pid @8, u32 flags @12, seccomp_data @16
@@ -43,6 +44,7 @@ const SYS = {
   pidfdOpen: syscallNumber('pidfd_open'),
   pidfdGetfd: syscallNumber('pidfd_getfd'),
   pidfdSendSignal: syscallNumber('pidfd_send_signal'),
+  tgkill: syscallNumber('tgkill'),
   ppoll: syscallNumber('ppoll'),
 };
 
@@ -131,6 +133,14 @@ export function pidfdOpen(pid: number): number {
 /** pidfd_send_signal(pidfd, sig, NULL, 0) (5.1): 0, or -errno (ESRCH: gone). */
 export function pidfdSignal(pidfd: number, sig: number): number {
   return ffi.syscall6(SYS.pidfdSendSignal, pidfd, sig, 0, 0);
+}
+
+/**
+ * tgkill(pid, tid, sig): a signal to one thread, only while it belongs to thread group `pid`; 0, or
+ * -errno (ESRCH: gone). (A performed send's SIGPIPE goes to the calling thread, as the kernel's.)
+ */
+export function threadSignal(pid: number, tid: number, sig: number): number {
+  return ffi.syscall6(SYS.tgkill, pid, tid, sig);
 }
 
 /** pidfd_getfd(pidfd, fd, 0): a duplicate of the process's fd `fd` in this process (close-on-exec); -errno on failure. */

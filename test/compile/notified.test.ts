@@ -1,5 +1,5 @@
 // The notification backend's filter (lib/compile/notified.ts): the calls syscage performs itself
-// return SECCOMP_RET_USER_NOTIF, an open or openat with O_PATH stays TRACE(id) (an O_PATH file
+// (opens, stats, connect, sendto) return SECCOMP_RET_USER_NOTIF, an open or openat with O_PATH stays TRACE(id) (an O_PATH file
 // cannot be installed in the caller), and the `ids` program — the same plan without USER_NOTIF —
 // names the trap id of every notified call. Everything else is the same program's answer. Run in
 // lib/bpf's interpreter on both arches; test/run/notify.test.ts runs it under the real kernel.
@@ -56,7 +56,15 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
       args[index] = 0o2000000n; // O_CLOEXEC
       t.equal(retAction(run.run(call(name, args))), SECCOMP_RET_USER_NOTIF, `${name} without O_PATH: notified`);
     }
-    for (const name of ['execve', 'unlinkat', 'bind', 'getppid']) {
+    // sendto is performed too (a sendto with no destination is answered "run as made" by the
+    // supervisor, after the decision); the plain (ptrace) program still traces it.
+    const plainRun = compile(decode(plain.bytes));
+    t.ok(named.includes('sendto'), 'sendto is notified');
+    t.equal(retAction(plainRun.run(call('sendto'))), SECCOMP_RET_TRACE, 'sendto: traced by the plain program (ptrace)');
+    // bind stays with ptrace (a UNIX socket is named by bind's very bytes), and sendmsg and
+    // sendmmsg too (their destinations and control data are in memory).
+    t.notOk(named.includes('bind'), 'bind is not notified');
+    for (const name of ['execve', 'unlinkat', 'bind', 'sendmsg', 'sendmmsg', 'getppid']) {
       const c = call(name);
       t.equal(run.run(c), compile(decode(plain.bytes)).run(c), `${name}: the same answer as the plain program`);
     }

@@ -1,21 +1,21 @@
 // The notification backend's supervisor: one thread that waits on the seccomp listener (and on
-// the sockets of connects in progress) in ppoll, and answers every notified call. No thread waits
-// in waitpid for these calls and nothing is held: the caller sleeps in the kernel until its answer,
-// and the kernel never reads its memory again — the supervisor decides on the bytes it read once
-// and performs the call itself (open.ts, connect.ts).
+// the sockets of connects and blocking sends in progress) in ppoll, and answers every notified
+// call. No thread waits in waitpid for these calls and nothing is held: the caller sleeps in the
+// kernel until its answer, and the kernel never reads its memory again — the supervisor decides on
+// the bytes it read once and performs the call itself (open.ts, stat.ts, connect.ts, send.ts).
 //
 // Per notification:
 //   RECV → the trap id (the program without USER_NOTIF, run on the call's registers) → read and
 //   decide (decide/, as the ptrace tracer does) → ID_VALID (the caller may have gone, and its
 //   tid been reused, while we read) → perform: the fd installed with ADDFD (and the answer in the
-//   same step where the kernel can), the connect's result, or the refusal.
+//   same step where the kernel can), the connect's or send's result, or the refusal.
 //
 // Until the command runs (the tracer says so at stage-2's exec stop), a notified call of the root
 // process is stage-2's own (its exec failed, and it reads the script's #! line to say why): it
 // runs as made.
 import { compile as compileProgram, decode, SECCOMP_RET_TRACE, type Program } from '../../bpf/index.js';
 import { AUDIT_ARCH, syscallTable } from '../../arch/index.js';
-import { SIGKILL } from '../../arch/signal.js';
+import { SIGKILL, signalNumber } from '../../arch/signal.js';
 import { fdops, notify, writeMemory } from '../../native/index.js';
 import { isAudited, refusal, type DecideContext, type Ruling } from '../decide/index.js';
 import { contextFor, decideIn, reporterFor, type ContextFor } from '../deciding.js';
@@ -25,6 +25,7 @@ import { status, tgidOf, umaskFrom } from './status.js';
 import type { Verdict } from '../tracer.js';
 import type { Detail, Trap } from '../types.js';
 import { connectPrepared, finishConnect, prepareConnect } from './connect.js';
+import { attempt, prepareSend, release, sendsToPeer, type Sending, type Sent } from './send.js';
 import { mayCreate, performOpen, type Opened } from './open.js';
 import { performStat } from './stat.js';
 import { readOnce } from './view.js';
@@ -33,6 +34,7 @@ import { identityOf, type Caller } from './creds.js';
 import { E } from '../../arch/errno.js';
 
 const { EINTR, EINVAL, ENOENT, EPERM } = E;
+const SIGPIPE = signalNumber('SIGPIPE')!;
 
 export interface NotifyCounts {
   traps: number;
@@ -119,6 +121,15 @@ export class NotifySupervisor {
   private readonly poll = new notify.PollSet();
   /** Connects in progress: this process's copy of the socket → the notification to answer. */
   private readonly connecting = new Map<number, bigint>();
+  /**
+   * Sends waiting for room (a blocking caller's): this process's copy of the socket → the
+   * notification, its caller, the send; `retryAt` (ms, performance.now) for one whose socket says
+   * writable while the send still would block (an unconnected UNIX datagram to a full peer: its
+   * POLLOUT is its own buffer's): tried again then, not polled.
+   */
+  private readonly sending = new Map<number, { readonly id: bigint; readonly trap: Trap; readonly s: Sending; retryAt?: number; backoff: number }>();
+  /** When the callers of waiting sends were last asked whether they still wait (performance.now). */
+  private swept = 0;
   /** FIFO opens running on the libuv pool, by notification: our pin of the FIFO, and the open's end. */
   private readonly waiting = new Map<bigint, { readonly pin: number; readonly done: Promise<void> }>();
   /** Can ADDFD answer the call in the same step (5.14)? Learnt at the first install. */
@@ -141,14 +152,18 @@ export class NotifySupervisor {
     for (;;) {
       const fds: [number, number][] = [[listener, notify.POLLIN], [stop, notify.POLLIN]];
       for (const socket of this.connecting.keys()) fds.push([socket, notify.POLLOUT]);
+      const connects = fds.length;
+      for (const [socket, w] of this.sending) if (w.retryAt === undefined) fds.push([socket, notify.POLLOUT]);
       // An open on the pool ends in a callback: look again soon, and let the callback run.
-      const ev = this.poll.wait(fds, this.waiting.size > 0 ? 5 : -1);
+      const ev = this.poll.wait(fds, this.waiting.size > 0 ? 5 : this.sendTimeout());
       if (typeof ev === 'number') {
         if (ev === -EINTR) continue;
         throw new Error(`ppoll on the seccomp listener failed: errno ${-ev}`);
       }
       if (ev[1]) break;
-      for (let i = 2; i < fds.length; i++) if (ev[i]) this.connected(fds[i]![0]);
+      for (let i = 2; i < connects; i++) if (ev[i]) this.connected(fds[i]![0]);
+      for (let i = connects; i < fds.length; i++) if (ev[i]) this.sendAgain(fds[i]![0]);
+      if (this.sending.size > 0) this.sweepSends();
       if (ev[0]! & notify.POLLIN) this.next();
       // Every task under the filter is gone (5.9+): nothing more can come.
       else if (ev[0]! & (notify.POLLHUP | notify.POLLERR | notify.POLLNVAL)) break;
@@ -162,6 +177,8 @@ export class NotifySupervisor {
     for (const w of this.waiting.values()) wake(w.pin);
     await Promise.race([Promise.all([...this.waiting.values()].map((w) => w.done)), new Promise((r) => setTimeout(r, 2000))]);
     for (const socket of this.connecting.keys()) fdops.closeQuietly(socket);
+    for (const w of this.sending.values()) release(w.s);
+    this.sending.clear();
     return { counts: this.counts, kills: this.kills };
   }
 
@@ -185,6 +202,10 @@ export class NotifySupervisor {
     const trap: Trap = { tid: n.tid, pid, arch: start.arch, nr: n.nr, syscall: this.names.name(start.arch, n.nr) ?? '(unknown)', args: n.args, entry };
     const ctx = this.contextOf(trap, readOnce(n.tid, pid));
     const decision = decideIn(ctx, trap);
+    // A sendto with no destination goes where a checked connect pointed the socket, and the kernel
+    // reads nothing of it but the payload, which nothing judged: once allowed, it runs as made
+    // (send.ts), and nothing of the caller is needed.
+    if (decision.action === 'allow' && trap.syscall === 'sendto' && sendsToPeer(trap)) return this.runAsMade(n.id, trap, decision);
     // What performing the call needs of the caller by its tid, and the process an event will name,
     // taken before the check below too: a call still waiting after it proves they were its caller's.
     const found = decision.action === 'allow' ? findCaller(trap, ctx) : undefined;
@@ -215,6 +236,20 @@ export class NotifySupervisor {
     } finally {
       releaseCaller(found!);
     }
+  }
+
+  /** An allowed call the kernel may make itself (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`): reported when the rules say so. */
+  private runAsMade(id: bigint, trap: Trap, decision: Ruling): void {
+    if (decision.action === 'allow' && (decision.log || isAudited(decision))) {
+      // The process the event names, read while the call is proven to wait (its tid its own).
+      const who = traceeOf(trap.pid);
+      if (!notify.stillPending(this.d.listener, id)) return;
+      this.counts.logged++;
+      this.report(this.verdict(trap, decision, who));
+    } else {
+      this.counts.allowed++;
+    }
+    notify.respond(this.d.listener, id, 0n, 0, notify.SECCOMP_USER_NOTIF_FLAG_CONTINUE);
   }
 
   /**
@@ -288,6 +323,7 @@ export class NotifySupervisor {
       notify.respond(this.d.listener, id, 0n, c.errno);
       return;
     }
+    if (trap.syscall === 'sendto') return this.sendTo(id, trap, ctx, caller);
     const o: Opened = inMountNamespace(caller.ns, () => performOpen(trap, ctx, caller.umask, caller));
     if ('refused' in o) return this.refuse(id, trap, refusal(o.refused, ctx.matchers, false));
     if ('errno' in o) {
@@ -324,6 +360,87 @@ export class NotifySupervisor {
     } finally {
       fdops.closeQuietly(fd);
     }
+  }
+
+  /**
+   * A sendto, decided and allowed. One with no destination (a NULL address or a zero length) runs as
+   * made: nothing of the caller's memory but the payload is read then, and the payload goes where an
+   * earlier, checked connect pointed the socket — letting the kernel read the caller's memory
+   * after the decision changes nothing the decision judged. One with a destination is performed
+   * (send.ts); a blocking caller whose socket is full waits for POLLOUT in serve()'s poll set.
+   */
+  private sendTo(id: bigint, trap: Trap, ctx: DecideContext, caller: Found & Caller): void {
+    const s = inMountNamespace(caller.ns, () => prepareSend(trap, ctx, caller));
+    if ('refused' in s) return this.refuse(id, trap, refusal(s.refused, ctx.matchers, false));
+    if ('errno' in s) return void notify.respond(this.d.listener, id, 0n, s.errno);
+    // In syscage's own namespace: the kernel walks a UNIX destination /proc/self/fd/PIN where the sending thread is.
+    const r = attempt(s);
+    if ('pending' in r) {
+      this.sending.set(s.p.socket, { id, trap, s, backoff: 0 });
+      return;
+    }
+    release(s);
+    this.sent(id, trap, r);
+  }
+
+  /** A waiting send's socket is writable (or its retry is due): send the rest; answer when done. */
+  private sendAgain(socket: number): void {
+    const w = this.sending.get(socket);
+    if (!w) return;
+    if (!notify.stillPending(this.d.listener, w.id)) {
+      // The caller is gone (or, before 5.19, its call was withdrawn by a signal: it comes again).
+      this.sending.delete(socket);
+      release(w.s);
+      return;
+    }
+    const before = w.s.sent;
+    const r = attempt(w.s);
+    if ('pending' in r) {
+      // Writable, yet no room: its POLLOUT says nothing of where it sends (an unconnected UNIX
+      // datagram to a full peer). Tried again after a while, doubling to 100 ms, not polled.
+      if (w.s.sent === before) {
+        w.backoff = Math.min(Math.max(1, w.backoff * 2), 100);
+        w.retryAt = performance.now() + w.backoff;
+      } else {
+        w.backoff = 0;
+        w.retryAt = undefined;
+      }
+      return;
+    }
+    this.sending.delete(socket);
+    release(w.s);
+    this.sent(w.id, w.trap, r);
+  }
+
+  /** How long serve() may wait in ppoll with sends waiting: until the first retry is due, and 250 ms at most (sweepSends). */
+  private sendTimeout(): number {
+    if (this.sending.size === 0) return -1;
+    const now = performance.now();
+    let ms = 250;
+    for (const w of this.sending.values()) if (w.retryAt !== undefined) ms = Math.min(ms, Math.max(0, w.retryAt - now));
+    return Math.ceil(ms);
+  }
+
+  /** Retry the waiting sends that are due; every 250 ms, drop those whose caller no longer waits (killed). */
+  private sweepSends(): void {
+    const now = performance.now();
+    for (const [socket, w] of [...this.sending]) if (w.retryAt !== undefined && w.retryAt <= now) this.sendAgain(socket);
+    if (now - this.swept < 250) return;
+    this.swept = now;
+    for (const [socket, w] of [...this.sending]) {
+      if (notify.stillPending(this.d.listener, w.id)) continue;
+      this.sending.delete(socket);
+      release(w.s);
+    }
+  }
+
+  /** Answer a send: its count, or its error — an EPIPE with SIGPIPE first, to the calling thread, unless it passed MSG_NOSIGNAL. */
+  private sent(id: bigint, trap: Trap, r: Exclude<Sent, { pending: true }>): void {
+    if ('count' in r) return void notify.respond(this.d.listener, id, BigInt(r.count), 0);
+    // While the call waits (its tid is still the caller's); a caller waiting killable-only (5.19+)
+    // takes it on its way back, as from the kernel's own send.
+    if (r.sigpipe && notify.stillPending(this.d.listener, id)) notify.threadSignal(trap.pid, trap.tid, SIGPIPE);
+    notify.respond(this.d.listener, id, 0n, r.errno);
   }
 
   /** A connect in progress is done: answer its call with the socket's error. */

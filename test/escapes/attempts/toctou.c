@@ -14,6 +14,8 @@
  *                                             but it runs again as soon as the child has gone
  *   toctou connect HOST OKPORT NOPORT SECS    the sockaddr's port flips between an allowed and a
  *                                             forbidden port (a TCP listener on both)
+ *   toctou sendto HOST OKPORT NOPORT SECS     the same for a UDP sendto's destination port (no connect): the listener
+ *                                             on NOPORT echoes each datagram, so this run's own datagram back from it is an escape
  *   toctou sendmmsg-block OK NO FILE          no race at all: sendmmsg copies each message's msg_name only when it
  *                                             gets to it. Fill the allowed AF_UNIX datagram peer @OK until it is full,
  *                                             then sendmmsg([-> @OK, -> @OK]): message 0 blocks (the call sleeps),
@@ -289,6 +291,52 @@ int main(int argc, char **argv) {
     stop = 1;
     note("%ld tries in %.2f s: %ld refused, %ld other errors", tries, now() - t0, refused, other);
     blocked_because("connect never reached the forbidden port in %ld tries (%ld refused)", tries, refused);
+  }
+  if (MODE("sendto")) {
+    ARGS(6, "sendto HOST OKPORT NOPORT SECS");
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[3])) };
+    inet_pton(AF_INET, argv[2], &sa.sin_addr);
+    va = htons((uint16_t)atoi(argv[3]));
+    vb = htons((uint16_t)atoi(argv[4]));
+    flip16 = &sa.sin_port;
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    if (s < 0) error("socket");
+    pthread_create(&th, NULL, flipper16, NULL);
+    /* This run's own datagrams (the listener echoes them back): not an answer to an earlier run's. */
+    char mine[32];
+    int len = snprintf(mine, sizeof mine, "race %d", (int)getpid());
+    double t0 = now(), secs = atof(argv[5]);
+    long tries = 0, sent = 0, refused = 0, other = 0;
+    for (int last = 0;; ) {
+      if (!last) {
+        tries++;
+        if (sendto(s, mine, (size_t)len, 0, (struct sockaddr *)&sa, sizeof sa) == len) sent++;
+        else if (errno == EPERM || errno == EACCES) refused++;
+        else other++;
+      }
+      /* The forbidden listener echoes what reaches it. */
+      char buf[64];
+      struct sockaddr_in from;
+      socklen_t fl = sizeof from;
+      ssize_t n;
+      while ((n = recvfrom(s, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) > 0) {
+        if (from.sin_port == vb && n == len && memcmp(buf, mine, (size_t)len) == 0) {
+          stop = 1;
+          note("%ld tries in %.2f s: %ld sent, %ld refused", tries, now() - t0, sent, refused);
+          escaped("sendto reached the forbidden port %s (its listener answered) after %ld tries", argv[4], tries);
+        }
+        fl = sizeof from;
+      }
+      if (last) break;
+      if ((tries & 15) == 0) usleep(200);
+      if ((tries & 63) == 0 && (now() - t0 > secs || tries >= MAX_TRIES)) {
+        stop = 1;
+        usleep(300000); /* the last answers */
+        last = 1;
+      }
+    }
+    note("%ld tries in %.2f s: %ld sent, %ld refused, %ld other errors", tries, now() - t0, sent, refused, other);
+    blocked_because("sendto never reached the forbidden port in %ld tries (%ld refused)", tries, refused);
   }
   if (MODE("symlink") || MODE("symlink-open") || MODE("symlink-flip")) {
     int flip = !MODE("symlink-open");
