@@ -125,9 +125,12 @@ export function syncWakeUp(listener: number): boolean {
   return ioctl(listener, NOTIF_SET_FLAGS, USER_NOTIF_FD_SYNC_WAKE_UP) === 0;
 }
 
-/** pidfd_open(pid, 0): an fd naming a thread group leader; -errno on failure (ESRCH: gone). */
-export function pidfdOpen(pid: number): number {
-  return ffi.syscall6(SYS.pidfdOpen, pid, 0);
+/**
+ * pidfd_open(pid, flags): an fd naming a thread group leader (flags 0), or with PIDFD_THREAD (6.9)
+ * any one thread; -errno on failure (ESRCH: gone; EINVAL: not a leader, or a flag this kernel lacks).
+ */
+export function pidfdOpen(pid: number, flags = 0): number {
+  return ffi.syscall6(SYS.pidfdOpen, pid, flags);
 }
 
 /** pidfd_send_signal(pidfd, sig, NULL, 0) (5.1): 0, or -errno (ESRCH: gone). */

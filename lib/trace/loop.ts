@@ -87,14 +87,19 @@ const CHANGES_ROOT: ReadonlySet<string> = new Set(['chroot', 'pivot_root', 'setn
 /**
  * The notification backend's two moments in the launch: the listener is taken from stage-2 at its
  * exec's stop (and handed to the notification supervisor through the main thread), and the
- * supervisor learns that the command runs (until then the notified calls are stage-2's own).
+ * supervisor learns that the command runs (until then the notified calls are stage-2's own). And
+ * every exec, counted before the new image runs: what the supervisor remembers of a task's identity
+ * holds only until the next one (notify/callers.ts).
  */
-function notifyHooks(launched: SharedArrayBuffer): Pick<TracerDeps, 'onLaunch' | 'onLaunched'> {
+function notifyHooks(launched: SharedArrayBuffer): Pick<TracerDeps, 'onLaunch' | 'onLaunched' | 'onExec'> {
   const cell = new Int32Array(launched);
   return {
     onLaunch: (pid) => post({ type: 'listener', fd: takeListener(pid) }),
     onLaunched: () => {
       Atomics.store(cell, 0, 1);
+    },
+    onExec: () => {
+      Atomics.add(cell, 1, 1);
     },
   };
 }

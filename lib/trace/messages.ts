@@ -52,10 +52,13 @@ export interface TracerStart {
   readonly requestId?: SharedArrayBuffer;
   /**
    * The notification backend (lib/trace/notify): `filter` returns SECCOMP_RET_USER_NOTIF for the
-   * calls the supervisor performs itself; `ids` is the program that names their trap ids; the
-   * tracer sets `launched` (an Int32Array's buffer) to 1 once the command runs.
+   * calls the supervisor performs itself; `ids` is the program that names their trap ids.
+   * `launched` is an Int32Array's buffer: the tracer sets cell 0 to 1 once the command runs, and
+   * adds 1 to cell 1 at every exec of the sandbox, before the new image runs (an exec may change who
+   * the task is). `identityFixed`: the profile refuses every other way a task changes its ids,
+   * groups, capabilities or mount namespace (lib/compile/fixed-identity.ts).
    */
-  readonly notify?: { readonly ids: Uint8Array; readonly launched: SharedArrayBuffer };
+  readonly notify?: { readonly ids: Uint8Array; readonly launched: SharedArrayBuffer; readonly identityFixed: boolean };
 }
 
 /** How a supervised run ended (what `supervise` resolves to). */

@@ -71,6 +71,8 @@ export interface TracerDeps {
   readonly onLaunch?: (pid: number) => void;
   /** The command runs: stage-2's exec went through (its exec stop; no instruction of the command has run). */
   readonly onLaunched?: () => void;
+  /** A task of the sandbox has exec'd: called at its exec stop, before it runs one instruction of the new image. */
+  readonly onExec?: () => void;
 }
 
 /** Where the root is in its launch: stage-2 running, its exec trapped, the command running. */
@@ -220,6 +222,7 @@ export class Tracer {
   }
 
   private execed(tid: number): void {
+    this.d.onExec?.();
     // A non-leader thread that execs takes over the leader's tid; its old tid is gone (ptrace(2), "execve(2) under ptrace").
     const former = this.d.ops.eventMsg(tid) ?? tid;
     if (former !== tid) this.tasks.delete(former);

@@ -31,6 +31,7 @@ import { performStat } from './stat.js';
 import { readOnce } from './view.js';
 import { inMountNamespace, mountNamespaceOf, OWN_NAMESPACE, procDir } from './namespace.js';
 import { identityOf, type Caller } from './creds.js';
+import { Callers, type Known, type Learnt } from './callers.js';
 import { E } from '../../arch/errno.js';
 
 const { EINTR, EINVAL, ENOENT, EPERM } = E;
@@ -81,6 +82,8 @@ interface Found {
   readonly ns: number;
   /** A call that may create a file: the caller's umask (0o022 when /proc does not say). */
   readonly umask: number;
+  /** What to remember of the caller once its call is proven still pending (callers.ts). */
+  readonly learnt?: Learnt;
 }
 
 /**
@@ -90,17 +93,19 @@ interface Found {
  * (ID_VALID): a call still waiting after them proves they were its caller's, not those of a process
  * that got the tid of a caller killed meanwhile. Handles taken later go through Caller.waiting().
  */
-function findCaller(trap: Trap, ctx: DecideContext): Found | { readonly errno: number } {
+function findCaller(trap: Trap, ctx: DecideContext, callers: Callers, known: Known | undefined): Found | { readonly errno: number } {
   ctx.view.root();
   ctx.view.cwd();
   // /proc/TID/status (~30 µs: the kernel formats it whole) read at most once, for the identity and a create's umask.
   let text: string | undefined | null = null;
   const statusOf = (): string | undefined => (text === null ? (text = status(trap.tid)) : text);
-  const as = identityOf(trap.tid, statusOf);
+  const as = known?.as ?? identityOf(trap.tid, statusOf);
   if (typeof as === 'number') return { errno: as };
   const umask = mayCreate(trap) ? umaskFrom(statusOf()) ?? 0o022 : 0o022;
-  const ns = mountNamespaceOf(trap.tid);
-  return typeof ns === 'number' ? { as, ns, umask } : ns;
+  const ns = known?.ownNamespace ? OWN_NAMESPACE : mountNamespaceOf(trap.tid);
+  if (typeof ns !== 'number') return ns;
+  const learnt = known ? undefined : callers.learn(trap.tid, { tgid: trap.pid, as, ownNamespace: ns === OWN_NAMESPACE });
+  return { as, ns, umask, learnt };
 }
 
 /** The process an event names: its pid, parent and program. */
@@ -110,11 +115,17 @@ function releaseCaller(found: Found | { readonly errno: number }): void {
   if ('ns' in found && found.ns !== OWN_NAMESPACE) fdops.closeQuietly(found.ns);
 }
 
+/** What was learnt of the caller, in `found`: kept when its call was still pending after, dropped otherwise. */
+function settleCaller(callers: Callers, found: Found | { readonly errno: number } | undefined, pending: boolean): void {
+  if (found && 'ns' in found) callers.settle(found.learnt, pending);
+}
+
 export class NotifySupervisor {
   readonly counts: NotifyCounts = { traps: 0, allowed: 0, logged: 0, denied: 0, hidden: 0, killed: 0, performed: 0 };
   private readonly kills = new Map<number, Verdict>();
   private readonly ids: Program;
   private readonly launched: Int32Array;
+  private readonly callers: Callers;
   private readonly contextOf: ContextFor;
   private readonly report: (v: Verdict) => void;
   private readonly names = syscallTable();
@@ -140,6 +151,7 @@ export class NotifySupervisor {
     if (!n) throw new Error('internal: the notification supervisor started for a run without it');
     this.ids = compileProgram(decode(n.ids));
     this.launched = new Int32Array(n.launched);
+    this.callers = new Callers(n.identityFixed, this.launched);
     // Signals are decided by the ptrace tracer: no notified call asks whether a pid is a tracee.
     this.contextOf = contextFor(d.start, () => false);
     this.report = reporterFor(d.start);
@@ -179,6 +191,7 @@ export class NotifySupervisor {
     for (const socket of this.connecting.keys()) fdops.closeQuietly(socket);
     for (const w of this.sending.values()) release(w.s);
     this.sending.clear();
+    this.callers.clear();
     return { counts: this.counts, kills: this.kills };
   }
 
@@ -186,7 +199,8 @@ export class NotifySupervisor {
     const n = notify.receive(this.d.listener);
     if (n === undefined) return; // withdrawn before we took it (a signal): it comes again, or not at all
     if (typeof n === 'number') throw new Error(`SECCOMP_IOCTL_NOTIF_RECV failed: errno ${n}`);
-    const pid = tgidOf(n.tid) ?? n.tid;
+    const known = this.callers.get(n.tid);
+    const pid = known?.tgid ?? tgidOf(n.tid) ?? n.tid;
     if (pid === this.d.root && Atomics.load(this.launched, 0) === 0) {
       notify.respond(this.d.listener, n.id, 0n, 0, notify.SECCOMP_USER_NOTIF_FLAG_CONTINUE);
       return;
@@ -208,13 +222,15 @@ export class NotifySupervisor {
     if (decision.action === 'allow' && trap.syscall === 'sendto' && sendsToPeer(trap)) return this.runAsMade(n.id, trap, decision);
     // What performing the call needs of the caller by its tid, and the process an event will name,
     // taken before the check below too: a call still waiting after it proves they were its caller's.
-    const found = decision.action === 'allow' ? findCaller(trap, ctx) : undefined;
+    const found = decision.action === 'allow' ? findCaller(trap, ctx, this.callers, known) : undefined;
     const reported = decision.action !== 'allow' || decision.log || isAudited(decision);
     const who = reported ? traceeOf(pid) : undefined;
     const pidfd = decision.action === 'kill' ? notify.pidfdOpen(pid) : -1;
     try {
       // What was read may already be stale: the caller gone (its tid reused), or its call withdrawn.
-      if (!notify.stillPending(this.d.listener, n.id)) {
+      const pending = notify.stillPending(this.d.listener, n.id);
+      settleCaller(this.callers, found, pending);
+      if (!pending) {
         if (found) releaseCaller(found);
         return;
       }

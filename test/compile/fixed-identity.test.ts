@@ -1,0 +1,62 @@
+// identityFixed (lib/compile/fixed-identity.ts): the notification backend remembers a thread's
+// identity only when the plan refuses every call that could change it, on every path. Each profile
+// below opens one way for such a call to run, and must turn the answer to no; the shipped profiles
+// refuse them all.
+import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileProfile, identityFixed, CHANGES_IDENTITY } from '../../lib/compile/index.js';
+import { loadProfile } from '../../lib/profile/index.js';
+import { packageRoot } from '../../lib/paths.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'syscage-fixed-identity-'));
+let n = 0;
+const fixed = (body: string, arch: 'x86_64' | 'aarch64' = 'x86_64'): boolean => {
+  const path = join(dir, `p${n++}.yaml`);
+  writeFileSync(path, `version: 1\nname: p${n}\n${body}`);
+  return identityFixed(compileProfile(loadProfile(path).profile, arch, { supervised: true, traceExec: true, notify: true }).plan);
+};
+
+t.test('shipped profiles refuse every change of identity', async (t) => {
+  for (const name of ['nodejs', 'python', 'static-binary']) {
+    for (const arch of ['x86_64', 'aarch64'] as const) {
+      const { profile } = loadProfile(join(packageRoot(), 'profiles', `${name}.yaml`));
+      t.equal(identityFixed(compileProfile(profile, arch, { supervised: true, traceExec: true, notify: true }).plan), true, `${name} on ${arch}`);
+    }
+  }
+});
+
+t.test('default deny, default kill: fixed', async (t) => {
+  t.equal(fixed('default: deny\nsyscalls:\n  allow: [read, write]\n'), true, 'deny');
+  t.equal(fixed('default: kill\nsyscalls:\n  allow: [read, write]\n'), true, 'kill');
+  t.equal(fixed('default: allow\nsyscalls:\n  deny: [' + CHANGES_IDENTITY.join(', ') + ']\n'), true, 'default allow with every one denied');
+  t.equal(fixed('default: allow\nsyscalls:\n  kill: [' + CHANGES_IDENTITY.join(', ') + ']\n'), true, 'default allow with every one killed');
+});
+
+t.test('any one of them allowed: not fixed', async (t) => {
+  for (const name of CHANGES_IDENTITY) {
+    const others = CHANGES_IDENTITY.filter((x) => x !== name);
+    // unshare and setns are refused by default even under default: allow; name them to allow them.
+    t.equal(fixed(`default: allow\nsyscalls:\n  allow: [${name}]\n  deny: [${others.join(', ')}]\n`), false, `${name} allowed`);
+    t.equal(fixed(`default: deny\nsyscalls:\n  log: [${name}]\n`), false, `${name} logged`);
+  }
+  t.equal(fixed('default: allow\n'), false, 'default: allow lets setuid run');
+});
+
+t.test('allowed for some arguments only: not fixed', async (t) => {
+  t.equal(fixed(`default: deny
+syscalls:
+  rules:
+    - syscalls: [setuid]
+      args: [{ index: 0, op: eq, value: 0 }]
+      action: allow
+`), false, 'a rule that allows setuid(0)');
+  t.equal(fixed(`default: deny
+syscalls:
+  rules:
+    - syscalls: [setuid]
+      args: [{ index: 0, op: eq, value: 0 }]
+      action: deny
+`), true, 'a rule that only refuses');
+});
