@@ -43,30 +43,49 @@ const sys = ffi.syscall6;
 /** A NUL-terminated copy of a path, kept alive by the caller for the call. */
 const cString = (path: string | Buffer): Buffer => Buffer.concat([typeof path === 'string' ? Buffer.from(path) : path, Buffer.alloc(1)]);
 
+// The path of a call, copied into one buffer kept for the purpose: every call here takes one path
+// and is over before the next begins (each thread has its own copy of this module), so nothing is
+// allocated per call — a copy of its own cost ~2 µs a call, several times per performed call.
+const PATH_MAX = 4096;
+const pathBuf = Buffer.alloc(PATH_MAX + 1);
+const pathAddr = ffi.addressOf(pathBuf);
+/** A path longer than pathBuf, kept referenced until the next call (the kernel answers ENAMETOOLONG). */
+let longPath: Buffer | undefined;
+
+/** The address of a NUL-terminated copy of `path`, valid until the next call of this module. */
+function cPath(path: string | Buffer): number {
+  longPath = undefined;
+  const size = typeof path === 'string' ? (path.length * 3 <= PATH_MAX ? -1 : Buffer.byteLength(path)) : path.length;
+  if (size > PATH_MAX) {
+    longPath = cString(path);
+    return ffi.addressOf(longPath);
+  }
+  const n = typeof path === 'string' ? pathBuf.write(path, 0, 'utf8') : path.copy(pathBuf, 0);
+  pathBuf[n] = 0;
+  return pathAddr;
+}
+
 const how = Buffer.alloc(24);
 const howAddr = ffi.addressOf(how);
 
 /** openat2(dirfd, path, {flags, mode, resolve}): the fd, or -errno. */
 export function openAt2(dirfd: number, path: string | Buffer, flags: number, mode: number, resolve: bigint): number {
-  const p = cString(path);
   how.writeBigUInt64LE(BigInt(flags >>> 0), 0);
   how.writeBigUInt64LE(BigInt(mode), 8);
   how.writeBigUInt64LE(resolve, 16);
-  return sys(SYS.openat2, dirfd, ffi.addressOf(p), howAddr, 24);
+  return sys(SYS.openat2, dirfd, cPath(path), howAddr, 24);
 }
 
 /** openat(dirfd, path, flags, mode): the fd, or -errno. */
 export function openAt(dirfd: number, path: string | Buffer, flags: number, mode = 0): number {
-  const p = cString(path);
-  return sys(SYS.openat, dirfd, ffi.addressOf(p), flags >>> 0, mode);
+  return sys(SYS.openat, dirfd, cPath(path), flags >>> 0, mode);
 }
 
 const linkBuf = Buffer.alloc(4096);
 const linkAddr = ffi.addressOf(linkBuf);
 /** readlinkat(dirfd, path): the link's text, or -errno. */
 export function readLinkAt(dirfd: number, path: string | Buffer): Buffer | number {
-  const p = cString(path);
-  const n = sys(SYS.readlinkat, dirfd, ffi.addressOf(p), linkAddr, linkBuf.length);
+  const n = sys(SYS.readlinkat, dirfd, cPath(path), linkAddr, linkBuf.length);
   return n < 0 ? n : Buffer.from(linkBuf.subarray(0, n));
 }
 
@@ -144,7 +163,7 @@ export function readFileInto(path: string, buf: Buffer): number {
 
 const faccessatNr = syscallNumber('faccessat');
 /** faccessat(AT_FDCWD, path, mode): 0, or -errno. */
-export const accessAt = (path: string, mode: number): number => sys(faccessatNr, AT_FDCWD, ffi.addressOf(cString(path)), mode);
+export const accessAt = (path: string, mode: number): number => sys(faccessatNr, AT_FDCWD, cPath(path), mode);
 
 const newfstatatNr = syscallNumber('newfstatat');
 const statxNr = syscallNumber('statx');
