@@ -16,13 +16,16 @@
 // MSG_NOSIGNAL: the supervisor never blocks on it. When a blocking caller's send would block
 // (EAGAIN), or a stream send has sent part of the payload, the caller's answer waits instead:
 // the supervisor polls the socket for POLLOUT and sends the rest then (supervisor.ts), and
-// answers with the count sent. An EPIPE without the caller's MSG_NOSIGNAL sends SIGPIPE to the
+// answers with the count sent (before Linux 5.19 a partly sent stream is answered at once: see
+// attempt). An EPIPE on a stream socket without the caller's MSG_NOSIGNAL sends SIGPIPE to the
 // calling thread, as the kernel would.
 //
 // Differences from the kernel's own sendto, by design:
-//   - at most PAYLOAD_CAP (4 MiB) of the payload is read: a stream socket sends that much and
+//   - at most PAYLOAD_CAP (256 KiB) of the payload is read: a stream socket sends that much and
 //     returns the count (the caller sends the rest, as after any short send); a datagram larger
-//     than the cap fails with EMSGSIZE;
+//     than the cap fails with EMSGSIZE (UDP's largest is 64 KiB; a UNIX datagram that large needs
+//     a send buffer raised past the default). The cap bounds what syscage holds for each caller
+//     that waits: one thread of the sandbox, at most 256 KiB;
 //   - a blocking caller waits killable-only (a signal does not interrupt it), and the socket's send
 //     timeout (SO_SNDTIMEO) does not bound the wait;
 //   - the sender is syscage: a UNIX datagram's SCM_CREDENTIALS (SO_PASSCRED) name syscage's pid
@@ -40,7 +43,7 @@ const { O } = fdops;
 const { EAGAIN, EINPROGRESS, EMSGSIZE, EPIPE, ESRCH } = E;
 
 /** The most of a payload one performed sendto reads (and sends). */
-export const PAYLOAD_CAP = 4 << 20;
+export const PAYLOAD_CAP = 256 << 10;
 const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
 const MSG_ZEROCOPY = 0x4000000;
@@ -69,7 +72,7 @@ export interface Sending {
 export type Sent =
   /** Done: the count sent. */
   | { readonly count: number }
-  /** Failed with errno; `sigpipe`: send SIGPIPE to the caller first. */
+  /** Failed with errno; `sigpipe`: the caller gets SIGPIPE with it (supervisor.ts: sent). */
   | { readonly errno: number; readonly sigpipe: boolean }
   /** Wait until the socket is writable, then `attempt` again. */
   | { readonly pending: true };
@@ -103,14 +106,18 @@ export function prepareSend(trap: Trap, ctx: DecideContext, caller: Caller): Sen
 /**
  * Send (the rest of) the payload, without blocking, as the caller. Pending: the socket is full and
  * the caller waits (poll for POLLOUT, then attempt again). Otherwise done: call `release`.
+ * `killable`: the caller's wait can only be ended by a fatal signal (WAIT_KILLABLE_RECV, 5.19).
+ * Before it, a signal withdraws the call and the kernel makes it anew, whole: a stream that took
+ * part of the payload is answered with that count at once, never left waiting for the rest (the
+ * rest would be sent twice).
  */
-export function attempt(s: Sending): Sent {
+export function attempt(s: Sending, killable: boolean): Sent {
   const made = s.as(() => fdops.sendTo(s.p.socket, s.data.subarray(s.sent), s.flags | MSG_DONTWAIT | MSG_NOSIGNAL, s.p.addr));
   const r = typeof made === 'number' ? made : -made.errno;
   if (r >= 0) {
     s.sent += r;
     // A stream socket took part of it: a blocking caller waits for the rest, as in the kernel.
-    if (s.sent < s.data.length && s.stream && s.blocking) return { pending: true };
+    if (s.sent < s.data.length && s.stream && s.blocking && killable) return { pending: true };
     return { count: s.sent };
   }
   if (r === -EINPROGRESS && s.blocking && (s.flags & MSG_FASTOPEN) !== 0 && s.sent === 0) {
@@ -122,7 +129,9 @@ export function attempt(s: Sending): Sent {
   if (r === -EAGAIN && s.blocking) return { pending: true };
   // What was sent before an error is the answer (the kernel's too); the error comes with the next send.
   if (s.sent > 0) return { count: s.sent };
-  return { errno: -r, sigpipe: r === -EPIPE && s.signals };
+  // SIGPIPE comes with EPIPE on a stream socket only (TCP, UNIX stream): a datagram socket shut for
+  // writing answers EPIPE alone.
+  return { errno: -r, sigpipe: r === -EPIPE && s.signals && s.stream };
 }
 
 /** Close what a send holds. */

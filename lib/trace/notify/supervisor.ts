@@ -32,6 +32,7 @@ import { readOnce } from './view.js';
 import { inMountNamespace, mountNamespaceOf, OWN_NAMESPACE, procDir } from './namespace.js';
 import { identityOf, type Caller } from './creds.js';
 import { Callers, type Known, type Learnt } from './callers.js';
+import { kernelVersion } from './backend.js';
 import { E } from '../../arch/errno.js';
 
 const { EINTR, EINVAL, ENOENT, EPERM } = E;
@@ -126,6 +127,11 @@ export class NotifySupervisor {
   private readonly ids: Program;
   private readonly launched: Int32Array;
   private readonly callers: Callers;
+  /**
+   * A caller waits for its answer killable-only (the filter has WAIT_KILLABLE_RECV: Linux 5.19, and
+   * stage-2 asks for it): no signal but a fatal one withdraws a call syscage is performing.
+   */
+  private readonly killable: boolean;
   private readonly contextOf: ContextFor;
   private readonly report: (v: Verdict) => void;
   private readonly names = syscallTable();
@@ -152,6 +158,8 @@ export class NotifySupervisor {
     this.ids = compileProgram(decode(n.ids));
     this.launched = new Int32Array(n.launched);
     this.callers = new Callers(n.identityFixed, this.launched);
+    const [major, minor] = kernelVersion();
+    this.killable = major > 5 || (major === 5 && minor >= 19);
     // Signals are decided by the ptrace tracer: no notified call asks whether a pid is a tracee.
     this.contextOf = contextFor(d.start, () => false);
     this.report = reporterFor(d.start);
@@ -390,7 +398,7 @@ export class NotifySupervisor {
     if ('refused' in s) return this.refuse(id, trap, refusal(s.refused, ctx.matchers, false));
     if ('errno' in s) return void notify.respond(this.d.listener, id, 0n, s.errno);
     // In syscage's own namespace: the kernel walks a UNIX destination /proc/self/fd/PIN where the sending thread is.
-    const r = attempt(s);
+    const r = attempt(s, this.killable);
     if ('pending' in r) {
       this.sending.set(s.p.socket, { id, trap, s, backoff: 0 });
       return;
@@ -410,7 +418,7 @@ export class NotifySupervisor {
       return;
     }
     const before = w.s.sent;
-    const r = attempt(w.s);
+    const r = attempt(w.s, this.killable);
     if ('pending' in r) {
       // Writable, yet no room: its POLLOUT says nothing of where it sends (an unconnected UNIX
       // datagram to a full peer). Tried again after a while, doubling to 100 ms, not polled.
@@ -453,10 +461,18 @@ export class NotifySupervisor {
   /** Answer a send: its count, or its error — an EPIPE with SIGPIPE first, to the calling thread, unless it passed MSG_NOSIGNAL. */
   private sent(id: bigint, trap: Trap, r: Exclude<Sent, { pending: true }>): void {
     if ('count' in r) return void notify.respond(this.d.listener, id, BigInt(r.count), 0);
-    // While the call waits (its tid is still the caller's); a caller waiting killable-only (5.19+)
-    // takes it on its way back, as from the kernel's own send.
-    if (r.sigpipe && notify.stillPending(this.d.listener, id)) notify.threadSignal(trap.pid, trap.tid, SIGPIPE);
-    notify.respond(this.d.listener, id, 0n, r.errno);
+    if (!r.sigpipe) return void notify.respond(this.d.listener, id, 0n, r.errno);
+    if (this.killable) {
+      // While the call waits (its tid is still the caller's): the caller, waiting killable-only,
+      // takes it on its way back, as from the kernel's own send.
+      if (notify.stillPending(this.d.listener, id)) notify.threadSignal(trap.pid, trap.tid, SIGPIPE);
+      notify.respond(this.d.listener, id, 0n, r.errno);
+      return;
+    }
+    // Before 5.19 the signal would withdraw the call, and the kernel would make it anew — another
+    // EPIPE, another SIGPIPE, without end when SIGPIPE is ignored: the answer first, then the signal
+    // (tgkill names the thread within its process: nothing else gets it).
+    if (notify.respond(this.d.listener, id, 0n, r.errno) === 0) notify.threadSignal(trap.pid, trap.tid, SIGPIPE);
   }
 
   /** A connect in progress is done: answer its call with the socket's error. */
