@@ -7,11 +7,12 @@
 // A syscage that is not root can only serve callers of its own user, with no more rights than its
 // own (no capabilities to drop, no other groups to take): one stat of /proc/TID (its owner is the
 // task's effective ids) confirms it. A root syscage reads the caller's ids, groups and effective
-// capabilities from /proc/TID/status for every call, and where they differ takes them on this
+// capabilities from /proc/TID/status (none for a caller in another user namespace: it holds them
+// there only), and where they differ takes them on this
 // thread for the call (the raw syscalls change this thread alone), and its own back after: effective
 // ids (the fs ids follow; real and saved stay root, so the thread can come back), groups, and the
 // effective capabilities of a caller that runs as root with some dropped.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { fdops } from '../../native/index.js';
 import { status } from './status.js';
 import { E } from '../../arch/errno.js';
@@ -52,6 +53,20 @@ const ownCaps = (() => {
   return typeof c === 'number' ? undefined : c;
 })();
 
+/**
+ * syscage's own user namespace. A caller in another one (clone or unshare with CLONE_NEWUSER) holds
+ * its capabilities there only — over what that namespace owns — and /proc/TID/status states them as
+ * they are there: a root caller that dropped its capabilities, then made a user namespace, states
+ * them whole again. Over syscage's files it holds none: it is served with none.
+ */
+const ownUserNamespace = readlinkSync('/proc/thread-self/ns/user');
+
+/** The user namespace of thread `tid` ("user:[ino]"), read with a raw syscall; undefined when gone. */
+function userNamespaceOf(tid: number): string | undefined {
+  const r = fdops.readLinkAt(fdops.AT_FDCWD, `/proc/${tid}/ns/user`);
+  return typeof r === 'number' ? undefined : r.toString('latin1');
+}
+
 const sameGroups = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((g, i) => g === b[i]);
 
 /**
@@ -89,19 +104,25 @@ export function identityOf(tid: number, statusOf: () => string | undefined = () 
     }
   }
   const text = statusOf();
-  const c = text === undefined ? undefined : credsFrom(text);
-  if (!c) return ESRCH;
+  const stated = text === undefined ? undefined : credsFrom(text);
+  if (!stated) return ESRCH;
+  const userNamespace = userNamespaceOf(tid);
+  if (userNamespace === undefined) return ESRCH;
+  const c = userNamespace === ownUserNamespace ? stated : { ...stated, capEff: 0n };
   const capsDiffer = c.euid === 0 && ownCaps !== undefined && c.capEff !== ownCaps.effective;
   if (c.euid === own.uid && c.fsuid === own.uid && c.egid === own.gid && c.fsgid === own.gid && sameGroups(c.groups, own.groups) && !capsDiffer) return asSyscage;
   if (own.uid !== 0) return EPERM; // another user's call: never through this user's rights
   return (work) => {
     let switched = false;
     try {
-      // While still root: the capabilities, the groups and the gid (each needs a capability the uid change drops).
-      if (capsDiffer && fdops.setEffectiveCapabilities(c.capEff & ownCaps!.permitted, ownCaps!.permitted, ownCaps!.inheritable) < 0) return { errno: EPERM };
       switched = true;
+      // The groups and the gid first, while this thread still holds CAP_SETGID (the caller's own
+      // capabilities may lack it); then the capabilities (a root caller's, with some dropped: its
+      // euid stays 0, so the uid steps below need none); then the uid, whose change away from 0
+      // clears what is left.
       if (fdops.setGroups(c.groups) < 0 || fdops.setEffectiveGid(c.egid) < 0) return { errno: EPERM };
       fdops.setFsGid(c.fsgid);
+      if (capsDiffer && fdops.setEffectiveCapabilities(c.capEff & ownCaps!.permitted, ownCaps!.permitted, ownCaps!.inheritable) < 0) return { errno: EPERM };
       if (fdops.setEffectiveUid(c.euid) < 0) return { errno: EPERM };
       fdops.setFsUid(c.fsuid);
       return work();
@@ -111,12 +132,17 @@ export function identityOf(tid: number, statusOf: () => string | undefined = () 
   };
 }
 
-/** This thread's own identity again; a thread that cannot get it back must not serve another call. */
+/**
+ * This thread's own identity again; a thread that cannot get it back must not serve another call.
+ * The uid first (back to 0 needs no capability: it is the real and saved uid), then the capabilities
+ * (raising the effective set within the permitted one needs none), then what needs them: the gid,
+ * the groups.
+ */
 function comeBack(): void {
   const ok = fdops.setEffectiveUid(own.uid) === 0
+    && (ownCaps === undefined || fdops.setEffectiveCapabilities(ownCaps.effective, ownCaps.permitted, ownCaps.inheritable) === 0)
     && fdops.setEffectiveGid(own.gid) === 0
-    && fdops.setGroups(own.groups) === 0
-    && (ownCaps === undefined || fdops.setEffectiveCapabilities(ownCaps.effective, ownCaps.permitted, ownCaps.inheritable) === 0);
+    && fdops.setGroups(own.groups) === 0;
   fdops.setFsUid(own.uid);
   fdops.setFsGid(own.gid);
   if (!ok) throw new Error('the notification thread cannot take back its own identity after a call made as the caller');

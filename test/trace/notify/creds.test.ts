@@ -46,3 +46,30 @@ t.test('a caller with other ids is served through a switch', { skip: process.get
   t.same(seen, [65534, 65534], 'the work ran with the caller\'s effective ids (geteuid(2) reads this thread\'s)');
   t.same([process.geteuid!(), process.getegid!()], [0, 0], 'and the thread has its own back after');
 });
+
+// A root caller that dropped CAP_SETGID and CAP_SETUID (and has other groups): the switch takes its
+// groups and gid while this thread still holds CAP_SETGID, then its capabilities; coming back, the
+// capabilities first. In the other order the groups step failed, and coming back threw: the
+// notification thread died with the run.
+t.test('a root caller without CAP_SETGID is served through a switch, and the thread comes back', { skip: process.geteuid?.() === 0 ? false : 'needs root' }, async (t) => {
+  const { fdops } = await import('../../../lib/native/index.js');
+  const own = fdops.capabilities();
+  if (typeof own === 'number') return t.fail(`capget failed: ${own}`);
+  const c = await child({});
+  t.teardown(() => c.kill());
+  const CAP_SETGID = 6n;
+  const CAP_SETUID = 7n;
+  const capEff = own.effective & ~((1n << CAP_SETGID) | (1n << CAP_SETUID));
+  const status = `Name:\tx\nUmask:\t0022\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t4242 \nCapEff:\t${capEff.toString(16).padStart(16, '0')}\n`;
+  const a = identityOf(c.pid!, () => status);
+  t.type(a, 'function');
+  const inside = (a as (w: () => unknown) => unknown)(() => {
+    const caps = fdops.capabilities();
+    return { effective: typeof caps === 'number' ? caps : caps.effective, groups: process.getgroups!() };
+  }) as { effective: bigint; groups: number[] };
+  t.equal(inside.effective, capEff, 'the work ran with the caller\'s effective capabilities');
+  t.same(inside.groups.filter((g) => g !== 0), [4242], 'and its groups');
+  const after = fdops.capabilities();
+  t.equal(typeof after === 'number' ? after : after.effective, own.effective, 'the thread has its own capabilities back');
+  t.notOk(process.getgroups!().includes(4242), 'and its own groups');
+});
