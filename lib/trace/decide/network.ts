@@ -195,17 +195,14 @@ function sameAddress(dest: Destination & { kind: 'ip' }, text: string): boolean 
 }
 
 /**
- * The socket a connect or a send really reached, or the name a bind really creates, for the
- * notification backend: it pins the UNIX socket's path itself (O_PATH, following symlinks as
- * connect and send do; for a bind, the parent directory, and `real` is its path + the name) and
- * asks again with the path of what it pinned, in the list the decision used (network.bind for a
- * bind, network.connect otherwise), so that a symlink swapped after the check reaches nothing the
- * profile refuses.
+ * The socket a connect or a send really reached, for the notification backend: it pins the UNIX
+ * socket's path itself (O_PATH, following symlinks as connect and send do) and asks again, against
+ * network.connect, with the path of what it pinned, so that a symlink swapped after the check
+ * reaches nothing the profile refuses.
  */
-export function checkReachedSocket(real: string, trap: Trap, ctx: DecideContext, use: Use = 'connect'): CheckOutcome {
+export function checkReachedSocket(real: string, trap: Trap, ctx: DecideContext, use: 'connect' | 'send' = 'connect'): CheckOutcome {
   const m = ctx.matchers.network;
   if (!m) return passed();
   const address = `unix:${real}`;
-  const verb = use === 'bind' ? 'bind' : use === 'connect' ? 'connect to' : 'send to';
-  return decide(trap, { kind: 'unix', abstract: false, path: real }, address, verb, use === 'bind' ? m.bind : m.connect, false, { address });
+  return decide(trap, { kind: 'unix', abstract: false, path: real }, address, use === 'connect' ? 'connect to' : 'send to', m.connect, false, { address });
 }

@@ -4,7 +4,7 @@
 //
 // A UNIX socket named by a path is pinned first (O_PATH, following symlinks as connect does) and
 // the path of what was reached is checked again; the connect then goes through /proc/self/fd/P,
-// the same inode, no second walk (socket-call.ts, shared with bind and sendto).
+// the same inode, no second walk (socket-call.ts, shared with sendto).
 //
 // A blocking socket is switched to non-blocking for the call (the flag belongs to the open file,
 // which the caller shares): the supervisor never waits for a handshake. The caller's answer

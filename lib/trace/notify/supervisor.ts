@@ -387,11 +387,9 @@ export class NotifySupervisor {
   }
 
   /**
-   * A sendto, decided and allowed. One with no destination (a NULL address or a zero length) runs as
-   * made: nothing of the caller's memory but the payload is read then, and the payload goes where an
-   * earlier, checked connect pointed the socket — letting the kernel read the caller's memory
-   * after the decision changes nothing the decision judged. One with a destination is performed
-   * (send.ts); a blocking caller whose socket is full waits for POLLOUT in serve()'s poll set.
+   * A sendto with a destination, decided and allowed (one without runs as made: next()), is
+   * performed (send.ts); a blocking caller whose socket is full waits for POLLOUT in serve()'s poll
+   * set.
    */
   private sendTo(id: bigint, trap: Trap, ctx: DecideContext, caller: Found & Caller): void {
     const s = inMountNamespace(caller.ns, () => prepareSend(trap, ctx, caller));
