@@ -15,9 +15,9 @@ const remoteAddr = ffi.addressOf(remote);
 const scratch = Buffer.alloc(64 * 1024);
 const scratchAddr = ffi.addressOf(scratch);
 
-/** Read up to `len` bytes at `addr` into the scratch buffer; returns the count read, or -errno. */
-function readInto(pid: number, addr: bigint, len: number): number {
-  local.writeBigUInt64LE(BigInt(scratchAddr), 0);
+/** Read up to `len` bytes at `addr` into the scratch buffer (or the memory at `into`); returns the count read, or -errno. */
+function readInto(pid: number, addr: bigint, len: number, into = scratchAddr): number {
+  local.writeBigUInt64LE(BigInt(into), 0);
   local.writeBigUInt64LE(BigInt(len), 8);
   remote.writeBigUInt64LE(addr, 0);
   remote.writeBigUInt64LE(BigInt(len), 8);
@@ -44,15 +44,9 @@ export function readMemoryLarge(pid: number, addr: bigint, len: number): Buffer 
   if (len <= scratch.length) return readMemory(pid, addr, len);
   if (addr === 0n) return EFAULT;
   const buf = Buffer.allocUnsafe(len);
-  const lv = Buffer.alloc(16);
-  const rv = Buffer.alloc(16);
-  lv.writeBigUInt64LE(BigInt(ffi.addressOf(buf)), 0);
-  lv.writeBigUInt64LE(BigInt(len), 8);
-  rv.writeBigUInt64LE(addr, 0);
-  rv.writeBigUInt64LE(BigInt(len), 8);
-  const r = ffi.processVmReadv(pid, ffi.addressOf(lv), 1, ffi.addressOf(rv), 1);
-  if (r.errno !== 0) return r.errno;
-  return Number(r.ret) < len ? EFAULT : buf;
+  const n = readInto(pid, addr, len, ffi.addressOf(buf));
+  if (n < 0) return -n;
+  return n < len ? EFAULT : buf;
 }
 
 /**

@@ -14,7 +14,7 @@
 // effective capabilities of a caller that runs as root with some dropped.
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { fdops } from '../../native/index.js';
-import { status } from './status.js';
+import { procLink, status } from './status.js';
 import { E } from '../../arch/errno.js';
 
 const { EPERM, ESRCH } = E;
@@ -61,12 +61,6 @@ const ownCaps = (() => {
  */
 const ownUserNamespace = readlinkSync('/proc/thread-self/ns/user');
 
-/** The user namespace of thread `tid` ("user:[ino]"), read with a raw syscall; undefined when gone. */
-function userNamespaceOf(tid: number): string | undefined {
-  const r = fdops.readLinkAt(fdops.AT_FDCWD, `/proc/${tid}/ns/user`);
-  return typeof r === 'number' ? undefined : r.toString('latin1');
-}
-
 const sameGroups = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((g, i) => g === b[i]);
 
 /**
@@ -106,16 +100,14 @@ export function identityOf(tid: number, statusOf: () => string | undefined = () 
   const text = statusOf();
   const stated = text === undefined ? undefined : credsFrom(text);
   if (!stated) return ESRCH;
-  const userNamespace = userNamespaceOf(tid);
+  const userNamespace = procLink(`/proc/${tid}/ns/user`);
   if (userNamespace === undefined) return ESRCH;
   const c = userNamespace === ownUserNamespace ? stated : { ...stated, capEff: 0n };
   const capsDiffer = c.euid === 0 && ownCaps !== undefined && c.capEff !== ownCaps.effective;
   if (c.euid === own.uid && c.fsuid === own.uid && c.egid === own.gid && c.fsgid === own.gid && sameGroups(c.groups, own.groups) && !capsDiffer) return asSyscage;
   if (own.uid !== 0) return EPERM; // another user's call: never through this user's rights
   return (work) => {
-    let switched = false;
     try {
-      switched = true;
       // The groups and the gid first, while this thread still holds CAP_SETGID (the caller's own
       // capabilities may lack it); then the capabilities (a root caller's, with some dropped: its
       // euid stays 0, so the uid steps below need none); then the uid, whose change away from 0
@@ -127,7 +119,7 @@ export function identityOf(tid: number, statusOf: () => string | undefined = () 
       fdops.setFsUid(c.fsuid);
       return work();
     } finally {
-      if (switched) comeBack();
+      comeBack();
     }
   };
 }

@@ -5,7 +5,7 @@
 // the call, and comes back. Where it cannot (syscage is not root), the call is refused (EPERM):
 // performing it in syscage's own namespace would open another file than the one the caller names.
 import { fdops } from '../../native/index.js';
-import { readlink } from '../proc.js';
+import { procLink } from './status.js';
 import { E } from '../../arch/errno.js';
 
 const { O, AT_FDCWD } = fdops;
@@ -32,7 +32,7 @@ export function procDir(): number {
 function ownNamespace(): { readonly id: string; readonly fd: number } {
   procDir();
   if (!own) {
-    const id = readlink('/proc/thread-self/ns/mnt');
+    const id = procLink('/proc/thread-self/ns/mnt');
     const fd = fdops.openAt(AT_FDCWD, '/proc/thread-self/ns/mnt', O.CLOEXEC);
     if (id === undefined || fd < 0) throw new Error('cannot open the notification thread\'s own mount namespace (/proc/thread-self/ns/mnt)');
     own = { id, fd };
@@ -49,7 +49,7 @@ export const OWN_NAMESPACE = -1;
  */
 export function mountNamespaceOf(tid: number): number | { readonly errno: number } {
   const home = ownNamespace();
-  const theirs = readlink(`/proc/${tid}/ns/mnt`);
+  const theirs = procLink(`/proc/${tid}/ns/mnt`);
   if (theirs === undefined) return { errno: ESRCH }; // gone
   if (theirs === home.id) return OWN_NAMESPACE;
   const fd = fdops.openAt(AT_FDCWD, `/proc/${tid}/ns/mnt`, O.CLOEXEC);

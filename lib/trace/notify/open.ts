@@ -29,7 +29,7 @@ import { fdops } from '../../native/index.js';
 import { argInt } from '../decide/args.js';
 import { checkReached, isProblem, locatePath, openAccess, type CheckOutcome, type DecideContext } from '../decide/index.js';
 import type { Trap } from '../types.js';
-import { pinPath } from './pin.js';
+import { pinnedPath, pinPath } from './pin.js';
 import { procDir } from './namespace.js';
 import type { As, Caller } from './creds.js';
 import { E } from '../../arch/errno.js';
@@ -184,9 +184,8 @@ function create(base: number, path: string, a: OpenArgs, trap: Trap, ctx: Decide
  * fd (`callersFd`: /proc/self/fd/N), which is the caller's already; reached otherwise, it is refused.
  */
 function checked(fd: number, name: string | undefined, access: 'read' | 'write', trap: Trap, ctx: DecideContext, callersFd: boolean): Opened | undefined {
-  const link = fdops.readLinkAt(procDir(), `self/fd/${fd}`);
-  if (typeof link === 'number') return { errno: EPERM };
-  const at = link.toString('utf8');
+  const at = pinnedPath(fd);
+  if (at === undefined) return { errno: EPERM };
   if (name === undefined && isAnonymous(at)) return callersFd ? undefined : { errno: EPERM };
   const real = name === undefined ? at : `${at === '/' ? '' : at}/${name}`;
   const out = checkReached(real, access, trap, ctx);

@@ -103,6 +103,12 @@ export function splitAtMagic(path: string, pid: number, tid: number): { link: st
   return undefined;
 }
 
+/** What a pin (an fd of this process) names: /proc/self/fd/N read through syscage's own /proc; undefined when it cannot be read. */
+export function pinnedPath(fd: number): string | undefined {
+  const link = fdops.readLinkAt(procDir(), `self/fd/${fd}`);
+  return typeof link === 'number' ? undefined : link.toString('utf8');
+}
+
 /** A handle taken through the caller's pid: kept only if its call still waits (creds.ts, Caller). */
 function ifWaiting(caller: Caller, fd: number): number {
   if (fd < 0 || caller.waiting()) return fd;

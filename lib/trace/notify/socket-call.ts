@@ -17,8 +17,7 @@ import { fdops } from '../../native/index.js';
 import { checkReachedSocket, type CheckOutcome, type DecideContext } from '../decide/index.js';
 import type { Trap } from '../types.js';
 import { isFault } from '../types.js';
-import { callersFd, pinPath } from './pin.js';
-import { procDir } from './namespace.js';
+import { callersFd, pinnedPath, pinPath } from './pin.js';
 import type { Caller } from './creds.js';
 import { E } from '../../arch/errno.js';
 
@@ -74,13 +73,6 @@ function callersPath(path: string, ctx: DecideContext): string | Failed {
   return `${cwd}/${path}`;
 }
 
-/** The path of what fd `fd` of this process names (/proc/self/fd/N, through syscage's own /proc); undefined when it has none. */
-function pathOf(fd: number): string | undefined {
-  const link = fdops.readLinkAt(procDir(), `self/fd/${fd}`);
-  const real = typeof link === 'number' ? undefined : link.toString('utf8');
-  return real?.startsWith('/') ? real : undefined;
-}
-
 /**
  * Prepare a connect or a sendto with a destination: read the address (the decision's bytes), copy
  * the caller's socket `fd`, and pin and check again a UNIX socket's path — in the caller's mount
@@ -101,13 +93,13 @@ export function prepareAddressed(trap: Trap, ctx: DecideContext, caller: Caller,
   if (typeof full !== 'string') return fail(full);
   const pinned = pinPath(full, 0, trap, caller);
   if (!('fd' in pinned)) return fail({ errno: pinned.errno });
-  const real = pathOf(pinned.fd);
-  const out = real !== undefined ? checkReachedSocket(real, trap, ctx, use) : undefined;
+  const real = pinnedPath(pinned.fd);
+  const out = real?.startsWith('/') ? checkReachedSocket(real, trap, ctx, use) : undefined;
   if (!out || out.refused) {
     fdops.closeQuietly(pinned.fd);
     return fail(out?.refused ? { refused: out } : { errno: EPERM });
   }
-  return { socket, addr: sockaddrUn(`/proc/self/fd/${pinned.fd}`)!, pin: pinned.fd };
+  return { socket, addr: sockaddrUn(`/proc/self/fd/${pinned.fd}`), pin: pinned.fd };
 }
 
 /** Close what a prepared call holds (the socket too, unless `keepSocket`: a call still in progress). */
@@ -116,15 +108,10 @@ export function abandon(p: Prepared, keepSocket = false): void {
   if (!keepSocket) fdops.closeQuietly(p.socket);
 }
 
-/**
- * A sockaddr_un naming `path`; undefined when it does not fit sun_path (the kernel takes a path of
- * all 108 bytes without a NUL).
- */
-function sockaddrUn(path: string): Buffer | undefined {
-  const bytes = Buffer.from(path);
-  if (bytes.length > SUN_PATH) return undefined;
-  const b = Buffer.alloc(2 + Math.min(SUN_PATH, bytes.length + 1));
+/** A sockaddr_un naming `path` (a pin's /proc/self/fd/N: far shorter than sun_path). */
+function sockaddrUn(path: string): Buffer {
+  const b = Buffer.alloc(2 + Math.min(SUN_PATH, Buffer.byteLength(path) + 1));
   b.writeUInt16LE(AF_UNIX, 0);
-  bytes.copy(b, 2);
+  b.write(path, 2);
   return b;
 }

@@ -12,9 +12,8 @@ import { fdops } from '../../native/index.js';
 import { argInt, argU32, argU64 } from '../decide/args.js';
 import { checkReached, forMatch, isProblem, locatePath, pathUses, type CheckOutcome, type DecideContext } from '../decide/index.js';
 import type { Detail, Trap } from '../types.js';
-import { callersFd, callersLink, pinPath } from './pin.js';
+import { callersFd, callersLink, pinnedPath, pinPath } from './pin.js';
 import type { Caller } from './creds.js';
-import { procDir } from './namespace.js';
 import { E } from '../../arch/errno.js';
 
 const { O, AT_FDCWD } = fdops;
@@ -77,9 +76,8 @@ export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | und
  * detail), or else it is judged now: a look at something the rules let read.
  */
 function recheck(pin: number, callersFd: boolean, trap: Trap, ctx: DecideContext, detail: Detail | undefined): Statted | undefined {
-  const link = fdops.readLinkAt(procDir(), `self/fd/${pin}`);
-  if (typeof link === 'number') return { errno: EPERM };
-  const text = link.toString('utf8');
+  const text = pinnedPath(pin);
+  if (text === undefined) return { errno: EPERM };
   // Outside the filesystem (a pipe, a socket): only ever through the caller's own fd (pin.ts).
   if (!text.startsWith('/') || text.startsWith('/memfd:')) return callersFd ? undefined : { errno: EPERM };
   const real = forMatch(text, trap.pid);

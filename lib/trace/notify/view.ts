@@ -2,14 +2,8 @@
 // the supervisor then performs the call with those same bytes: never a second read that another
 // thread of the caller could have rewritten in between.
 import type { TraceeView } from '../types.js';
-import { fdops } from '../../native/index.js';
 import { traceeView } from '../view.js';
-
-/** readlink(2) of a /proc entry with a raw syscall (Node's readlinkSync costs twice as much); undefined when gone. */
-const readlink = (path: string): string | undefined => {
-  const r = fdops.readLinkAt(fdops.AT_FDCWD, path);
-  return typeof r === 'number' ? undefined : r.toString('utf8');
-};
+import { procLink } from './status.js';
 
 const once = <T>(f: () => T): (() => T) => {
   let done = false;
@@ -31,8 +25,8 @@ export function readOnce(tid: number, pid: number): TraceeView {
     ...view,
     // Read for each call (this view lives for one), not from the tracer's cache (view.ts): that one
     // is forgotten on chroot by the tracer thread only, and a pid may be reused.
-    root: once(() => readlink(`/proc/${tid}/root`) ?? { fault: 'no root directory (process gone?)' }),
-    cwd: once(() => readlink(`/proc/${tid}/cwd`) ?? { fault: 'no working directory (process gone?)' }),
+    root: once(() => procLink(`/proc/${tid}/root`) ?? { fault: 'no root directory (process gone?)' }),
+    cwd: once(() => procLink(`/proc/${tid}/cwd`) ?? { fault: 'no working directory (process gone?)' }),
     readString(addr, max) {
       const k = `${addr}:${max}`;
       let r = strings.get(k);
