@@ -80,4 +80,4 @@ export { emitProgram, retValue, type Dispatch } from './emit.js';
 export { checksFor, FAMILIES, PROTECTED, SIGNAL_SENDERS, type Check } from './governed.js';
 export { checkProfile, type CheckResult } from './check.js';
 export { NOTIFIED } from './notified.js';
-export { identityFixed, CHANGES_IDENTITY } from './fixed-identity.js';
+export { identityFixed, rootFixed, CHANGES_IDENTITY, CHANGES_ROOT } from './fixed-identity.js';

@@ -14,7 +14,7 @@ import type { TracerStart } from './messages.js';
 import { blockedIn, exeOf, ppidOf, stateOf, tgidOf } from './proc.js';
 import { Tracer, type Ops, type TracerDeps } from './tracer.js';
 import { takeListener } from './notify/listener.js';
-import { NOTIFIED } from '../compile/index.js';
+import { CHANGES_ROOT, NOTIFIED } from '../compile/index.js';
 import { forgetRoot } from './view.js';
 
 /** Is this run's filter notifying (set at the launch)? */
@@ -81,8 +81,8 @@ const FORKS: ReadonlySet<number> = numbers(['fork', 'vfork', 'clone', 'clone3'])
  */
 const NOTIFIED_NRS: ReadonlySet<number> = numbers(NOTIFIED);
 
-/** Calls after which a process's root directory may have changed. */
-const CHANGES_ROOT: ReadonlySet<string> = new Set(['chroot', 'pivot_root', 'setns', 'unshare']);
+/** Calls after which a process's root directory may have changed (a new mount namespace too). */
+const ROOT_MAY_CHANGE: ReadonlySet<string> = new Set([...CHANGES_ROOT, 'setns', 'unshare']);
 
 /**
  * The notification backend's two moments in the launch: the listener is taken from stage-2 at its
@@ -142,7 +142,7 @@ export function trace(
       if (decideFault) throw new InjectedFault('tracer.decide');
       const d = decideIn(contextOf(trap), trap);
       // The call has not happened yet: forget the root after deciding, so the next trap reads it anew.
-      if (CHANGES_ROOT.has(trap.syscall)) forgetRoot(trap.pid);
+      if (ROOT_MAY_CHANGE.has(trap.syscall)) forgetRoot(trap.pid);
       return d;
     },
     report: (verdict) => {

@@ -3,7 +3,7 @@
 // hand every verdict to the caller as it happens. The main thread never
 // blocks: the Lambda bootstrap serves HTTP on it.
 import { hostArch } from '../arch/index.js';
-import { compileProfile, identityFixed } from '../compile/index.js';
+import { compileProfile, identityFixed, rootFixed } from '../compile/index.js';
 import { resolveCommand } from '../launch/resolve.js';
 import { hostRules, startNameGuard, type NameGuard } from '../dns/guard.js';
 import { namesSaid } from '../dns/said.js';
@@ -145,7 +145,7 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
       record: o.record,
       requestId: o.requestId?.buffer,
       alwaysConnect: o.alwaysConnect,
-      ...(filter.ids ? { notify: { ids: filter.ids, launched: new SharedArrayBuffer(8), identityFixed: identityFixed(filter.plan) } } : {}),
+      ...(filter.ids ? { notify: { ids: filter.ids, launched: new SharedArrayBuffer(8), identityFixed: identityFixed(filter.plan), rootFixed: rootFixed(filter.plan) } } : {}),
       ...(guard ? { dns: { resolvConf: guard.resolvConf, server: guard.server, upstreams: guard.upstreams, log: guard.log } } : {}),
     };
 

@@ -1,7 +1,8 @@
 // What the supervisor remembers of a calling thread from one notified call to the next: its thread
-// group, how to act as it (creds.ts), and whether its mount namespace is syscage's own. Finding them
-// costs a /proc/TID/status read (~30 µs: the kernel formats the whole file), a lookup of
-// /proc/TGID/task/TID and a readlink of /proc/TID/ns/mnt — more than a third of a performed call.
+// group, how to act as it (creds.ts), whether its mount namespace is syscage's own, and whether its
+// root directory is syscage's. Finding them costs a /proc/TID/status read (~30 µs: the kernel formats
+// the whole file), a lookup of /proc/TGID/task/TID and readlinks of /proc/TID/ns/mnt and
+// /proc/TID/root — more than a third of a performed call.
 //
 // Why a remembered answer stays true. A task's credentials and namespaces change only by its own
 // calls (the kernel's commit_creds acts on `current`) — setuid and the rest of CHANGES_IDENTITY, and
@@ -14,6 +15,8 @@
 //     itself, taken while its call was pending (so it names the caller, as the call's validity check
 //     then proves); a pidfd names one task, not a number, and polls readable once that task has
 //     exited. A tid can only be reused after its task has exited.
+// The root directory likewise, where the profile refuses chroot and pivot_root too (`rootFixed`),
+// and only a root that /proc shows as "/": no rename can give that one another name.
 // A thread pidfd (PIDFD_THREAD) needs Linux 6.9; before it, only thread group leaders are
 // remembered, and other threads are read anew at every call, as everything is when the profile
 // lets a call change identity.
@@ -32,6 +35,8 @@ export interface Known {
   readonly as: As;
   /** Its mount namespace is syscage's own (no other is remembered: an fd would have to be kept). */
   readonly ownNamespace: boolean;
+  /** Its root directory as /proc/TID/root names it: "/" (rootFixed), or undefined: read it for each call. */
+  readonly root?: '/';
 }
 
 /** What was learnt of a caller during its pending call, to be kept once the call is proven still pending. */
@@ -52,10 +57,16 @@ export class Callers {
   private readonly poll = new notify.PollSet();
 
   /**
-   * `enabled`: the profile refuses every other change of identity (fixed-identity.ts). `cells`:
-   * the tracer's shared cells (messages.ts, TracerStart.notify.launched): cell 1 counts execs.
+   * `enabled`: the profile refuses every other change of identity (fixed-identity.ts); `rootFixed`:
+   * and of root directory. `cells`: the tracer's shared cells (messages.ts,
+   * TracerStart.notify.launched): cell 1 counts execs.
    */
-  constructor(private readonly enabled: boolean, private readonly cells: Int32Array) {}
+  constructor(private readonly enabled: boolean, private readonly cells: Int32Array, private readonly rootFixed = false) {}
+
+  /** What may be remembered of a root directory read as `root`. */
+  rootToKeep(root: string | undefined): Known['root'] {
+    return this.rootFixed && root === '/' ? root : undefined;
+  }
 
   /** What is remembered of thread `tid`, if it still holds. */
   get(tid: number): Known | undefined {

@@ -28,7 +28,7 @@ import { connectPrepared, finishConnect, prepareConnect } from './connect.js';
 import { attempt, prepareSend, release, sendsToPeer, type Sending, type Sent } from './send.js';
 import { mayCreate, performOpen, type Opened } from './open.js';
 import { performStat } from './stat.js';
-import { readOnce } from './view.js';
+import { readOnce, type OnceView } from './view.js';
 import { inMountNamespace, mountNamespaceOf, OWN_NAMESPACE, procDir } from './namespace.js';
 import { identityOf, type Caller } from './creds.js';
 import { Callers, type Known, type Learnt } from './callers.js';
@@ -93,10 +93,12 @@ interface Found {
  * once non-dumpable), its identity (creds.ts), its mount namespace — BEFORE the call's validity check
  * (ID_VALID): a call still waiting after them proves they were its caller's, not those of a process
  * that got the tid of a caller killed meanwhile. Handles taken later go through Caller.waiting().
+ * The cwd is left unread when every path the decision read is absolute (performing names the same
+ * paths: view.ts): a readlink saved for nearly every open.
  */
-function findCaller(trap: Trap, ctx: DecideContext, callers: Callers, known: Known | undefined): Found | { readonly errno: number } {
-  ctx.view.root();
-  ctx.view.cwd();
+function findCaller(trap: Trap, view: OnceView, callers: Callers, known: Known | undefined): Found | { readonly errno: number } {
+  const root = view.root();
+  if (!view.allAbsolute()) view.cwd();
   // /proc/TID/status (~30 µs: the kernel formats it whole) read at most once, for the identity and a create's umask.
   let text: string | undefined | null = null;
   const statusOf = (): string | undefined => (text === null ? (text = status(trap.tid)) : text);
@@ -105,7 +107,7 @@ function findCaller(trap: Trap, ctx: DecideContext, callers: Callers, known: Kno
   const umask = mayCreate(trap) ? umaskFrom(statusOf()) ?? 0o022 : 0o022;
   const ns = known?.ownNamespace ? OWN_NAMESPACE : mountNamespaceOf(trap.tid);
   if (typeof ns !== 'number') return ns;
-  const learnt = known ? undefined : callers.learn(trap.tid, { tgid: trap.pid, as, ownNamespace: ns === OWN_NAMESPACE });
+  const learnt = known ? undefined : callers.learn(trap.tid, { tgid: trap.pid, as, ownNamespace: ns === OWN_NAMESPACE, root: callers.rootToKeep(typeof root === 'string' ? root : undefined) });
   return { as, ns, umask, learnt };
 }
 
@@ -157,7 +159,7 @@ export class NotifySupervisor {
     if (!n) throw new Error('internal: the notification supervisor started for a run without it');
     this.ids = compileProgram(decode(n.ids));
     this.launched = new Int32Array(n.launched);
-    this.callers = new Callers(n.identityFixed, this.launched);
+    this.callers = new Callers(n.identityFixed, this.launched, n.rootFixed);
     const [major, minor] = kernelVersion();
     this.killable = major > 5 || (major === 5 && minor >= 19);
     // Signals are decided by the ptrace tracer: no notified call asks whether a pid is a tracee.
@@ -222,7 +224,8 @@ export class NotifySupervisor {
     }
     this.counts.traps++;
     const trap: Trap = { tid: n.tid, pid, arch: start.arch, nr: n.nr, syscall: this.names.name(start.arch, n.nr) ?? '(unknown)', args: n.args, entry };
-    const ctx = this.contextOf(trap, readOnce(n.tid, pid));
+    const view = readOnce(n.tid, pid, known?.root);
+    const ctx = this.contextOf(trap, view);
     const decision = decideIn(ctx, trap);
     // A sendto with no destination goes where a checked connect pointed the socket, and the kernel
     // reads nothing of it but the payload, which nothing judged: once allowed, it runs as made
@@ -230,7 +233,7 @@ export class NotifySupervisor {
     if (decision.action === 'allow' && trap.syscall === 'sendto' && sendsToPeer(trap)) return this.runAsMade(n.id, trap, decision);
     // What performing the call needs of the caller by its tid, and the process an event will name,
     // taken before the check below too: a call still waiting after it proves they were its caller's.
-    const found = decision.action === 'allow' ? findCaller(trap, ctx, this.callers, known) : undefined;
+    const found = decision.action === 'allow' ? findCaller(trap, view, this.callers, known) : undefined;
     const reported = decision.action !== 'allow' || decision.log || isAudited(decision);
     const who = reported ? traceeOf(pid) : undefined;
     const pidfd = decision.action === 'kill' ? notify.pidfdOpen(pid) : -1;

@@ -1,4 +1,4 @@
-// The caller's memory, read once (and its root directory, read anew). The decision reads a path or an address from the caller, and
+// The caller's memory, read once (and its root directory, read anew unless remembered: callers.ts). The decision reads a path or an address from the caller, and
 // the supervisor then performs the call with those same bytes: never a second read that another
 // thread of the caller could have rewritten in between.
 import type { TraceeView } from '../types.js';
@@ -17,7 +17,12 @@ const once = <T>(f: () => T): (() => T) => {
   };
 };
 
-export function readOnce(tid: number, pid: number): TraceeView {
+export interface OnceView extends TraceeView {
+  /** Has at least one string been read, and is each an absolute path? (Then no cwd names anything the call names.) */
+  readonly allAbsolute: () => boolean;
+}
+
+export function readOnce(tid: number, pid: number, root?: string): OnceView {
   const view = traceeView(tid, pid);
   const strings = new Map<string, ReturnType<TraceeView['readString']>>();
   const bytes = new Map<string, ReturnType<TraceeView['readBytes']>>();
@@ -25,7 +30,7 @@ export function readOnce(tid: number, pid: number): TraceeView {
     ...view,
     // Read for each call (this view lives for one), not from the tracer's cache (view.ts): that one
     // is forgotten on chroot by the tracer thread only, and a pid may be reused.
-    root: once(() => procLink(`/proc/${tid}/root`) ?? { fault: 'no root directory (process gone?)' }),
+    root: once(() => root ?? procLink(`/proc/${tid}/root`) ?? { fault: 'no root directory (process gone?)' }),
     cwd: once(() => procLink(`/proc/${tid}/cwd`) ?? { fault: 'no working directory (process gone?)' }),
     readString(addr, max) {
       const k = `${addr}:${max}`;
@@ -38,6 +43,11 @@ export function readOnce(tid: number, pid: number): TraceeView {
       let r = bytes.get(k);
       if (r === undefined) bytes.set(k, (r = view.readBytes(addr, len)));
       return r;
+    },
+    allAbsolute() {
+      if (strings.size === 0) return false;
+      for (const r of strings.values()) if (typeof r !== 'string' || !r.startsWith('/')) return false;
+      return true;
     },
   };
 }

@@ -99,3 +99,11 @@ t.test('a thread other than its group leader (PIDFD_THREAD, Linux 6.9)', async (
   for (let i = 0; i < 200 && callers.get(tid); i++) await new Promise((r) => setTimeout(r, 10));
   t.equal(callers.get(tid), undefined, 'forgotten once the thread has ended, while its process lives on');
 });
+
+t.test('a root directory is remembered only where no call can change it, and only "/"', async (t) => {
+  const cells = new Int32Array(2);
+  t.equal(new Callers(true, cells, true).rootToKeep('/'), '/', 'root fixed by the profile: "/" is remembered');
+  t.equal(new Callers(true, cells, true).rootToKeep('/srv/jail'), undefined, 'another root is read at every call (a rename would change its name)');
+  t.equal(new Callers(true, cells, true).rootToKeep(undefined), undefined, 'an unreadable root is not remembered');
+  t.equal(new Callers(true, cells, false).rootToKeep('/'), undefined, 'a profile that lets a task chroot: read at every call');
+});
