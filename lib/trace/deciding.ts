@@ -37,8 +37,8 @@ function namesFromLog(log: BindingLog): (family: 4 | 6, addr: bigint) => { live:
   };
 }
 
-/** The decision context of a run, but for the trap's view of the tracee. */
-export type ContextFor = (trap: Trap, view?: TraceeView) => DecideContext;
+/** The decision context of a run, but for the trap's view of the tracee (and, where given, how symlinks are resolved). */
+export type ContextFor = (trap: Trap, view?: TraceeView, resolve?: DecideContext['realpath']) => DecideContext;
 
 /** Build the decision context of this run, once per thread. */
 export function contextFor(start: TracerStart, isTracee: (id: number) => boolean): ContextFor {
@@ -48,10 +48,10 @@ export function contextFor(start: TracerStart, isTracee: (id: number) => boolean
   const always = new Set(start.alwaysConnect ?? []);
   const boundNames = start.dns ? namesFromLog(new BindingLog(start.dns.log)) : undefined;
   const dnsGuard = start.dns && { server: start.dns.server, upstreams: start.dns.upstreams };
-  return (trap, view = traceeView(trap.tid, trap.pid)) => ({
+  return (trap, view = traceeView(trap.tid, trap.pid), resolve = realpath) => ({
     matchers,
     view,
-    realpath,
+    realpath: resolve,
     exists,
     isDirectory,
     notesMissing: !!start.record,

@@ -7,7 +7,8 @@
 //            side effect, no blocking, and no magic link but the caller's own (pin.ts). What it
 //            reached is /proc/self/fd/P, and that is checked against the rules again — a symlink
 //            swapped after the decision, a buffer rewritten, a directory renamed: the object that
-//            was reached is the one judged;
+//            was reached is the one judged. For a caller known before its call was decided, the
+//            decision resolved the path by pinning it already (walks.ts): that pin is the one;
 //   2. open  reopen /proc/self/fd/P with the caller's flags (O_TRUNC, the access mode...): the
 //            same inode, no second walk.
 //
@@ -30,6 +31,7 @@ import { argInt } from '../decide/args.js';
 import { checkReached, isProblem, locatePath, openAccess, type CheckOutcome, type DecideContext } from '../decide/index.js';
 import type { Trap } from '../types.js';
 import { pinnedPath, pinPath } from './pin.js';
+import { pinFor, type Walks } from './walks.js';
 import { procDir } from './namespace.js';
 import type { As, Caller } from './creds.js';
 import { E } from '../../arch/errno.js';
@@ -80,9 +82,9 @@ function openArgs(trap: Trap): OpenArgs | undefined {
 
 /**
  * Open for the caller what the decision allowed. `ctx.view` must be the view the decision read
- * (the same path bytes: notify/view.ts keeps each read).
+ * (the same path bytes: notify/view.ts keeps each read); `walks`, the pins its walks kept (walks.ts).
  */
-export function performOpen(trap: Trap, ctx: DecideContext, umask: number, caller: Caller): Opened {
+export function performOpen(trap: Trap, ctx: DecideContext, umask: number, caller: Caller, walks?: Walks): Opened {
   const a = openArgs(trap);
   if (!a) return { errno: EINVAL };
   if ((a.flags & O.PATH) !== 0) return { errno: EINVAL }; // the filter traces these: never here
@@ -90,7 +92,7 @@ export function performOpen(trap: Trap, ctx: DecideContext, umask: number, calle
   if (isProblem(t)) return { errno: t.errno ?? EPERM };
   if (t.kind !== 'path') return { errno: ENOENT };
   if (t.within !== undefined) return { errno: EPERM };
-  return open(AT_FDCWD, t.raw, a, trap, ctx, umask, caller, 0);
+  return open(AT_FDCWD, t.raw, a, trap, ctx, umask, caller, 0, walks);
 }
 
 /** A step made as the caller (creds.ts): its result, or -errno when the identity could not be taken on. */
@@ -99,12 +101,12 @@ const asNumber = (as: As, work: () => number): number => {
   return typeof r === 'number' ? r : -r.errno;
 };
 
-function open(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideContext, umask: number, caller: Caller, depth: number): Opened {
+function open(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideContext, umask: number, caller: Caller, depth: number, walks?: Walks): Opened {
   const excl = (a.flags & O.CREAT) !== 0 && (a.flags & O.EXCL) !== 0;
-  const pin = pinPath(path, (a.flags & (O.NOFOLLOW | O.DIRECTORY)) | (excl ? O.NOFOLLOW : 0), trap, caller, base);
+  const pin = pinFor(walks, path, (a.flags & (O.NOFOLLOW | O.DIRECTORY)) | (excl ? O.NOFOLLOW : 0), trap, caller, base);
   if ('fd' in pin) {
     try {
-      return reopen(pin.fd, pin.callersFd, a, trap, ctx, excl, caller.as);
+      return reopen(pin.fd, pin.callersFd, a, trap, ctx, excl, caller.as, pin.path);
     } catch (e) {
       fdops.closeQuietly(pin.fd);
       throw e;
@@ -114,8 +116,8 @@ function open(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideCo
   return create(base, path, a, trap, ctx, umask, caller, depth);
 }
 
-/** The pinned object exists: check what it is, then open it with the caller's flags. */
-function reopen(pin: number, callersFd: boolean, a: OpenArgs, trap: Trap, ctx: DecideContext, excl: boolean, as: As): Opened {
+/** The pinned object exists: check what it is (`at`: the path it reached, when known), then open it with the caller's flags. */
+function reopen(pin: number, callersFd: boolean, a: OpenArgs, trap: Trap, ctx: DecideContext, excl: boolean, as: As, at?: string): Opened {
   const done = (o: Opened): Opened => {
     fdops.closeQuietly(pin);
     return o;
@@ -128,7 +130,7 @@ function reopen(pin: number, callersFd: boolean, a: OpenArgs, trap: Trap, ctx: D
   if (type === fdops.S_IFLNK) return done({ errno: ELOOP });
   // O_CREAT of an existing directory (the kernel says EISDIR; the reopen without O_CREAT would not).
   if (type === S_IFDIR && (a.flags & O.CREAT) !== 0) return done({ errno: EISDIR });
-  const reached = checked(pin, undefined, openAccess(trap.arch, a.flags).access, trap, ctx, callersFd);
+  const reached = checked(pin, undefined, openAccess(trap.arch, a.flags).access, trap, ctx, callersFd, at);
   if (reached) return done(reached);
   const cloexec = (a.flags & O.CLOEXEC) !== 0;
   const flags = (a.flags & ~(O.CREAT | O.EXCL | O.NOFOLLOW)) | O.CLOEXEC | O.NOCTTY;
@@ -182,9 +184,10 @@ function create(base: number, path: string, a: OpenArgs, trap: Trap, ctx: Decide
  * Is what fd (plus `name`, inside it) names allowed for `access`? The refusal when not. An object
  * outside the filesystem (a pipe, a socket, a memfd) is only ever reached through the caller's own
  * fd (`callersFd`: /proc/self/fd/N), which is the caller's already; reached otherwise, it is refused.
+ * `known`: what fd names, read already (a pin kept from the decision: walks.ts).
  */
-function checked(fd: number, name: string | undefined, access: 'read' | 'write', trap: Trap, ctx: DecideContext, callersFd: boolean): Opened | undefined {
-  const at = pinnedPath(fd);
+function checked(fd: number, name: string | undefined, access: 'read' | 'write', trap: Trap, ctx: DecideContext, callersFd: boolean, known?: string): Opened | undefined {
+  const at = known ?? pinnedPath(fd);
   if (at === undefined) return { errno: EPERM };
   if (name === undefined && isAnonymous(at)) return callersFd ? undefined : { errno: EPERM };
   const real = name === undefined ? at : `${at === '/' ? '' : at}/${name}`;

@@ -12,7 +12,8 @@ import { fdops } from '../../native/index.js';
 import { argInt, argU32, argU64 } from '../decide/args.js';
 import { checkReached, forMatch, isProblem, locatePath, pathUses, type CheckOutcome, type DecideContext } from '../decide/index.js';
 import type { Detail, Trap } from '../types.js';
-import { callersFd, callersLink, pinnedPath, pinPath } from './pin.js';
+import { callersFd, callersLink, pinnedPath } from './pin.js';
+import { pinFor, type Walks } from './walks.js';
 import type { Caller } from './creds.js';
 import { E } from '../../arch/errno.js';
 
@@ -31,7 +32,7 @@ export type Statted =
 const statBuf = Buffer.alloc(fdops.STAT_SIZE);
 const statxBuf = Buffer.alloc(fdops.STATX_SIZE);
 
-export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | undefined, caller: Caller): Statted {
+export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | undefined, caller: Caller, walks?: Walks): Statted {
   const statx = trap.syscall === 'statx';
   const flags = argInt(trap, statx ? 2 : 3);
   const out = argU64(trap, statx ? 4 : 2);
@@ -48,10 +49,10 @@ export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | und
     pin = t.fd === AT_FDCWD ? callersLink(caller, `${trap.tid}/cwd`) : callersFd(caller, trap.pid, t.fd);
     if (pin < 0) return { errno: EBADF };
   } else if (t.kind === 'path' && t.within === undefined) {
-    const pinned = pinPath(t.raw, use.follow === 'nofollow' ? O.NOFOLLOW : 0, trap, caller);
+    const pinned = pinFor(walks, t.raw, use.follow === 'nofollow' ? O.NOFOLLOW : 0, trap, caller);
     if (!('fd' in pinned)) return { errno: pinned.errno };
     pin = pinned.fd;
-    const refused = recheck(pin, pinned.callersFd, trap, ctx, detail);
+    const refused = recheck(pin, pinned.callersFd, trap, ctx, detail, pinned.path);
     if (refused) {
       fdops.closeQuietly(pin);
       return refused;
@@ -72,11 +73,11 @@ export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | und
 }
 
 /**
- * What the pin reached is what the decision judged (the real paths it resolved are in its
- * detail), or else it is judged now: a look at something the rules let read.
+ * What the pin reached (`known`: read already) is what the decision judged (the real paths it
+ * resolved are in its detail), or else it is judged now: a look at something the rules let read.
  */
-function recheck(pin: number, callersFd: boolean, trap: Trap, ctx: DecideContext, detail: Detail | undefined): Statted | undefined {
-  const text = pinnedPath(pin);
+function recheck(pin: number, callersFd: boolean, trap: Trap, ctx: DecideContext, detail: Detail | undefined, known?: string): Statted | undefined {
+  const text = known ?? pinnedPath(pin);
   if (text === undefined) return { errno: EPERM };
   // Outside the filesystem (a pipe, a socket): only ever through the caller's own fd (pin.ts).
   if (!text.startsWith('/') || text.startsWith('/memfd:')) return callersFd ? undefined : { errno: EPERM };

@@ -29,6 +29,7 @@ import { attempt, prepareSend, release, sendsToPeer, type Sending, type Sent } f
 import { mayCreate, performOpen, type Opened } from './open.js';
 import { performStat } from './stat.js';
 import { readOnce, type OnceView } from './view.js';
+import { Walks } from './walks.js';
 import { inMountNamespace, mountNamespaceOf, OWN_NAMESPACE, procDir } from './namespace.js';
 import { identityOf, type Caller } from './creds.js';
 import { Callers, type Known, type Learnt } from './callers.js';
@@ -224,13 +225,25 @@ export class NotifySupervisor {
     }
     this.counts.traps++;
     const trap: Trap = { tid: n.tid, pid, arch: start.arch, nr: n.nr, syscall: this.names.name(start.arch, n.nr) ?? '(unknown)', args: n.args, entry };
-    const view = readOnce(n.tid, pid, known?.root);
-    const ctx = this.contextOf(trap, view);
+    // A caller known before its call is decided is walked as itself: the decision's pins serve the call (walks.ts).
+    const walks = known?.ownNamespace ? new Walks(known.as) : undefined;
+    try {
+      this.answer(n.id, trap, known, walks);
+    } finally {
+      walks?.close();
+    }
+  }
+
+  /** Decide call `id` and answer it: refused, run as made, or performed. */
+  private answer(id: bigint, trap: Trap, known: Known | undefined, walks: Walks | undefined): void {
+    const pid = trap.pid;
+    const view = readOnce(trap.tid, pid, known?.root);
+    const ctx = this.contextOf(trap, view, walks?.realpath);
     const decision = decideIn(ctx, trap);
     // A sendto with no destination goes where a checked connect pointed the socket, and the kernel
     // reads nothing of it but the payload, which nothing judged: once allowed, it runs as made
     // (send.ts), and nothing of the caller is needed.
-    if (decision.action === 'allow' && trap.syscall === 'sendto' && sendsToPeer(trap)) return this.runAsMade(n.id, trap, decision);
+    if (decision.action === 'allow' && trap.syscall === 'sendto' && sendsToPeer(trap)) return this.runAsMade(id, trap, decision);
     // What performing the call needs of the caller by its tid, and the process an event will name,
     // taken before the check below too: a call still waiting after it proves they were its caller's.
     const found = decision.action === 'allow' ? findCaller(trap, view, this.callers, known) : undefined;
@@ -239,13 +252,13 @@ export class NotifySupervisor {
     const pidfd = decision.action === 'kill' ? notify.pidfdOpen(pid) : -1;
     try {
       // What was read may already be stale: the caller gone (its tid reused), or its call withdrawn.
-      const pending = notify.stillPending(this.d.listener, n.id);
+      const pending = notify.stillPending(this.d.listener, id);
       settleCaller(this.callers, found, pending);
       if (!pending) {
         if (found) releaseCaller(found);
         return;
       }
-      if (decision.action !== 'allow') return this.refuse(n.id, trap, decision, who, pidfd);
+      if (decision.action !== 'allow') return this.refuse(id, trap, decision, who, pidfd);
     } finally {
       if (pidfd >= 0) fdops.closeQuietly(pidfd);
     }
@@ -258,8 +271,8 @@ export class NotifySupervisor {
       }
       this.counts.performed++;
       const caller = found!;
-      if ('errno' in caller) return void notify.respond(this.d.listener, n.id, 0n, caller.errno);
-      this.perform(n.id, trap, ctx, decision.detail, { ...caller, waiting: () => notify.stillPending(this.d.listener, n.id) });
+      if ('errno' in caller) return void notify.respond(this.d.listener, id, 0n, caller.errno);
+      this.perform(id, trap, ctx, decision.detail, { ...caller, waiting: () => notify.stillPending(this.d.listener, id) }, walks);
     } finally {
       releaseCaller(found!);
     }
@@ -326,9 +339,9 @@ export class NotifySupervisor {
     }
   }
 
-  private perform(id: bigint, trap: Trap, ctx: DecideContext, detail: Detail | undefined, caller: Found & Caller): void {
+  private perform(id: bigint, trap: Trap, ctx: DecideContext, detail: Detail | undefined, caller: Found & Caller, walks?: Walks): void {
     if (trap.syscall === 'newfstatat' || trap.syscall === 'statx') {
-      const s = inMountNamespace(caller.ns, () => performStat(trap, ctx, detail, caller));
+      const s = inMountNamespace(caller.ns, () => performStat(trap, ctx, detail, caller, walks));
       if ('refused' in s) return this.refuse(id, trap, refusal(s.refused, ctx.matchers, false));
       if ('errno' in s) return void notify.respond(this.d.listener, id, 0n, s.errno);
       // Written as syscage (the caller may not be writable by its own ids from another process), and
@@ -351,7 +364,7 @@ export class NotifySupervisor {
       return;
     }
     if (trap.syscall === 'sendto') return this.sendTo(id, trap, ctx, caller);
-    const o: Opened = inMountNamespace(caller.ns, () => performOpen(trap, ctx, caller.umask, caller));
+    const o: Opened = inMountNamespace(caller.ns, () => performOpen(trap, ctx, caller.umask, caller, walks));
     if ('refused' in o) return this.refuse(id, trap, refusal(o.refused, ctx.matchers, false));
     if ('errno' in o) {
       notify.respond(this.d.listener, id, 0n, o.errno);
