@@ -4,6 +4,8 @@
  *   abi x32 PATH           openat through the x32 ABI (nr | __X32_SYSCALL_BIT, 0x40000000)
  *   abi int80 PATH         open + read through the 32-bit ABI: int 0x80 from this 64-bit process
  *                          (seccomp_data.arch is AUDIT_ARCH_I386 there, and the numbers are i386's)
+ *   abi int80-probe -      getpid through int 0x80, printing "ok PID": does this machine have the
+ *                          32-bit entry at all? (Some guests fault on it: the probe dies of SIGSEGV.)
  *   abi newnr PATH         fchmodat2 (452, Linux 6.6): a path syscall newer than syscage's table
  *   abi legacy-open PATH   open(2): x86_64 has it, aarch64 does not (a profile written for openat)
  *   abi legacy-creat PATH  creat(2): x86_64 only, creates PATH
@@ -15,6 +17,7 @@
 #define NR_FCHMODAT2 452
 #define I386_READ 3
 #define I386_OPEN 5
+#define I386_GETPID 20
 
 static long int80(long nr, long a, long b, long c) {
   long r;
@@ -23,10 +26,14 @@ static long int80(long nr, long a, long b, long c) {
 }
 
 int main(int argc, char **argv) {
-  ARGS(3, "x32|int80|newnr|legacy-open|legacy-creat PATH");
+  ARGS(3, "x32|int80|int80-probe|newnr|legacy-open|legacy-creat PATH");
   const char *path = argv[2];
   if (MODE("x32")) {
     opened(syscall(X32_BIT | SYS_openat, AT_FDCWD, path, O_RDONLY, 0), "x32 openat");
+  }
+  if (MODE("int80-probe")) {
+    printf("ok %ld\n", int80(I386_GETPID, 0, 0, 0));
+    return 0;
   }
   if (MODE("int80")) {
     /* int 0x80 passes 32-bit registers: the path and the buffer must live below 4 GiB. */
