@@ -28,6 +28,11 @@
 // cannot be stopped meanwhile; it is interrupted like the others, and counted
 // as held once it is seen blocked there: the interrupt is pending, so it stops
 // before it runs another user-space instruction, whenever the vfork ends.
+// A task whose own call ran alone and went to sleep (on its way to its exit
+// stop) is not interrupted at all: it runs nothing before that stop, which is
+// kept like the others' (tracer.ts, toExit). Interrupted, its call would begin
+// again, checked under a hold of its own that interrupts the first task: two
+// threads opening the two ends of a FIFO did that to each other without end.
 //
 // Cost: one interrupt, one wait and one resume per other task, plus the
 // caller's exit stop — only for checked calls, and only when the sandbox has

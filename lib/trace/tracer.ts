@@ -106,6 +106,15 @@ export class Tracer {
   private readonly backlog: Taken[] = [];
   /** The hold (hold.ts): none, or in force for one owner, with the other tasks' stops kept. */
   private readonly hold = new Hold();
+  /**
+   * Tasks on their way to a syscall-exit stop: an allowed call that ran alone (hold.ts) and went
+   * to sleep in the kernel, resumed with PTRACE_SYSCALL, whose next stop has not been seen. Such a
+   * task runs no user-space instruction before that stop (the kernel reports it before it returns to
+   * user space, a signal included), so a hold needs not interrupt it: interrupted, its sleep ended
+   * and its call began again — two threads opening the two ends of a FIFO did that to each other
+   * without end. It counts as held, and its exit stop is kept like any held stop.
+   */
+  private readonly toExit = new Set<number>();
   /** Counts by decision, for the summary line. */
   readonly counts = { traps: 0, allowed: 0, logged: 0, denied: 0, hidden: 0, killed: 0, processes: 0, threads: 0 };
 
@@ -179,6 +188,7 @@ export class Tracer {
     const stop = decodeStatus(status);
     const owner = this.hold.owner;
     if (stop.kind === 'unknown') return; // not a status of a traced task
+    this.toExit.delete(tid); // stopped (or gone): no longer on its way
     if (owner !== undefined && tid !== owner && !isGone(stop)) {
       // Held: a new child's first stop, or a stop that was on its way. It waits for the release.
       this.hold.keep(tid, status);
@@ -225,7 +235,10 @@ export class Tracer {
     this.d.onExec?.();
     // A non-leader thread that execs takes over the leader's tid; its old tid is gone (ptrace(2), "execve(2) under ptrace").
     const former = this.d.ops.eventMsg(tid) ?? tid;
-    if (former !== tid) this.tasks.delete(former);
+    if (former !== tid) {
+      this.tasks.delete(former);
+      this.toExit.delete(former);
+    }
     const pid = this.tasks.get(tid)?.pid ?? tid;
     const proc = this.procs.get(pid) ?? {};
     proc.exe = this.d.ops.exe(pid);
@@ -240,6 +253,7 @@ export class Tracer {
   private gone(tid: number, stop: Extract<Stop, { kind: 'exited' | 'killed' }>): void {
     const task = this.tasks.get(tid);
     this.tasks.delete(tid);
+    this.toExit.delete(tid);
     // A held stop of a task that is gone must not bring it back when the hold ends.
     this.hold.forget(new Set([tid]));
     const pid = task?.pid ?? tid;
@@ -317,7 +331,8 @@ export class Tracer {
       this.release();
       const others = this.tasks.size > 1 ? this.others(tid) : [];
       if (others.length > 0) {
-        const h = holdStill(ops, others);
+        // Those on their way to an exit stop are held already (toExit); their stops are kept.
+        const h = holdStill(ops, others.filter((t) => !this.toExit.has(t)));
         stragglers = h.stragglers;
         if (stragglers.length === 0) this.hold.begin(tid, h.taken, ops.now());
         else this.backlog.push(...h.taken);
@@ -380,6 +395,8 @@ export class Tracer {
    */
   private runAlone(tid: number, pid: number): void {
     const taken = runAlone(this.d.ops, tid, (other) => this.tasks.get(other)?.pid === pid);
+    // Asleep in its call (no status of its own, no exec of its process): on its way to its exit stop.
+    if (this.tasks.has(tid) && !taken.some(([t, s]) => t === tid || decodeStatus(s).kind === 'exec')) this.toExit.add(tid);
     // A held stop is stale once its tid reported again (a non-leader's exec takes the leader's tid).
     this.hold.forget(new Set(taken.map(([t]) => t)));
     const last = taken.at(-1);

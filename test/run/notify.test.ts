@@ -53,8 +53,7 @@ network:
   bind: [unix:${d}/**]
 `);
   const r = await syscage(['run', '-p', profile, '--', ...PY, SCRIPT, d, String(open.port), String(closed.port)], {
-    // The ptrace backend livelocks on a FIFO opened by two threads of one process (the script says why).
-    env: { PATH: '/usr/bin:/bin', SYSCAGE_BACKEND: backend, ...(backend === 'ptrace' ? { NO_FIFO: '1' } : {}) },
+    env: { PATH: '/usr/bin:/bin', SYSCAGE_BACKEND: backend },
   });
   t.equal(r.status, 0, 'under syscage: the script runs', seen(r));
   const got = JSON.parse(r.stdout || '{}') as Record<string, unknown>;

@@ -19,7 +19,7 @@ const S = {
 
 interface Script { tid: number; nr: number; retData: number }
 
-function harness(decision: (nr: number) => Ruling, audit = false) {
+function harness(decision: (nr: number) => Ruling, audit = false, overrides: (calls: string[]) => Partial<Ops> = () => ({})) {
   const calls: string[] = [];
   let next: Script | undefined;
   const children = new Map<number, number>([[ROOT, 200], [200, 300]]);
@@ -44,6 +44,7 @@ function harness(decision: (nr: number) => Ruling, audit = false) {
     yield: () => {},
     pause: () => {},
     now: () => 0,
+    ...overrides(calls),
   };
   const traps: TrapEntry[] = [{ id: 0, checks: ['files'], then: 'allow', origin: { what: 'files' } }];
   const reports: Verdict[] = [];
@@ -150,4 +151,49 @@ t.test('a quiet refusal (clone3\'s ENOSYS): refused without a report, in audit m
     t.same(h.calls, ['deny 100 errno 38', 'cont 100'], `audit ${audit}: refused`);
     t.equal(h.reports.length, 0, `audit ${audit}: not reported`);
   }
+});
+
+t.test('a call asleep on its way to its exit stop is not interrupted by the next hold (two threads, the two ends of a FIFO)', async (t) => {
+  const READER = 101; // a thread of ROOT (tgid)
+  const waiting: { pid: number; status: number }[] = []; // statuses the kernel has for us, in order
+  const state = new Map<number, string>();
+  let clock = 0;
+  const h = harness(() => allow, false, (calls) => ({
+    interrupt: (tid) => {
+      calls.push(`interrupt ${tid}`);
+      waiting.push({ pid: tid, status: S.firstStop }); // PTRACE_EVENT_STOP
+      return true;
+    },
+    resumeToExit: (tid) => {
+      calls.push(`resume-to-exit ${tid}`);
+      // The writer's open wakes the reader: both calls end, the reader's first.
+      if (tid === ROOT) waiting.push({ pid: READER, status: statusOf.syscall() }, { pid: ROOT, status: statusOf.syscall() });
+      return true;
+    },
+    poll: (tid) => {
+      const i = waiting.findIndex((w) => tid === -1 || w.pid === tid);
+      return i < 0 ? 'none' : waiting.splice(i, 1)[0]!;
+    },
+    state: (tid) => state.get(tid),
+    now: () => clock,
+  }));
+  h.stop(ROOT, NR.execve);
+  h.tracer.handle(ROOT, S.exec);
+  h.tracer.handle(READER, S.firstStop);
+  h.calls.length = 0;
+
+  // The reader opens: the writer is held, the open runs alone and sleeps (no writer yet).
+  state.set(READER, 'S');
+  h.stop(READER, NR.openat);
+  t.same(h.calls, ['interrupt 100', 'resume-to-exit 101', 'cont 100'], 'the reader\'s open ran alone, then went to sleep: the hold ended');
+  h.calls.length = 0;
+
+  // The writer opens: the sleeping reader is on its way to its exit stop, held without an interrupt.
+  h.stop(ROOT, NR.openat);
+  t.notOk(h.calls.includes('interrupt 101'), 'the sleeping reader is not interrupted (its open would begin again, and interrupt the writer\'s...)', { calls: h.calls });
+  t.same(h.calls, ['resume-to-exit 100', 'cont 100'], 'the writer\'s open ran alone; the reader\'s exit stop is kept while the hold lasts');
+  h.calls.length = 0;
+  clock = 1000; // the hold's owner has made no checked call for long: it ends
+  h.tracer.next();
+  t.same(h.calls, ['cont 101'], 'at the release, the reader goes on from its exit stop');
 });
