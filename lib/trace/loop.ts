@@ -15,7 +15,7 @@ import { blockedIn, exeOf, ppidOf, stateOf, tgidOf } from './proc.js';
 import { Tracer, type Ops, type TracerDeps } from './tracer.js';
 import { takeListener } from './notify/listener.js';
 import { CHANGES_ROOT, NOTIFIED } from '../compile/index.js';
-import { forgetRoot } from './view.js';
+import { forgetRoot, forgetRoots } from './view.js';
 
 /** Is this run's filter notifying (set at the launch)? */
 let notifying = false;
@@ -141,8 +141,10 @@ export function trace(
     decide: (trap) => {
       if (decideFault) throw new InjectedFault('tracer.decide');
       const d = decideIn(contextOf(trap), trap);
-      // The call has not happened yet: forget the root after deciding, so the next trap reads it anew.
-      if (ROOT_MAY_CHANGE.has(trap.syscall)) forgetRoot(trap.pid);
+      // The call has not happened yet: forget the root after deciding, so the next trap reads it anew —
+      // every process's, not the caller's alone: one that shares its fs_struct (clone with CLONE_FS,
+      // no CLONE_THREAD) is chrooted with it.
+      if (ROOT_MAY_CHANGE.has(trap.syscall)) forgetRoots();
       return d;
     },
     report: (verdict) => {

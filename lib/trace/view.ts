@@ -13,11 +13,13 @@ const fault = (what: string, errno?: number): Fault =>
 
 /**
  * The root directory of each process, read once: it changes only by chroot
- * or pivot_root (trapped, and then forgotten: forgetRoot) or a new image
+ * or pivot_root (trapped, and then forgotten: forgetRoots) or a new image
  * (exec: forgotten too). A readlink per path would cost ~1.3 µs a trap.
  */
 const roots = new Map<number, string>();
 export const forgetRoot = (pid: number): boolean => roots.delete(pid);
+/** Forget every process's root: a chroot changes it for each process that shares the caller's fs_struct (clone with CLONE_FS). */
+export const forgetRoots = (): void => roots.clear();
 
 export function traceeView(tid: number, pid = tid): TraceeView {
   return {

@@ -31,6 +31,7 @@ default: allow
 files:
   read: [/usr/**, /lib/**, /lib64/**, /etc/**, /proc/**, /dev/**, ${ROOT}/test/run/fixtures/**, ${d}/**]
   write: [/dev/null, ${d}/jail]
+  deny: [${d}/jail/etc/**]
 syscalls:
   deny: [${CHANGES_IDENTITY.filter((n) => n !== 'unshare' && n !== 'setns').join(', ')}]
 `);
@@ -59,5 +60,24 @@ for (const backend of ['notify', 'ptrace'] as const) {
       t.equal(got.outside, ENOENT, 'after it, the kernel walks the path in the jail: ENOENT', seen(r));
       t.equal(got.inside, 'IN\n', 'the jail\'s own file is read');
     }
+  });
+}
+
+// The ptrace backend remembers each process's root between its traps (lib/trace/view.ts); a chroot
+// changes it for every process sharing the caller's fs_struct (clone with CLONE_FS), not the
+// caller's alone. Once forgotten for the caller only, the sharer's /etc/passwd was judged as the
+// real /etc/passwd (allowed) while the kernel opened the jail's (not allowed): its text was read.
+const SHARED = join(ROOT, 'test', 'run', 'fixtures', 'chroot-shared-fs.py');
+for (const backend of ['notify', 'ptrace'] as const) {
+  const skip = needsPython.skip || asRoot || (backend === 'notify' && !probe.usable ? `the notification backend cannot run here: ${probe.why}` : false);
+  t.test(`${backend} backend: a chroot is seen by a process that shares the caller's root (CLONE_FS)`, { skip }, async (t) => {
+    const { d, profile } = world(t);
+    mkdirSync(join(d, 'jail', 'etc'));
+    writeFileSync(join(d, 'jail', 'etc', 'passwd'), 'JAILED\n');
+    const r = await syscage(['run', '-p', profile, '--', ...PY, SHARED, d], { env: { PATH: '/usr/bin:/bin', SYSCAGE_BACKEND: backend } });
+    t.equal(r.status, 0, 'the script runs', seen(r));
+    const got = JSON.parse(r.stdout || '{}') as Record<string, unknown>;
+    t.equal(got.before, 'OUT\n', 'before the chroot, the sharer reads its file', seen(r));
+    t.equal(got.after, EPERM, 'after it, the jail\'s /etc/passwd (not in the rules) is refused, not judged as the real one', seen(r));
   });
 }
