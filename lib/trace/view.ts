@@ -87,7 +87,8 @@ export function isDirectory(raw: string): boolean {
   }
 }
 
-function walk(path: string): string | Fault {
+/** The kernel's walk by hand, one lstat per component: realpath's way when glibc's fails (a missing part). */
+export function walk(path: string): string | Fault {
   const todo = path.split('/').filter((c) => c !== '').reverse(); // a stack: next component last
   const done: string[] = [];
   let links = 0;

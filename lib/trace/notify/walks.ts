@@ -13,12 +13,14 @@
 // (view.ts realpath), and performing pins the path itself.
 import { fdops } from '../../native/index.js';
 import type { Fault, Trap } from '../types.js';
-import { realpath as resolve } from '../view.js';
+import { realpath as resolve, walk } from '../view.js';
+import { E } from '../../arch/errno.js';
 import type { As, Caller } from './creds.js';
 import { pinnedPath, pinPath, type Pinned } from './pin.js';
 
 const { O, AT_FDCWD } = fdops;
 const RESOLVE_NO_MAGICLINKS = 0x02n;
+const { ENOENT, ENOTDIR } = E;
 
 /** A pin kept from the decision: the O_PATH fd, and the path it reached (as /proc/self/fd/N names it). */
 export interface Kept {
@@ -39,6 +41,8 @@ export class Walks {
     if (!raw.startsWith('/')) return resolve(raw);
     const r = this.as(() => fdops.openAt2(AT_FDCWD, raw, O.PATH | O.CLOEXEC, 0, RESOLVE_NO_MAGICLINKS));
     const fd = typeof r === 'number' ? r : -r.errno;
+    // A part missing: glibc's realpath would fail the same way; the walk by hand appends it.
+    if (fd === -ENOENT || fd === -ENOTDIR) return walk(raw);
     if (fd < 0) return resolve(raw);
     const path = pinnedPath(fd);
     // Removed since (" (deleted)"), or not a path of this root: resolved by name, as before.
