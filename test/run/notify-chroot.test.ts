@@ -40,7 +40,7 @@ syscalls:
 
 t.test('without syscage: the kernel\'s answers', { skip: needsPython.skip || asRoot }, async (t) => {
   const { d } = world(t);
-  const r = await bare([...PY, SCRIPT, d], { env: { PATH: '/usr/bin:/bin' } });
+  const r = await bare([...PY, SCRIPT, 'self', d], { env: { PATH: '/usr/bin:/bin' } });
   t.equal(r.status, 0, 'the script runs', seen(r));
   t.same(JSON.parse(r.stdout || '{}'), { before: 'OUT\n', outside: ENOENT, inside: 'IN\n' }, 'outside the jail is out of reach once chrooted');
 });
@@ -49,7 +49,7 @@ for (const backend of ['notify', 'ptrace'] as const) {
   const skip = needsPython.skip || asRoot || (backend === 'notify' && !probe.usable ? `the notification backend cannot run here: ${probe.why}` : false);
   t.test(`${backend} backend: a caller that chrooted is not served in its old root`, { skip }, async (t) => {
     const { d, profile } = world(t);
-    const r = await syscage(['run', '-p', profile, '--', ...PY, SCRIPT, d], { env: { PATH: '/usr/bin:/bin', SYSCAGE_BACKEND: backend } });
+    const r = await syscage(['run', '-p', profile, '--', ...PY, SCRIPT, 'self', d], { env: { PATH: '/usr/bin:/bin', SYSCAGE_BACKEND: backend } });
     t.equal(r.status, 0, 'the script runs', seen(r));
     const got = JSON.parse(r.stdout || '{}') as Record<string, unknown>;
     t.equal(got.before, 'OUT\n', 'before the chroot, the file is read', seen(r));
@@ -67,14 +67,13 @@ for (const backend of ['notify', 'ptrace'] as const) {
 // changes it for every process sharing the caller's fs_struct (clone with CLONE_FS), not the
 // caller's alone. Once forgotten for the caller only, the sharer's /etc/passwd was judged as the
 // real /etc/passwd (allowed) while the kernel opened the jail's (not allowed): its text was read.
-const SHARED = join(ROOT, 'test', 'run', 'fixtures', 'chroot-shared-fs.py');
 for (const backend of ['notify', 'ptrace'] as const) {
   const skip = needsPython.skip || asRoot || (backend === 'notify' && !probe.usable ? `the notification backend cannot run here: ${probe.why}` : false);
   t.test(`${backend} backend: a chroot is seen by a process that shares the caller's root (CLONE_FS)`, { skip }, async (t) => {
     const { d, profile } = world(t);
     mkdirSync(join(d, 'jail', 'etc'));
     writeFileSync(join(d, 'jail', 'etc', 'passwd'), 'JAILED\n');
-    const r = await syscage(['run', '-p', profile, '--', ...PY, SHARED, d], { env: { PATH: '/usr/bin:/bin', SYSCAGE_BACKEND: backend } });
+    const r = await syscage(['run', '-p', profile, '--', ...PY, SCRIPT, 'shared', d], { env: { PATH: '/usr/bin:/bin', SYSCAGE_BACKEND: backend } });
     t.equal(r.status, 0, 'the script runs', seen(r));
     const got = JSON.parse(r.stdout || '{}') as Record<string, unknown>;
     t.equal(got.before, 'OUT\n', 'before the chroot, the sharer reads its file', seen(r));
