@@ -48,7 +48,7 @@ export function contextFor(start: TracerStart, isTracee: (id: number) => boolean
   const always = new Set(start.alwaysConnect ?? []);
   const boundNames = start.dns ? namesFromLog(new BindingLog(start.dns.log)) : undefined;
   const dnsGuard = start.dns && { server: start.dns.server, upstreams: start.dns.upstreams };
-  return (trap, view = traceeView(trap.tid, trap.pid), resolve = realpath) => ({
+  return (trap, view = traceeView(trap.tid, trap.pid, start.rootFixed), resolve = realpath) => ({
     matchers,
     view,
     realpath: resolve,

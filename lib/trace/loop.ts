@@ -14,8 +14,8 @@ import type { TracerStart } from './messages.js';
 import { blockedIn, exeOf, ppidOf, stateOf, tgidOf } from './proc.js';
 import { Tracer, type Ops, type TracerDeps } from './tracer.js';
 import { takeListener } from './notify/listener.js';
-import { CHANGES_ROOT, NOTIFIED } from '../compile/index.js';
-import { forgetRoot, forgetRoots } from './view.js';
+import { NOTIFIED } from '../compile/index.js';
+import { forgetRoot } from './view.js';
 
 /** Is this run's filter notifying (set at the launch)? */
 let notifying = false;
@@ -81,9 +81,6 @@ const FORKS: ReadonlySet<number> = numbers(['fork', 'vfork', 'clone', 'clone3'])
  */
 const NOTIFIED_NRS: ReadonlySet<number> = numbers(NOTIFIED);
 
-/** Calls after which a process's root directory may have changed (a new mount namespace too). */
-const ROOT_MAY_CHANGE: ReadonlySet<string> = new Set([...CHANGES_ROOT, 'setns', 'unshare']);
-
 /**
  * The notification backend's two moments in the launch: the listener is taken from stage-2 at its
  * exec's stop (and handed to the notification supervisor through the main thread), and the
@@ -140,12 +137,8 @@ export function trace(
     ...(start.notify ? notifyHooks(start.notify.launched) : {}),
     decide: (trap) => {
       if (decideFault) throw new InjectedFault('tracer.decide');
-      const d = decideIn(contextOf(trap), trap);
-      // The call has not happened yet: forget the root after deciding, so the next trap reads it anew —
-      // every process's, not the caller's alone: one that shares its fs_struct (clone with CLONE_FS,
-      // no CLONE_THREAD) is chrooted with it.
-      if (ROOT_MAY_CHANGE.has(trap.syscall)) forgetRoots();
-      return d;
+      // A root directory is remembered only where no call can change it (view.ts).
+      return decideIn(contextOf(trap), trap);
     },
     report: (verdict) => {
       if (observation) {

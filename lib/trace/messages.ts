@@ -56,10 +56,15 @@ export interface TracerStart {
    * `launched` is an Int32Array's buffer: the tracer sets cell 0 to 1 once the command runs, and
    * adds 1 to cell 1 at every exec of the sandbox, before the new image runs (an exec may change who
    * the task is). `identityFixed`: the profile refuses every other way a task changes its ids,
-   * groups, capabilities or mount namespace (lib/compile/fixed-identity.ts); `rootFixed`: and its
-   * root directory.
+   * groups, capabilities or mount namespace (lib/compile/fixed-identity.ts).
    */
-  readonly notify?: { readonly ids: Uint8Array; readonly launched: SharedArrayBuffer; readonly identityFixed: boolean; readonly rootFixed: boolean };
+  readonly notify?: { readonly ids: Uint8Array; readonly launched: SharedArrayBuffer; readonly identityFixed: boolean };
+  /**
+   * No task of the sandbox can change its root directory (fixed-identity.ts `rootFixed`, and the run
+   * enforces: an audit or a recording lets refused calls run): a root read once stays true, and both
+   * backends remember it. Otherwise it is read for every decision.
+   */
+  readonly rootFixed: boolean;
 }
 
 /** How a supervised run ended (what `supervise` resolves to). */

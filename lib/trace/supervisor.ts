@@ -145,7 +145,8 @@ export async function supervise(o: SuperviseOptions, prepared?: PreparedTracer):
       record: o.record,
       requestId: o.requestId?.buffer,
       alwaysConnect: o.alwaysConnect,
-      ...(filter.ids ? { notify: { ids: filter.ids, launched: new SharedArrayBuffer(8), identityFixed: identityFixed(filter.plan), rootFixed: rootFixed(filter.plan) } } : {}),
+      ...(filter.ids ? { notify: { ids: filter.ids, launched: new SharedArrayBuffer(8), identityFixed: identityFixed(filter.plan) } } : {}),
+      rootFixed: !audit && !o.record && rootFixed(filter.plan),
       ...(guard ? { dns: { resolvConf: guard.resolvConf, server: guard.server, upstreams: guard.upstreams, log: guard.log } } : {}),
     };
 

@@ -12,16 +12,18 @@ const fault = (what: string, errno?: number): Fault =>
   errno ? { fault: `${what}: ${errnoName(errno) ?? errno}`, errno } : { fault: what };
 
 /**
- * The root directory of each process, read once: it changes only by chroot
- * or pivot_root (trapped, and then forgotten: forgetRoots) or a new image
- * (exec: forgotten too). A readlink per path would cost ~1.3 µs a trap.
+ * The root directory of each process, read once where no task of the sandbox can change it
+ * (TracerStart.rootFixed: chroot, pivot_root, setns and unshare refused, and enforced), and forgotten
+ * at a new image. Where a call may change it, it is read for every decision: a chroot changes the
+ * root of every process that shares the caller's fs_struct (clone with CLONE_FS), and a root
+ * forgotten when the chroot was decided could be read again, old, before it ran (an audit run lets
+ * other tasks go on; a chroot asleep on a FUSE path ends the hold). A readlink costs ~1.3 µs a trap.
  */
 const roots = new Map<number, string>();
 export const forgetRoot = (pid: number): boolean => roots.delete(pid);
-/** Forget every process's root: a chroot changes it for each process that shares the caller's fs_struct (clone with CLONE_FS). */
-export const forgetRoots = (): void => roots.clear();
 
-export function traceeView(tid: number, pid = tid): TraceeView {
+/** The view of task `tid` of process `pid`; `rememberRoot`: its root is read once (see roots above). */
+export function traceeView(tid: number, pid = tid, rememberRoot = false): TraceeView {
   return {
     readString(addr, max) {
       const r = readCString(tid, addr, max);
@@ -34,11 +36,11 @@ export function traceeView(tid: number, pid = tid): TraceeView {
     cwd: () => readlink(`/proc/${tid}/cwd`) ?? fault('no working directory (process gone?)'),
     fdPath: (fd) => readlink(`/proc/${tid}/fd/${fd}`) ?? fault(`fd ${fd} is not open`),
     root: () => {
-      const known = roots.get(pid);
+      const known = rememberRoot ? roots.get(pid) : undefined;
       if (known !== undefined) return known;
       const r = readlink(`/proc/${tid}/root`);
       if (r === undefined) return fault('no root directory (process gone?)');
-      roots.set(pid, r);
+      if (rememberRoot) roots.set(pid, r);
       return r;
     },
   };

@@ -160,7 +160,7 @@ export class NotifySupervisor {
     if (!n) throw new Error('internal: the notification supervisor started for a run without it');
     this.ids = compileProgram(decode(n.ids));
     this.launched = new Int32Array(n.launched);
-    this.callers = new Callers(n.identityFixed, this.launched, n.rootFixed);
+    this.callers = new Callers(n.identityFixed, this.launched, d.start.rootFixed);
     const [major, minor] = kernelVersion();
     this.killable = major > 5 || (major === 5 && minor >= 19);
     // Signals are decided by the ptrace tracer: no notified call asks whether a pid is a tracee.
@@ -225,8 +225,10 @@ export class NotifySupervisor {
     }
     this.counts.traps++;
     const trap: Trap = { tid: n.tid, pid, arch: start.arch, nr: n.nr, syscall: this.names.name(start.arch, n.nr) ?? '(unknown)', args: n.args, entry };
-    // A caller known before its call is decided is walked as itself: the decision's pins serve the call (walks.ts).
-    const walks = known?.ownNamespace ? new Walks(known.as) : undefined;
+    // A caller known before its call is decided is walked as itself: the decision's pins serve the
+    // call (walks.ts). Only in syscage's own namespace and root: a path of another root is walked a
+    // component at a time, and never performed.
+    const walks = known?.ownNamespace && known.root === '/' ? new Walks(known.as) : undefined;
     try {
       this.answer(n.id, trap, known, walks);
     } finally {
