@@ -18,6 +18,8 @@ const INFO_SECCOMP = 3;
 
 /** Does this stop of the hold's owner leave the hold in force? Its checked calls, their exit stops, its new children. */
 const keepsHold = (s: Stop): boolean => s.kind === 'seccomp' || s.kind === 'child' || s.kind === 'syscall';
+/** The calls that open a path: asleep, they mostly wait on what they opened (a FIFO's other end), their walk done. */
+const OPENS: ReadonlySet<string> = new Set(['open', 'openat', 'openat2', 'creat']);
 
 /** What the tracer needs from the kernel; worker.ts implements it with lib/native. */
 export interface Ops extends HoldOps {
@@ -107,7 +109,7 @@ export class Tracer {
   /** The hold (hold.ts): none, or in force for one owner, with the other tasks' stops kept. */
   private readonly hold = new Hold();
   /**
-   * Tasks on their way to a syscall-exit stop: an allowed call that ran alone (hold.ts) and went
+   * Tasks on their way to a syscall-exit stop: an allowed open that ran alone (hold.ts) and went
    * to sleep in the kernel, resumed with PTRACE_SYSCALL, whose next stop has not been seen. Such a
    * task runs no user-space instruction before that stop (the kernel reports it before it returns to
    * user space, a signal included), so a hold needs not interrupt it: interrupted, its sleep ended
@@ -214,6 +216,7 @@ export class Tracer {
   /** A task we have not seen yet (a new child's first stop can come before its parent's event). */
   private know(tid: number): void {
     if (this.tasks.has(tid)) return;
+    this.toExit.delete(tid); // a new task with the tid of one that was (a tid given again)
     const pid = this.d.ops.tgid(tid) ?? tid;
     this.tasks.set(tid, { pid });
     // What the command creates, not stage-2's own Node threads.
@@ -352,7 +355,7 @@ export class Tracer {
       if (this.hold.owner === tid && this.mustHold(entry)) {
         const piecemeal = PIECEMEAL[trap.syscall];
         if (piecemeal && BigInt.asUintN(32, trap.args[piecemeal.count] ?? 0n) > 1n) ops.setArg(tid, this.d.arch, piecemeal.count, 1n);
-        this.runAlone(tid, pid);
+        this.runAlone(tid, pid, OPENS.has(trap.syscall));
       } else {
         ops.cont(tid, 0);
       }
@@ -393,10 +396,13 @@ export class Tracer {
    * hold stays for its next checked call unless the call ended otherwise: it
    * sleeps, it exec'd, it is gone.
    */
-  private runAlone(tid: number, pid: number): void {
+  private runAlone(tid: number, pid: number, anOpen: boolean): void {
     const taken = runAlone(this.d.ops, tid, (other) => this.tasks.get(other)?.pid === pid);
-    // Asleep in its call (no status of its own, no exec of its process): on its way to its exit stop.
-    if (this.tasks.has(tid) && !taken.some(([t, s]) => t === tid || decodeStatus(s).kind === 'exec')) this.toExit.add(tid);
+    // An open asleep in its call (no status of its own, no exec of its process): on its way to its
+    // exit stop. (Not a connect or a send: a UNIX socket's path is looked up again after a sleep, and
+    // the interrupt that makes the call begin again also checks it again. An open asleep in its walk,
+    // on a FUSE path, walks on while others run — as it did before, once its hold had ended.)
+    if (anOpen && this.tasks.has(tid) && !taken.some(([t, s]) => t === tid || decodeStatus(s).kind === 'exec')) this.toExit.add(tid);
     // A held stop is stale once its tid reported again (a non-leader's exec takes the leader's tid).
     this.hold.forget(new Set(taken.map(([t]) => t)));
     const last = taken.at(-1);
