@@ -52,7 +52,13 @@ export function performStat(trap: Trap, ctx: DecideContext, detail: Detail | und
     const pinned = pinFor(walks, t.raw, use.follow === 'nofollow' ? O.NOFOLLOW : 0, trap, caller);
     if (!('fd' in pinned)) return { errno: pinned.errno };
     pin = pinned.fd;
-    const refused = recheck(pin, pinned.callersFd, trap, ctx, detail, pinned.path);
+    let refused: Statted | undefined;
+    try {
+      refused = recheck(pin, pinned.callersFd, trap, ctx, detail, pinned.path);
+    } catch (e) {
+      fdops.closeQuietly(pin);
+      throw e;
+    }
     if (refused) {
       fdops.closeQuietly(pin);
       return refused;
