@@ -23,6 +23,7 @@ import type { SeatbeltRuntime } from '../seatbelt/command.js';
 import { readChannel } from '../seatbelt/channel.js';
 import { CHANNEL_FD } from '../seatbelt/types.js';
 import { Bindings } from '../dns/bindings.js';
+import { readResolvConf } from '../dns/resolv-conf.js';
 import { parseIP } from '../profile/address.js';
 import { normaliseHost } from '../profile/host.js';
 
@@ -168,6 +169,17 @@ export const stdioTargets = (): Set<string> => {
   return out;
 };
 
+/**
+ * The destinations the monitor never holds against the command: the caller's (the Runtime API
+ * proxy), and, where host rules are checked by name, the system's name servers on port 53 — the
+ * seatbelt lets an allowed name be looked up, and glibc's lookup connects a UDP (or TCP) socket to
+ * a name server for the while it takes: seen by a poll, it was killed as a connection no rule
+ * allows. (A lookup's queries go out in this tier whatever the monitor does: docs/security.md.)
+ */
+export function alwaysReachable(always: readonly string[], nameservers: readonly string[]): Set<string> {
+  return new Set([...always, ...nameservers.map((ip) => (ip.includes(':') ? `[${ip}]:53` : `${ip}:53`))]);
+}
+
 export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
   const [cmd, ...rest] = o.command;
   if (cmd === undefined) throw new LaunchError('no command given', 127);
@@ -210,7 +222,7 @@ export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {
     root,
     inherited: stdioTargets(),
     own: new Set(o.own ?? []),
-    always: new Set(o.alwaysConnect ?? []),
+    always: alwaysReachable(o.alwaysConnect ?? [], bindings ? readResolvConf().nameservers : []),
     ...(bindings ? { boundNames: (family: 4 | 6, addr: bigint) => ({ live: bindings.live({ family, addr }, Date.now()), ever: bindings.names({ family, addr }) }) } : {}),
     audit,
     kill: (pid) => {

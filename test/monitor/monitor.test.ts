@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Monitor, type PolicySocket, type PolicyFile, type ProcReader } from '../../lib/monitor/index.js';
 import type { Finding } from '../../lib/monitor/index.js';
 import { loadProfile } from '../../lib/profile/load.js';
+import { alwaysReachable } from '../../lib/monitor/run.js';
 import { compileMatchers } from '../../lib/trace/decide/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'syscage-monitor-'));
@@ -276,4 +277,22 @@ t.test('what ran before the command is not the command\'s', async (t) => {
   await monitor.poll();
   t.same(kills, [2], 'an orphan of the command reparented to the watcher is still watched');
   t.equal(seen.length, 1);
+});
+
+t.test('host rules checked by name: a lookup\'s socket to a name server is no finding (glibc connects one for the while it takes)', async (t) => {
+  const rules = ['network: { connect: ["allowed.test:443"] }'];
+  const always = alwaysReachable(['127.0.0.1:9001'], ['127.0.0.53', 'fd00::53']);
+  t.same([...always], ['127.0.0.1:9001', '127.0.0.53:53', '[fd00::53]:53'], 'the caller\'s destinations, and each name server on port 53');
+  const lookup = (ip: string, family: 4 | 6): PolicySocket => ({ proto: 'udp', family, local: { ip: family === 4 ? '0.0.0.0' : '::', port: 40000 }, remote: { ip, port: 53 }, state: 1 });
+  const seenWith = async (list: readonly string[]) => {
+    const { proc, seen, monitor, root } = setup(rules, { always: [...list] });
+    proc.procs.get(root)!.sockets = [700, 701, 702];
+    proc.inetTable.set(700, lookup('127.0.0.53', 4));
+    proc.inetTable.set(701, lookup('fd00::53', 6));
+    proc.inetTable.set(702, lookup('192.0.2.99', 4));
+    await monitor.poll();
+    return seen.map((x) => x.finding.detail.address);
+  };
+  t.same(await seenWith([...always]), ['192.0.2.99:53'], 'the name servers pass; another server on port 53 is still a finding');
+  t.same(await seenWith(['127.0.0.1:9001']), ['127.0.0.53:53', '[fd00::53]:53', '192.0.2.99:53'], 'without them, the lookup itself was killed');
 });
