@@ -14,7 +14,7 @@ import { compileMatchers } from '../trace/decide/index.js';
 import { LaunchError } from '../trace/supervisor.js';
 import type { SharedText } from '../trace/shared-text.js';
 import { Monitor, type Offender, type ProcReader } from './monitor.js';
-import type { Finding } from './policy.js';
+import { formatDestination, type Finding } from './policy.js';
 import { reportFinding } from './seatbelt.js';
 import { procfs } from './procfs.js';
 import { faultPoint } from '../fault.js';
@@ -177,7 +177,7 @@ export const stdioTargets = (): Set<string> => {
  * allows. (A lookup's queries go out in this tier whatever the monitor does: docs/security.md.)
  */
 export function alwaysReachable(always: readonly string[], nameservers: readonly string[]): Set<string> {
-  return new Set([...always, ...nameservers.map((ip) => (ip.includes(':') ? `[${ip}]:53` : `${ip}:53`))]);
+  return new Set([...always, ...nameservers.map((ip) => formatDestination(ip.includes(':') ? 6 : 4, ip, 53))]);
 }
 
 export async function watchCommand(o: WatchOptions): Promise<WatchOutcome> {

@@ -256,7 +256,6 @@ export class Tracer {
   private gone(tid: number, stop: Extract<Stop, { kind: 'exited' | 'killed' }>): void {
     const task = this.tasks.get(tid);
     this.tasks.delete(tid);
-    this.toExit.delete(tid);
     // A held stop of a task that is gone must not bring it back when the hold ends.
     this.hold.forget(new Set([tid]));
     const pid = task?.pid ?? tid;

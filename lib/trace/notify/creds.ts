@@ -84,6 +84,12 @@ export interface Caller {
 
 const asSyscage: As = (work) => work();
 
+/** A step made as the caller: its result, or -errno when the identity could not be taken on. */
+export const asNumber = (as: As, work: () => number): number => {
+  const r = as(work);
+  return typeof r === 'number' ? r : -r.errno;
+};
+
 /**
  * How to act as the caller `tid`; an errno when it cannot be known or taken on. `statusOf`: its
  * /proc/TID/status, read when needed (a root syscage reads it; the caller may share the one read).

@@ -33,7 +33,7 @@ import type { Trap } from '../types.js';
 import { pinnedPath, pinPath } from './pin.js';
 import { pinFor, type Walks } from './walks.js';
 import { procDir } from './namespace.js';
-import type { As, Caller } from './creds.js';
+import { asNumber, type As, type Caller } from './creds.js';
 import { E } from '../../arch/errno.js';
 
 const { O, AT_FDCWD } = fdops;
@@ -94,12 +94,6 @@ export function performOpen(trap: Trap, ctx: DecideContext, umask: number, calle
   if (t.within !== undefined) return { errno: EPERM };
   return open(AT_FDCWD, t.raw, a, trap, ctx, umask, caller, 0, walks);
 }
-
-/** A step made as the caller (creds.ts): its result, or -errno when the identity could not be taken on. */
-const asNumber = (as: As, work: () => number): number => {
-  const r = as(work);
-  return typeof r === 'number' ? r : -r.errno;
-};
 
 function open(base: number, path: string, a: OpenArgs, trap: Trap, ctx: DecideContext, umask: number, caller: Caller, depth: number, walks?: Walks): Opened {
   const excl = (a.flags & O.CREAT) !== 0 && (a.flags & O.EXCL) !== 0;

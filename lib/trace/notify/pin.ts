@@ -13,7 +13,7 @@ import { lstatSync, readlinkSync } from 'node:fs';
 import { fdops, notify } from '../../native/index.js';
 import type { Trap } from '../types.js';
 import { procDir } from './namespace.js';
-import type { Caller } from './creds.js';
+import { asNumber, type As, type Caller } from './creds.js';
 import { E } from '../../arch/errno.js';
 
 const { O, AT_FDCWD } = fdops;
@@ -30,16 +30,20 @@ export type Pinned =
   | { readonly errno: number };
 
 /**
+ * One walk of a pin: `p` from `from`, O_PATH with the lookup flags in `lookup` (O_NOFOLLOW,
+ * O_DIRECTORY), no magic link, as the caller (its search permissions; its own fds are reached as
+ * syscage: creds.ts). The fd, or -errno.
+ */
+export function pinStep(as: As, from: number, p: string, lookup = 0): number {
+  return asNumber(as, () => fdops.openAt2(from, p, O.PATH | O.CLOEXEC | (lookup & (O.NOFOLLOW | O.DIRECTORY)), 0, RESOLVE_NO_MAGICLINKS));
+}
+
+/**
  * Pin `path` (absolute, or relative to `base`) with O_PATH and the lookup flags in `lookup`
  * (O_NOFOLLOW, O_DIRECTORY).
  */
 export function pinPath(path: string, lookup: number, trap: Trap, caller: Caller, base = AT_FDCWD): Pinned {
-  const flags = O.PATH | O.CLOEXEC | (lookup & (O.NOFOLLOW | O.DIRECTORY));
-  // The walk as the caller (its search permissions); its own fds as syscage (creds.ts).
-  const walk = (from: number, p: string): number => {
-    const r = caller.as(() => fdops.openAt2(from, p, flags, 0, RESOLVE_NO_MAGICLINKS));
-    return typeof r === 'number' ? r : -r.errno;
-  };
+  const walk = (from: number, p: string): number => pinStep(caller.as, from, p, lookup);
   const fd = walk(base, path);
   if (fd >= 0) return { fd, callersFd: false };
   if (fd !== -ELOOP || base !== AT_FDCWD || !path.startsWith('/')) return { errno: -fd };

@@ -28,8 +28,8 @@ export function readOnce(tid: number, pid: number, root?: string): OnceView {
   const bytes = new Map<string, ReturnType<TraceeView['readBytes']>>();
   return {
     ...view,
-    // Read for each call (this view lives for one), not from the tracer's cache (view.ts): that one
-    // is forgotten on chroot by the tracer thread only, and a pid may be reused.
+    // Read for each call (this view lives for one) unless the caller's is remembered (`root`:
+    // callers.ts), never from the tracer's cache (view.ts): that one is the tracer thread's, by pid.
     root: once(() => root ?? procLink(`/proc/${tid}/root`) ?? { fault: 'no root directory (process gone?)' }),
     cwd: once(() => procLink(`/proc/${tid}/cwd`) ?? { fault: 'no working directory (process gone?)' }),
     readString(addr, max) {

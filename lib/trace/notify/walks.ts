@@ -16,10 +16,9 @@ import type { Fault, Trap } from '../types.js';
 import { realpath as resolve, walk } from '../view.js';
 import { E } from '../../arch/errno.js';
 import type { As, Caller } from './creds.js';
-import { pinnedPath, pinPath, type Pinned } from './pin.js';
+import { pinnedPath, pinPath, pinStep, type Pinned } from './pin.js';
 
-const { O, AT_FDCWD } = fdops;
-const RESOLVE_NO_MAGICLINKS = 0x02n;
+const { AT_FDCWD } = fdops;
 const { ENOENT, ENOTDIR } = E;
 
 /** A pin kept from the decision: the O_PATH fd, and the path it reached (as /proc/self/fd/N names it). */
@@ -39,8 +38,7 @@ export class Walks {
     const had = this.kept.get(raw);
     if (had) return had.path;
     if (!raw.startsWith('/')) return resolve(raw);
-    const r = this.as(() => fdops.openAt2(AT_FDCWD, raw, O.PATH | O.CLOEXEC, 0, RESOLVE_NO_MAGICLINKS));
-    const fd = typeof r === 'number' ? r : -r.errno;
+    const fd = pinStep(this.as, AT_FDCWD, raw);
     // A part missing: glibc's realpath would fail the same way; the walk by hand appends it.
     if (fd === -ENOENT || fd === -ENOTDIR) return walk(raw);
     if (fd < 0) return resolve(raw);
