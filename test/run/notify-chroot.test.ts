@@ -16,6 +16,9 @@ import { bare, needsPython, PY, ROOT, seen, syscage, tempDir, writeProfile } fro
 const probe = probeNotify();
 const asRoot = process.getuid?.() === 0 ? false : 'chroot needs root';
 const SCRIPT = join(ROOT, 'test', 'run', 'fixtures', 'notify-chroot.py');
+/** Why a backend's run cannot be made here (false: it can). */
+const skipFor = (backend: 'notify' | 'ptrace'): string | false =>
+  needsPython.skip || asRoot || (backend === 'notify' && !probe.usable ? `the notification backend cannot run here: ${probe.why}` : false);
 const ENOENT = 2;
 const EPERM = 1;
 
@@ -46,7 +49,7 @@ t.test('without syscage: the kernel\'s answers', { skip: needsPython.skip || asR
 });
 
 for (const backend of ['notify', 'ptrace'] as const) {
-  const skip = needsPython.skip || asRoot || (backend === 'notify' && !probe.usable ? `the notification backend cannot run here: ${probe.why}` : false);
+  const skip = skipFor(backend);
   t.test(`${backend} backend: a caller that chrooted is not served in its old root`, { skip }, async (t) => {
     const { d, profile } = world(t);
     const r = await syscage(['run', '-p', profile, '--', ...PY, SCRIPT, 'self', d], { env: { PATH: '/usr/bin:/bin', SYSCAGE_BACKEND: backend } });
@@ -68,7 +71,7 @@ for (const backend of ['notify', 'ptrace'] as const) {
 // caller's alone. Once forgotten for the caller only, the sharer's /etc/passwd was judged as the
 // real /etc/passwd (allowed) while the kernel opened the jail's (not allowed): its text was read.
 for (const backend of ['notify', 'ptrace'] as const) {
-  const skip = needsPython.skip || asRoot || (backend === 'notify' && !probe.usable ? `the notification backend cannot run here: ${probe.why}` : false);
+  const skip = skipFor(backend);
   t.test(`${backend} backend: a chroot is seen by a process that shares the caller's root (CLONE_FS)`, { skip }, async (t) => {
     const { d, profile } = world(t);
     mkdirSync(join(d, 'jail', 'etc'));
