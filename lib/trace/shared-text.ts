@@ -4,10 +4,16 @@
 // event names the invocation that caused it.
 //
 // A seqlock over a SharedArrayBuffer: the writer makes the sequence odd,
-// writes, makes it even; a reader retries while it is odd or changed.
+// writes, makes it even and wakes any reader; a reader retries while it
+// changed, and while it is odd sleeps on it (Atomics.wait) rather than spin —
+// for READ_WAIT_MS at most, after which it does without the text: a writer
+// stopped half-way (a whole-process stop does not get here) must not stall
+// the thread that writes the events.
 const SEQ = 0;
 const LEN = 1;
 const HEADER = 8; // two Int32 slots
+/** How long a reader waits, in all, for a write in progress to end. */
+export const READ_WAIT_MS = 100;
 
 export class SharedText {
   readonly buffer: SharedArrayBuffer;
@@ -26,12 +32,19 @@ export class SharedText {
     this.bytes.set(b);
     Atomics.store(this.ints, LEN, text === undefined ? -1 : b.length);
     Atomics.add(this.ints, SEQ, 1);
+    Atomics.notify(this.ints, SEQ);
   }
 
+  /** The text; undefined when none is set, or when a write did not end within READ_WAIT_MS. */
   get(): string | undefined {
-    for (;;) {
+    for (let waited = 0; ; ) {
       const before = Atomics.load(this.ints, SEQ);
-      if (before % 2 === 1) continue;
+      if (before % 2 !== 0) {
+        if (waited >= READ_WAIT_MS) return undefined;
+        Atomics.wait(this.ints, SEQ, before, 1);
+        waited += 1;
+        continue;
+      }
       const len = Atomics.load(this.ints, LEN);
       const text = len < 0 ? undefined : Buffer.from(this.bytes.slice(0, len)).toString('utf8');
       if (Atomics.load(this.ints, SEQ) === before) return text;
