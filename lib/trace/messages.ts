@@ -14,6 +14,8 @@ export interface TracerBoot {
   readonly stage2: string;
   /** Where this process keeps V8's code cache (Node 22+, bin/syscage): stage-2 uses it too. */
   readonly compileCache?: string;
+  /** An Int32 cell the main thread sets to 1, and notifies, once it has posted the run (or its cancellation). */
+  readonly wake: SharedArrayBuffer;
 }
 
 /** The run itself, posted once the profile is loaded. Structured-cloned: plain data and RegExps only. */

@@ -45,11 +45,13 @@ export class PreparedTracer {
   private listener: ((m: FromTracer) => void) | undefined;
   private notifier: NotifierThread | undefined;
   private readonly fail: (e: Error) => void;
+  /** Set once the run (or its cancellation) is posted: the thread sleeps on it until then (worker.ts, waitForStart). */
+  private readonly wake = new Int32Array(new SharedArrayBuffer(4));
 
   constructor() {
     faultPoint('tracer.prepare');
     const cache = (module as { getCompileCacheDir?: () => string | undefined }).getCompileCacheDir?.();
-    const boot: TracerBoot = { node: process.execPath, stage2: compiledFile('launch', 'stage2.js'), ...(cache ? { compileCache: cache } : {}) };
+    const boot: TracerBoot = { node: process.execPath, stage2: compiledFile('launch', 'stage2.js'), wake: this.wake.buffer as SharedArrayBuffer, ...(cache ? { compileCache: cache } : {}) };
     this.worker = new Worker(compiledFile('trace', 'worker.js'), { workerData: boot, stdout: false, stderr: false });
     let settle!: { resolve: (r: Ready) => void; reject: (e: Error) => void };
     this.ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
@@ -104,8 +106,15 @@ export class PreparedTracer {
         }
       };
       if (this.failure) return reject(this.failure);
-      this.worker.postMessage(start);
+      this.post(start);
     });
+  }
+
+  /** Hand the thread the run (undefined: cancelled) and wake it. */
+  private post(start: TracerStart | undefined): void {
+    this.worker.postMessage(start);
+    Atomics.store(this.wake, 0, 1);
+    Atomics.notify(this.wake, 0);
   }
 
   /**
@@ -131,7 +140,7 @@ export class PreparedTracer {
     if (this.hasEnded) return;
     if (this.state === 'prepared') {
       this.state = 'cancelled';
-      this.worker.postMessage(undefined);
+      this.post(undefined);
     } else {
       void this.worker.terminate();
     }

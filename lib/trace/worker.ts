@@ -20,8 +20,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { SIGKILL } from '../arch/signal.js';
 import { decodeStatus, isGone, resumeSignal } from '../arch/stop.js';
-import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, sleepMs, spawn, waitAny, waitFor } from '../native/index.js';
-import { WNOHANG, __WALL, __WNOTHREAD } from '../native/wait.js';
+import { closeFd, isNativeError, pipe, ptrace, setNotDumpable, spawn, waitFor } from '../native/index.js';
 import { REQUEST_FD } from '../launch/request.js';
 import { EXIT, serialiseError, SyscageError } from '../errors.js';
 import { FAULT_VARIABLE, faultPoint } from '../fault.js';
@@ -65,26 +64,20 @@ function spawnStage2(): { pid: number; writeEnd: number; supervised: boolean; no
 }
 
 /**
- * Wait for the main thread to post the run. Meanwhile stage-2 boots; a signal
- * it gets stops it: resume it with the signal, so its start-up goes on.
+ * Wait for the main thread to post the run (or undefined: cancelled), asleep on the wake cell the
+ * main thread sets after posting (prepare.ts) — this thread, busy in no event loop, would not
+ * otherwise hear the message. Meanwhile stage-2 boots. A signal it gets stops it (a
+ * signal-delivery-stop) until arm(), which delivers it: boot waits for the run only then, and
+ * stage-2 dying of the signal is seen there ("ended before the launch").
  */
-function waitForStart(pid: number): TracerStart | undefined {
+function waitForStart(): TracerStart | undefined {
   const port = parentPort!;
+  const wake = new Int32Array(boot.wake);
   faultPoint('tracer.wait');
   for (;;) {
     const m = receiveMessageOnPort(port);
     if (m) return m.message as TracerStart | undefined;
-    const w = waitAny(WNOHANG | __WALL | __WNOTHREAD);
-    if (!w || w.pid === 0) {
-      sleepMs(1);
-      continue;
-    }
-    const stop = decodeStatus(w.status);
-    if (isGone(stop)) {
-      if (w.pid === pid) throw new Error(`stage-2 ended before the launch (status 0x${w.status.toString(16)})`);
-    } else if (stop.kind !== 'unknown') {
-      ptrace.cont(w.pid, resumeSignal(stop));
-    }
+    Atomics.wait(wake, 0, 0);
   }
 }
 
@@ -121,11 +114,12 @@ async function main(): Promise<void> {
   post({ type: 'ready', pid: stage2.pid, mode: stage2.supervised ? 'supervised' : 'bpf-only', note: stage2.note, ...(notify ? { notify } : {}) });
   // The tracing code loads while stage-2 boots.
   const { trace } = await import('./loop.js');
-  const start = waitForStart(stage2.pid);
+  const start = waitForStart();
   if (!start) {
-    // Cancelled: stage-2 must not be left waiting (if it was not seized, EXITKILL does not cover it).
+    // Cancelled: stage-2 must not be left waiting (if it was not seized, EXITKILL does not cover it),
+    // nor unreaped (a signal-delivery-stop of its boot may be reported first).
     ptrace.sendSignal(stage2.pid, SIGKILL);
-    waitAny();
+    for (let w = waitFor(stage2.pid); w && !isGone(decodeStatus(w.status)); w = waitFor(stage2.pid));
     return;
   }
   if (stage2.supervised) {
