@@ -11,7 +11,9 @@
 //            every other task stopped around each checked call) adds per trap.
 //            Back to back (one hold lasts across calls in quick succession) and
 //            spaced by a sleep (the hold ends when its owner sleeps: every call
-//            takes a new one).
+//            takes a new one), after untimed calls that warm the supervisor up;
+//            and spaced with no warm-up: a fresh supervisor's first calls,
+//            which its JIT has not compiled yet.
 //   launch   `syscage run -- /bin/true` wall time, with `node -e 0` and bare
 //            /bin/true for reference.
 //   rss      the supervisor's peak RSS over the openloop run.
@@ -44,12 +46,18 @@ export interface RuntimeOptions {
   readonly threadCounts: readonly number[];
   /** Iterations of openloop-threads back to back (default 10000). */
   readonly threadOpenCalls: number;
-  /** Idle thread counts K of openloop-threads, calls spaced by a sleep (default 0, 4, 16). */
+  /** Idle thread counts K of openloop-threads, calls spaced by a sleep (default 0, 8, 16). */
   readonly spacedThreadCounts: readonly number[];
   /** Iterations of the spaced openloop-threads (default 200). */
   readonly spacedOpenCalls: number;
   /** The sleep before each spaced openat (µs, default 500). */
   readonly spacedGapUs: number;
+  /**
+   * Untimed openat+close pairs, back to back, before the spaced ones (default 5000): a supervisor
+   * that has run a while, whose JIT has compiled what a checked call runs through — as a C tracer
+   * is from its first call. The spaced loop also runs once more without them, at K = 0: the cold row.
+   */
+  readonly spacedWarmCalls: number;
   /** Timed runs per tool and placement of each loop. */
   readonly reps: number;
   /** Runs of the one-iteration baseline. */
@@ -64,12 +72,12 @@ export interface RuntimeOptions {
 
 export const DEFAULT_OPTIONS: RuntimeOptions = {
   getppidCalls: 5_000_000, openCalls: 20_000, threadCounts: [0, 1, 4, 16], threadOpenCalls: 10_000,
-  spacedThreadCounts: [0, 8, 16], spacedOpenCalls: 200, spacedGapUs: 500,
+  spacedThreadCounts: [0, 8, 16], spacedOpenCalls: 200, spacedGapUs: 500, spacedWarmCalls: 5000,
   reps: 5, baseReps: 3, launchReps: 9, rssReps: 3,
 };
 export const QUICK_OPTIONS: RuntimeOptions = {
   getppidCalls: 1_000_000, openCalls: 5_000, threadCounts: [0, 16], threadOpenCalls: 2_000,
-  spacedThreadCounts: [0, 8], spacedOpenCalls: 100, spacedGapUs: 500,
+  spacedThreadCounts: [0, 8], spacedOpenCalls: 100, spacedGapUs: 500, spacedWarmCalls: 3000,
   reps: 3, baseReps: 2, launchReps: 5, rssReps: 2,
 };
 
@@ -97,6 +105,8 @@ export interface LoopRow {
   readonly threads?: number;
   /** openloop-threads: the sleep before each openat (µs; 0: back to back). */
   readonly gapUs?: number;
+  /** openloop-threads: the untimed calls made before the timed ones. */
+  readonly warm?: number;
   /** openloop-threads: median added cost minus the same tool's at K = 0 (ns): what the K idle threads add per trap. */
   readonly addedOverK0?: number;
   /** openloop-threads: the openat+close pairs timed inside the workload, per iteration, per run (ns) — no start-up to cancel out, no sleeps. */
@@ -129,8 +139,10 @@ export interface RuntimeResults {
   readonly trap: readonly LoopRow[];
   /** Per-trap cost with K idle threads (openloop-threads), calls back to back, K = options.threadCounts. */
   readonly threads: readonly LoopRow[];
-  /** The same with a sleep of options.spacedGapUs before each openat, K = options.spacedThreadCounts. */
+  /** The same with a sleep of options.spacedGapUs before each openat, after options.spacedWarmCalls untimed ones; K = options.spacedThreadCounts. */
   readonly threadsSpaced: readonly LoopRow[];
+  /** The spaced loop at K = 0 with no warm-up: the first options.spacedOpenCalls checked calls of a fresh supervisor. */
+  readonly spacedCold: readonly LoopRow[];
   readonly launch: readonly LaunchRow[];
   readonly rss: readonly RssRow[];
   readonly seconds: number;
@@ -398,6 +410,8 @@ interface ThreadsSpec {
   readonly calls: number;
   /** Sleep before each openat (µs), 0 for none. */
   readonly gapUs: number;
+  /** Untimed calls before the timed ones. */
+  readonly warm: number;
   /** With the one-iteration runs for T(N) − T(1); without, only the workload's own timing (in-loop). */
   readonly wall: boolean;
   readonly path: string;
@@ -410,7 +424,7 @@ interface ThreadsSpec {
  * per-call costs and "added" are computed per K, against native with the same K.
  */
 function measureThreads(env: Env, spec: ThreadsSpec, o: RuntimeOptions): LoopRow[] {
-  const { counts, calls, gapUs, wall, path, tools } = spec;
+  const { counts, calls, gapUs, warm, wall, path, tools } = spec;
   const rows: LoopRow[] = [];
   const key = (k: number) => (tool: string) => `${tool} K=${k}`;
   for (const placement of PLACEMENTS) {
@@ -421,9 +435,10 @@ function measureThreads(env: Env, spec: ThreadsSpec, o: RuntimeOptions): LoopRow
     }
     const bin = (env.bins as Record<Workload, string>)['openloop-threads'];
     const entries = counts.flatMap((k) => tools.filter((t) => !t.unavailable)
-      .map((t): Entry => ({ key: key(k)(t.name), argv: (n) => [...prefix(env, placement), ...t.argv!([bin, String(n), path, String(k), String(gapUs)])] })));
-    const tally = runRounds(entries, calls, o, `openloop-threads${gapUs ? ` spaced ${gapUs} µs` : ''} ${placement}`, wall ? o.baseReps : 0);
-    const perK = counts.map((k) => loopRows(tools, placement, tally, calls, undefined, key(k), { threads: k, gapUs }));
+      .map((t): Entry => ({ key: key(k)(t.name), argv: (n) => [...prefix(env, placement), ...t.argv!([bin, String(n), path, String(k), String(gapUs), String(warm)])] })));
+    const what = `openloop-threads${gapUs ? ` spaced ${gapUs} µs` : ''}${gapUs && !warm ? ' cold' : ''} ${placement}`;
+    const tally = runRounds(entries, calls, o, what, wall ? o.baseReps : 0);
+    const perK = counts.map((k) => loopRows(tools, placement, tally, calls, undefined, key(k), { threads: k, gapUs, warm }));
     // What the idle threads add: each row's median added cost over the same tool's at K = 0.
     const k0 = perK[counts.indexOf(0)] ?? [];
     for (const row of perK.flat()) {
@@ -539,11 +554,12 @@ export function benchRuntime(o: RuntimeOptions = DEFAULT_OPTIONS): RuntimeResult
   // mintrace follows threads too (TRACECLONE), and holds nothing: the floor in the same conditions.
   const threadTools = [nativeTool(), ...syscageTools(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow])];
   o.log?.(`runtime: per-trap cost with K idle threads, back to back (openloop-threads, K = ${o.threadCounts.join(', ')})`);
-  const threads = measureThreads(env, { counts: o.threadCounts, calls: o.threadOpenCalls, gapUs: 0, wall: true, path: '/etc/passwd', tools: threadTools }, o);
-  o.log?.(`runtime: per-trap cost with K idle threads, spaced by ${o.spacedGapUs} µs (openloop-threads, K = ${o.spacedThreadCounts.join(', ')})`);
-  const threadsSpaced = measureThreads(env, {
-    counts: o.spacedThreadCounts, calls: o.spacedOpenCalls, gapUs: o.spacedGapUs, wall: false, path: '/etc/passwd', tools: threadTools,
-  }, o);
+  const threads = measureThreads(env, { counts: o.threadCounts, calls: o.threadOpenCalls, gapUs: 0, warm: 0, wall: true, path: '/etc/passwd', tools: threadTools }, o);
+  const spaced = { calls: o.spacedOpenCalls, gapUs: o.spacedGapUs, wall: false, path: '/etc/passwd', tools: threadTools };
+  o.log?.(`runtime: per-trap cost with K idle threads, spaced by ${o.spacedGapUs} µs, after ${o.spacedWarmCalls} calls (openloop-threads, K = ${o.spacedThreadCounts.join(', ')})`);
+  const threadsSpaced = measureThreads(env, { ...spaced, counts: o.spacedThreadCounts, warm: o.spacedWarmCalls }, o);
+  o.log?.(`runtime: the same at K = 0 with no warm-up: a fresh supervisor's first ${o.spacedOpenCalls} checked calls`);
+  const spacedCold = measureThreads(env, { ...spaced, counts: [0], warm: 0 }, o);
   o.log?.('runtime: launch');
   const launch = measureLaunch(env, profiles.launch, o);
   o.log?.('runtime: peak RSS');
@@ -555,5 +571,5 @@ export function benchRuntime(o: RuntimeOptions = DEFAULT_OPTIONS): RuntimeResult
     taskset: env.taskset ?? 'n/a (no taskset)',
     time: env.time ?? 'n/a (no /usr/bin/time)',
   };
-  return { options, tools, profiles, filter, trap, threads, threadsSpaced, launch, rss, seconds: (Date.now() - t0) / 1000 };
+  return { options, tools, profiles, filter, trap, threads, threadsSpaced, spacedCold, launch, rss, seconds: (Date.now() - t0) / 1000 };
 }

@@ -1,14 +1,16 @@
-/* openloop-threads [N] [PATH] [K] [GAP_US]: openloop with K idle threads.
+/* openloop-threads [N] [PATH] [K] [GAP_US] [WARM]: openloop with K idle threads.
  * First starts K threads that block in pthread_cond_wait (a futex wait: the
  * state of Node's idle worker threads) and waits until every one of them is
- * waiting; then openat(AT_FDCWD, PATH, O_RDONLY) + close, N times, on the main
- * thread, sleeping GAP_US microseconds (nanosleep) before each openat when
- * GAP_US > 0; then wakes the threads, which exit, and joins them.
+ * waiting; then makes WARM openat+close pairs back to back, untimed (a
+ * supervisor that has been running a while: its JIT has compiled the paths a
+ * checked call takes); then openat(AT_FDCWD, PATH, O_RDONLY) + close, N times,
+ * on the main thread, sleeping GAP_US microseconds (nanosleep) before each
+ * openat when GAP_US > 0; then wakes the threads, which exit, and joins them.
  * Prints "openloop-threads: calls NS ns" to stderr: the time spent in the
  * openat+close pairs, by CLOCK_MONOTONIC (vDSO, no syscall) — free of the
  * tool's start-up, and of the sleeps: back to back, the whole loop; spaced,
  * the sum of each pair's own time.
- * Defaults: N=200000, PATH=/etc/passwd, K=0, GAP_US=0.  Exits 1 if any open fails. */
+ * Defaults: N=200000, PATH=/etc/passwd, K=0, GAP_US=0, WARM=0.  Exits 1 if any open fails. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -46,9 +48,11 @@ int main(int argc, char **argv)
     const char *path = argc > 2 ? argv[2] : "/etc/passwd";
     long k = argc > 3 ? atol(argv[3]) : 0;
     long gap = argc > 4 ? atol(argv[4]) : 0;
+    long warm = argc > 5 ? atol(argv[5]) : 0;
     struct timespec nap = { gap / 1000000, (gap % 1000000) * 1000 };
     if (k < 0 || k > 4096) { fprintf(stderr, "openloop-threads: K must be 0..4096\n"); return 2; }
     if (gap < 0) { fprintf(stderr, "openloop-threads: GAP_US must be >= 0\n"); return 2; }
+    if (warm < 0) { fprintf(stderr, "openloop-threads: WARM must be >= 0\n"); return 2; }
     pthread_t *tids = calloc(k ? (size_t)k : 1, sizeof *tids);
     if (!tids) { perror("openloop-threads: calloc"); return 2; }
     for (long i = 0; i < k; i++) {
@@ -60,6 +64,11 @@ int main(int argc, char **argv)
     pthread_mutex_unlock(&lock);
 
     long fail = 0;
+    for (long i = 0; i < warm; i++) {
+        int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) close(fd);
+        else fail++;
+    }
     long long spent = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -88,6 +97,6 @@ int main(int argc, char **argv)
     for (long i = 0; i < k; i++) pthread_join(tids[i], NULL);
     free(tids);
     fprintf(stderr, "openloop-threads: calls %lld ns\n", spent);
-    if (fail) { fprintf(stderr, "openloop-threads: %ld/%ld opens of %s failed\n", fail, n, path); return 1; }
+    if (fail) { fprintf(stderr, "openloop-threads: %ld/%ld opens of %s failed\n", fail, n + warm, path); return 1; }
     return 0;
 }
