@@ -1,6 +1,7 @@
 // Runtime benchmarks of `syscage run`, against running natively, strace's
 // seccomp-bpf mode, and mintrace (a minimal C seccomp+ptrace tracer: the
-// physical floor of supervision). See bench/README.md.
+// physical floor of supervision) — and minnotify (the notification backend's
+// design in C: each open performed by the supervisor). See bench/README.md.
 //
 //   filter   getpidloop: getppid M times, never trapped — what the seccomp
 //            filter adds to every syscall the kernel decides alone.
@@ -171,7 +172,7 @@ interface Env {
   readonly bins: Record<Workload, string> | { missing: string };
 }
 
-const WORKLOADS = ['getpidloop', 'openloop', 'openloop-threads', 'mintrace'] as const;
+const WORKLOADS = ['getpidloop', 'openloop', 'openloop-threads', 'mintrace', 'minnotify'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 /** gcc -O2 each workload into bench/out/ (again only when its source is newer). */
@@ -280,6 +281,18 @@ function mintraceTool(env: Env, name: string, args: readonly string[]): Tool {
   if ('missing' in env.bins) return { name, unavailable: env.bins.missing };
   const bin = env.bins.mintrace;
   return { name, argv: (w) => [bin, ...args, '--', ...w] };
+}
+
+/**
+ * minnotify: the notification backend's design in C — each openat performed by the supervisor (pin,
+ * check, reopen, install: bench/workloads/minnotify.c). Where the kernel lacks user notification, not run.
+ */
+function minnotifyTool(env: Env, args: readonly string[]): Tool {
+  if ('missing' in env.bins) return { name: 'minnotify', unavailable: env.bins.missing };
+  const notify = probeNotify();
+  if (!notify.usable) return { name: 'minnotify', unavailable: `n/a (${notify.why})` };
+  const bin = env.bins.minnotify;
+  return { name: 'minnotify', argv: (w) => [bin, ...args, '--', ...w] };
 }
 
 interface LoopSpec {
@@ -549,10 +562,12 @@ export function benchRuntime(o: RuntimeOptions = DEFAULT_OPTIONS): RuntimeResult
   const allow = ['/etc/passwd', '/etc/ld.so.cache', '/etc/ld.so.preload', '/lib', '/lib64', '/usr/lib'].flatMap((p) => ['-a', p]);
   const trap = measureLoop(env, {
     workload: 'openloop', extra: ['/etc/passwd'], calls: o.openCalls, floor: 'mintrace',
-    tools: [nativeTool(), ...syscageTools(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow]), mintraceTool(env, 'mintrace -n', ['-n'])],
+    tools: [nativeTool(), ...syscageTools(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow]), mintraceTool(env, 'mintrace -n', ['-n']),
+      minnotifyTool(env, ['-q', ...allow])],
   }, o);
   // mintrace follows threads too (TRACECLONE), and holds nothing: the floor in the same conditions.
-  const threadTools = [nativeTool(), ...syscageTools(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow])];
+  // minnotify holds nothing either: the notification backend's design in C.
+  const threadTools = [nativeTool(), ...syscageTools(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow]), minnotifyTool(env, ['-q', ...allow])];
   o.log?.(`runtime: per-trap cost with K idle threads, back to back (openloop-threads, K = ${o.threadCounts.join(', ')})`);
   const threads = measureThreads(env, { counts: o.threadCounts, calls: o.threadOpenCalls, gapUs: 0, warm: 0, wall: true, path: '/etc/passwd', tools: threadTools }, o);
   const spaced = { calls: o.spacedOpenCalls, gapUs: o.spacedGapUs, wall: false, path: '/etc/passwd', tools: threadTools };
