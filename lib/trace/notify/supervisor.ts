@@ -274,7 +274,9 @@ export class NotifySupervisor {
       this.counts.performed++;
       const caller = found!;
       if ('errno' in caller) return void notify.respond(this.d.listener, id, 0n, caller.errno);
-      this.perform(id, trap, ctx, decision.detail, { ...caller, waiting: () => notify.stillPending(this.d.listener, id) }, walks);
+      // Named member by member, not spread: see readOnce (view.ts).
+      const waiting = (): boolean => notify.stillPending(this.d.listener, id);
+      this.perform(id, trap, ctx, decision.detail, { as: caller.as, ns: caller.ns, umask: caller.umask, learnt: caller.learnt, waiting }, walks);
     } finally {
       releaseCaller(found!);
     }

@@ -26,8 +26,12 @@ export function readOnce(tid: number, pid: number, root?: string): OnceView {
   const view = traceeView(tid, pid);
   const strings = new Map<string, ReturnType<TraceeView['readString']>>();
   const bytes = new Map<string, ReturnType<TraceeView['readBytes']>>();
+  // A literal with every member named, not `{ ...view, ... }`: on Node 20 (V8 11) an object spread
+  // followed by more properties makes a new hidden class at every call, and every use of the view
+  // in the decision then misses its inline caches (A/B, one run, pinned: 71.5 → 58.3 µs a performed
+  // openat on Node 20; the same on Node 26, whose V8 keeps one hidden class).
   return {
-    ...view,
+    fdPath: view.fdPath,
     // Read for each call (this view lives for one) unless the caller's is remembered (`root`:
     // callers.ts), never from the tracer's cache (view.ts): that one is the tracer thread's, by pid.
     root: once(() => root ?? procLink(`/proc/${tid}/root`) ?? { fault: 'no root directory (process gone?)' }),
