@@ -27,7 +27,7 @@
 // vCPU) and default scheduling. Runs of the different tools are interleaved,
 // so that a noisy stretch of the machine hits them all.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveCommand } from '../lib/launch/index.js';
@@ -175,16 +175,18 @@ interface Env {
 const WORKLOADS = ['getpidloop', 'openloop', 'openloop-threads', 'mintrace', 'minnotify'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
-/** gcc -O2 each workload into bench/out/ (again only when its source is newer). */
+/** gcc -O2 each workload into bench/out/ (again only when its source, or a header beside it, is newer). */
 function buildWorkloads(root: string, out: string): Env['bins'] {
   const gcc = findProgram('gcc') ?? findProgram('cc');
   if (!gcc) return { missing: 'n/a (no gcc)' };
   mkdirSync(out, { recursive: true });
+  const dir = join(root, 'bench', 'workloads');
+  const headers = Math.max(0, ...readdirSync(dir).filter((f) => f.endsWith('.h')).map((f) => statSync(join(dir, f)).mtimeMs));
   const built: Record<string, string> = {};
   for (const w of WORKLOADS) {
-    const src = join(root, 'bench', 'workloads', `${w}.c`);
+    const src = join(dir, `${w}.c`);
     const bin = join(out, w);
-    if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+    if (!existsSync(bin) || statSync(bin).mtimeMs < Math.max(statSync(src).mtimeMs, headers)) {
       const r = spawnSync(gcc, ['-O2', '-pthread', '-o', bin, src], { encoding: 'utf8' });
       if (r.status !== 0) return { missing: `n/a (gcc failed on ${w}.c: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]})` };
     }

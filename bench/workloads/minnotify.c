@@ -53,6 +53,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "floor.h"
+
 #if defined(__x86_64__)
 #define THIS_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
@@ -67,10 +69,6 @@
 #define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
 #endif
 
-#define MAX_PREFIX 64
-static const char *prefixes[MAX_PREFIX];
-static size_t prefix_len[MAX_PREFIX];
-static int nprefix;
 static int quiet;
 
 static void die(const char *what) { perror(what); exit(125); }
@@ -110,34 +108,6 @@ static void child_main(char **argv, int say, int hear)
 
 /* ----------------------------------------------------------- supervisor */
 
-/* A NUL-terminated string of the caller's, never reading into a page that is not readable. */
-static ssize_t read_str(pid_t pid, uintptr_t addr, char *buf, size_t size)
-{
-    size_t got = 0;
-    while (got < size) {
-        size_t page_left = 4096 - ((addr + got) & 4095);
-        size_t want = size - got < page_left ? size - got : page_left;
-        struct iovec local = { buf + got, want };
-        struct iovec remote = { (void *)(addr + got), want };
-        ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-        if (n <= 0) { if (n == 0) errno = EFAULT; return -1; }
-        char *nul = memchr(buf + got, 0, (size_t)n);
-        if (nul) return nul - buf;
-        got += (size_t)n;
-    }
-    errno = ENAMETOOLONG;
-    return -1;
-}
-
-static int allowed(const char *p)
-{
-    for (int i = 0; i < nprefix; i++) {
-        size_t n = prefix_len[i];
-        if (strncmp(p, prefixes[i], n) == 0 && (p[n] == '\0' || p[n] == '/' || (n == 1 && p[0] == '/')))
-            return 1;
-    }
-    return 0;
-}
 
 static void answer(int listener, uint64_t id, int64_t val, int error, uint32_t flags)
 {
@@ -198,11 +168,8 @@ static int parse_args(int argc, char **argv)
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) { i++; break; }
         if (strcmp(argv[i], "-q") == 0) quiet = 1;
-        else if (strcmp(argv[i], "-a") == 0 && i + 1 < argc && nprefix < MAX_PREFIX) {
-            prefixes[nprefix] = argv[++i];
-            prefix_len[nprefix] = strlen(argv[i]);
-            nprefix++;
-        } else break;
+        else if (strcmp(argv[i], "-a") == 0 && i + 1 < argc) add_prefix("minnotify", argv[++i]);
+        else break;
     }
     if (i >= argc) {
         fprintf(stderr, "usage: minnotify [-q] [-a PREFIX]... -- cmd [args...]\n");
