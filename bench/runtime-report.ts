@@ -47,6 +47,8 @@ export function renderRuntime(r: RuntimeResults): string {
 
   // (b) per-trap cost
   out.push(`## Per trapped openat (openloop: openat+close × ${o.openCalls}, every openat trapped; targets: syscage ≤ strace, ≤ ${TARGETS.trapFloorFactor}× mintrace)\n`);
+  out.push(`Every loop of checked calls below first makes ${o.warmCalls} untimed ones (in T(N) and T(1) alike, so they cancel out): the supervisor measured is warm, its JIT having compiled ` +
+    `what a checked call runs through, as a C tracer is from its first call. A fresh supervisor's first calls have a table of their own, at the end.\n`);
   out.push(`syscage runs ${rel(r.profiles.trap)}: every openat goes to the supervisor, which reads the path, resolves it and matches files.read. ` +
     `mintrace: the same checks in C (read path, cwd/dirfd, normalise, prefix allowlist) — the floor; mintrace -n: bare stop/resume; ` +
     `minnotify: the notification backend's design in C — each openat pinned, checked on what the pin reached, reopened and installed in the caller by the supervisor (11 syscalls: bench/workloads/minnotify.c). ` +
@@ -72,9 +74,9 @@ export function renderRuntime(r: RuntimeResults): string {
     `"in-loop": the workload's own clock around its loop, ÷ N, minus native's (no start-up to cancel out: steadier on a loaded machine).\n`);
   out.push(threadsTable(r.threads, true));
   out.push('');
-  out.push(`## Per trapped openat with K idle threads, spaced (the same, with a ${o.spacedGapUs} µs sleep before each openat; × ${o.spacedOpenCalls}, after ${o.spacedWarmCalls} untimed ones back to back; K = ${o.spacedThreadCounts.join(', ')})\n`);
+  out.push(`## Per trapped openat with K idle threads, spaced (the same, with a ${o.spacedGapUs} µs sleep before each openat; × ${o.spacedOpenCalls}; K = ${o.spacedThreadCounts.join(', ')})\n`);
   out.push(`The hold ends when its owner sleeps, so every call takes a new one: the cost of a checked call that comes alone (a server between requests), ` +
-    `made by a supervisor that has been running a while — the untimed calls first let its JIT compile what a checked call runs through (the cold table below is the same without them). ` +
+    `made by a supervisor that has been running a while (the cold table below is the same without the untimed calls). ` +
     `Only in-loop here: the workload's own clock around each openat+close, summed, ÷ N, minus native's (the sleeps' jitter would swamp T(N) − T(1), which is not run). ` +
     `Releasing the hold overlaps the sleep and is not counted. Medians of ${o.reps} [min–max].\n`);
   out.push(threadsTable(r.threadsSpaced, false));

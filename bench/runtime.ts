@@ -12,9 +12,9 @@
 //            every other task stopped around each checked call) adds per trap.
 //            Back to back (one hold lasts across calls in quick succession) and
 //            spaced by a sleep (the hold ends when its owner sleeps: every call
-//            takes a new one), after untimed calls that warm the supervisor up;
-//            and spaced with no warm-up: a fresh supervisor's first calls,
-//            which its JIT has not compiled yet.
+//            takes a new one); and spaced with no warm-up: a fresh supervisor's
+//            first calls, which its JIT has not compiled yet. Every other loop of
+//            checked calls first makes options.warmCalls untimed ones.
 //   launch   `syscage run -- /bin/true` wall time, with `node -e 0` and bare
 //            /bin/true for reference.
 //   rss      the supervisor's peak RSS over the openloop run.
@@ -54,11 +54,12 @@ export interface RuntimeOptions {
   /** The sleep before each spaced openat (µs, default 500). */
   readonly spacedGapUs: number;
   /**
-   * Untimed openat+close pairs, back to back, before the spaced ones (default 5000): a supervisor
-   * that has run a while, whose JIT has compiled what a checked call runs through — as a C tracer
-   * is from its first call. The spaced loop also runs once more without them, at K = 0: the cold row.
+   * Untimed openat+close pairs, back to back, before the timed ones of every loop of checked calls
+   * (default 5000): a supervisor that has run a while, whose JIT has compiled what a checked call
+   * runs through — as a C tracer is from its first call. The spaced loop also runs once more
+   * without them, at K = 0: the cold row.
    */
-  readonly spacedWarmCalls: number;
+  readonly warmCalls: number;
   /** Timed runs per tool and placement of each loop. */
   readonly reps: number;
   /** Runs of the one-iteration baseline. */
@@ -73,12 +74,12 @@ export interface RuntimeOptions {
 
 export const DEFAULT_OPTIONS: RuntimeOptions = {
   getppidCalls: 5_000_000, openCalls: 20_000, threadCounts: [0, 1, 4, 16], threadOpenCalls: 10_000,
-  spacedThreadCounts: [0, 8, 16], spacedOpenCalls: 200, spacedGapUs: 500, spacedWarmCalls: 5000,
+  spacedThreadCounts: [0, 8, 16], spacedOpenCalls: 200, spacedGapUs: 500, warmCalls: 5000,
   reps: 5, baseReps: 3, launchReps: 9, rssReps: 3,
 };
 export const QUICK_OPTIONS: RuntimeOptions = {
   getppidCalls: 1_000_000, openCalls: 5_000, threadCounts: [0, 16], threadOpenCalls: 2_000,
-  spacedThreadCounts: [0, 8], spacedOpenCalls: 100, spacedGapUs: 500, spacedWarmCalls: 3000,
+  spacedThreadCounts: [0, 8], spacedOpenCalls: 100, spacedGapUs: 500, warmCalls: 3000,
   reps: 3, baseReps: 2, launchReps: 5, rssReps: 2,
 };
 
@@ -140,7 +141,7 @@ export interface RuntimeResults {
   readonly trap: readonly LoopRow[];
   /** Per-trap cost with K idle threads (openloop-threads), calls back to back, K = options.threadCounts. */
   readonly threads: readonly LoopRow[];
-  /** The same with a sleep of options.spacedGapUs before each openat, after options.spacedWarmCalls untimed ones; K = options.spacedThreadCounts. */
+  /** The same with a sleep of options.spacedGapUs before each openat; K = options.spacedThreadCounts. */
   readonly threadsSpaced: readonly LoopRow[];
   /** The spaced loop at K = 0 with no warm-up: the first options.spacedOpenCalls checked calls of a fresh supervisor. */
   readonly spacedCold: readonly LoopRow[];
@@ -563,7 +564,7 @@ export function benchRuntime(o: RuntimeOptions = DEFAULT_OPTIONS): RuntimeResult
   // mintrace with its full path check, allowing what the loader and the loop open: the floor.
   const allow = ['/etc/passwd', '/etc/ld.so.cache', '/etc/ld.so.preload', '/lib', '/lib64', '/usr/lib'].flatMap((p) => ['-a', p]);
   const trap = measureLoop(env, {
-    workload: 'openloop', extra: ['/etc/passwd'], calls: o.openCalls, floor: 'mintrace',
+    workload: 'openloop', extra: ['/etc/passwd', String(o.warmCalls)], calls: o.openCalls, floor: 'mintrace',
     tools: [nativeTool(), ...syscageTools(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow]), mintraceTool(env, 'mintrace -n', ['-n']),
       minnotifyTool(env, ['-q', ...allow])],
   }, o);
@@ -571,10 +572,10 @@ export function benchRuntime(o: RuntimeOptions = DEFAULT_OPTIONS): RuntimeResult
   // minnotify holds nothing either: the notification backend's design in C.
   const threadTools = [nativeTool(), ...syscageTools(env, profiles.trap), straceTool(env), mintraceTool(env, 'mintrace', ['-q', ...allow]), minnotifyTool(env, ['-q', ...allow])];
   o.log?.(`runtime: per-trap cost with K idle threads, back to back (openloop-threads, K = ${o.threadCounts.join(', ')})`);
-  const threads = measureThreads(env, { counts: o.threadCounts, calls: o.threadOpenCalls, gapUs: 0, warm: 0, wall: true, path: '/etc/passwd', tools: threadTools }, o);
+  const threads = measureThreads(env, { counts: o.threadCounts, calls: o.threadOpenCalls, gapUs: 0, warm: o.warmCalls, wall: true, path: '/etc/passwd', tools: threadTools }, o);
   const spaced = { calls: o.spacedOpenCalls, gapUs: o.spacedGapUs, wall: false, path: '/etc/passwd', tools: threadTools };
-  o.log?.(`runtime: per-trap cost with K idle threads, spaced by ${o.spacedGapUs} µs, after ${o.spacedWarmCalls} calls (openloop-threads, K = ${o.spacedThreadCounts.join(', ')})`);
-  const threadsSpaced = measureThreads(env, { ...spaced, counts: o.spacedThreadCounts, warm: o.spacedWarmCalls }, o);
+  o.log?.(`runtime: per-trap cost with K idle threads, spaced by ${o.spacedGapUs} µs (openloop-threads, K = ${o.spacedThreadCounts.join(', ')})`);
+  const threadsSpaced = measureThreads(env, { ...spaced, counts: o.spacedThreadCounts, warm: o.warmCalls }, o);
   o.log?.(`runtime: the same at K = 0 with no warm-up: a fresh supervisor's first ${o.spacedOpenCalls} checked calls`);
   const spacedCold = measureThreads(env, { ...spaced, counts: [0], warm: 0 }, o);
   o.log?.('runtime: launch');
