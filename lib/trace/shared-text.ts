@@ -7,8 +7,7 @@
 // writes, makes it even and wakes any reader; a reader retries while it
 // changed, and while it is odd sleeps on it (Atomics.wait) rather than spin —
 // for READ_WAIT_MS at most, after which it does without the text: a writer
-// stopped half-way (a whole-process stop does not get here) must not stall
-// the thread that writes the events.
+// stopped half-way must not stall the thread that writes the events.
 const SEQ = 0;
 const LEN = 1;
 const HEADER = 8; // two Int32 slots
