@@ -71,7 +71,8 @@ export function renderRuntime(r: RuntimeResults): string {
     `Back to back, one hold lasts across the calls (lib/trace/hold.ts: HOLD_IDLE_MS, HOLD_MAX_MS): the best case. ` +
     `Same profile and formulas as above, native taken with the same K; every K and tool interleaved in the same rounds, medians of ${o.reps} [min–max]; ` +
     `"over K=0": the median added cost minus the same tool's at K = 0, "per thread": that / K. ` +
-    `"in-loop": the workload's own clock around its loop, ÷ N, minus native's (no start-up to cancel out: steadier on a loaded machine).\n`);
+    `"in-loop": the workload's own clock around its loop, ÷ N, minus native's (no start-up to cancel out: steadier on a loaded machine; ` +
+    `the wall columns also carry the jitter of the untimed calls' JIT warm-up, which T(1) makes too: trust in-loop).\n`);
   out.push(threadsTable(r.threads, true));
   out.push('');
   out.push(`## Per trapped openat with K idle threads, spaced (the same, with a ${o.spacedGapUs} µs sleep before each openat; × ${o.spacedOpenCalls}; K = ${o.spacedThreadCounts.join(', ')})\n`);
