@@ -171,6 +171,8 @@ interface Env {
   readonly straceMissing?: string;
   /** Built workloads, or why there are none. */
   readonly bins: Record<Workload, string> | { missing: string };
+  /** Why seccomp user notification cannot be used here (syscage's notify backend, minnotify), when it cannot. */
+  readonly notifyMissing?: string;
 }
 
 const WORKLOADS = ['getpidloop', 'openloop', 'openloop-threads', 'mintrace', 'minnotify'] as const;
@@ -207,8 +209,10 @@ function probeEnv(): Env {
     const r = spawnSync(strace, ['-f', '--seccomp-bpf', '-e', 'trace=openat', '-o', '/dev/null', '/bin/true'], { encoding: 'utf8' });
     if (r.status !== 0) straceMissing = `n/a (strace --seccomp-bpf: ${(r.stderr || '').trim().split('\n')[0]})`;
   }
+  const notify = probeNotify();
   return {
     root, out, bins, strace, straceMissing,
+    ...(notify.usable ? {} : { notifyMissing: `n/a (${notify.why})` }),
     node: process.execPath,
     syscage: join(root, 'bin', 'syscage'),
     taskset: findProgram('taskset'),
@@ -269,9 +273,8 @@ function nativeTool(): Tool {
 
 /** syscage under each backend (docs/engine.md, "Two backends"), forced with SYSCAGE_BACKEND: "syscage notify", "syscage ptrace". */
 function syscageTools(env: Env, profile: string): Tool[] {
-  const notify = probeNotify();
-  return (['notify', 'ptrace'] as const satisfies readonly Backend[]).map((b): Tool => b === 'notify' && !notify.usable
-    ? { name: `syscage ${b}`, unavailable: `n/a (${notify.why})` }
+  return (['notify', 'ptrace'] as const satisfies readonly Backend[]).map((b): Tool => b === 'notify' && env.notifyMissing
+    ? { name: `syscage ${b}`, unavailable: env.notifyMissing }
     : { name: `syscage ${b}`, argv: (w) => ['/usr/bin/env', `SYSCAGE_BACKEND=${b}`, env.node, env.syscage, 'run', '--profile', profile, '--', ...w] });
 }
 
@@ -292,8 +295,7 @@ function mintraceTool(env: Env, name: string, args: readonly string[]): Tool {
  */
 function minnotifyTool(env: Env, args: readonly string[]): Tool {
   if ('missing' in env.bins) return { name: 'minnotify', unavailable: env.bins.missing };
-  const notify = probeNotify();
-  if (!notify.usable) return { name: 'minnotify', unavailable: `n/a (${notify.why})` };
+  if (env.notifyMissing) return { name: 'minnotify', unavailable: env.notifyMissing };
   const bin = env.bins.minnotify;
   return { name: 'minnotify', argv: (w) => [bin, ...args, '--', ...w] };
 }
